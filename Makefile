@@ -1,0 +1,37 @@
+# The two commands every new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := wsgi
+
+.PHONY: run test setup translations lint bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/python scripts/i18n.py compile
+
+run: setup
+	$(BIN)/flask schema apply
+	$(BIN)/flask users bootstrap
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: setup
+	scripts/ensure_chromium.sh
+	$(BIN)/ruff check app generator tests scripts
+	$(BIN)/mypy
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check app generator tests scripts
+
+clean:
+	rm -rf $(VENV) instance/app.db

@@ -1,0 +1,71 @@
+"""Configuration defaults. Environment variables override; tests pass a mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INSTANCE = os.path.join(ROOT, "instance")
+
+
+def _secret_key() -> str:
+    """Stable per installation: generated once into instance/, never committed."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    os.makedirs(INSTANCE, exist_ok=True)
+    path = os.path.join(INSTANCE, "secret_key")
+    if not os.path.exists(path):
+        with open(path, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(32))
+    with open(path, encoding="ascii") as fh:
+        return fh.read().strip()
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Common hosting form; SQLAlchemy wants the dialect name.
+        return url.replace("postgres://", "postgresql://", 1)
+    os.makedirs(INSTANCE, exist_ok=True)
+    return "sqlite:///" + os.path.join(INSTANCE, "app.db")
+
+
+def defaults() -> dict[str, Any]:
+    return {
+        "SECRET_KEY": _secret_key(),
+        "ADMIN_SCHEMA": os.environ.get("ADMIN_SCHEMA",
+                                       os.path.join(ROOT, "schema", "entities.yaml")),
+        "SQLALCHEMY_DATABASE_URI": database_url(),
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "ADMIN_UPLOAD_FOLDER": os.environ.get("ADMIN_UPLOAD_FOLDER",
+                                              os.path.join(INSTANCE, "uploads")),
+        # Language: Simplified Chinese first, English second.
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_TRANSLATION_DIRECTORIES": os.path.join(ROOT, "translations"),
+        "LANGUAGES": {
+            "zh_CN": {"flag": "cn", "name": "简体中文"},
+            "en": {"flag": "gb", "name": "English"},
+        },
+        # Flask-AppBuilder
+        "FAB_API_SWAGGER_UI": True,
+        "FAB_ADD_SECURITY_API": False,
+        "FAB_API_MAX_PAGE_SIZE": 100,
+        "AUTH_TYPE": 1,  # database authentication
+        "AUTH_ROLE_ADMIN": "Admin",
+        "AUTH_ROLE_PUBLIC": "Public",
+        "AUTH_USER_REGISTRATION": False,
+        "AUTH_RATE_LIMITED": True,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "WTF_CSRF_ENABLED": True,
+        "WTF_I18N_ENABLED": True,
+        # Session: a government system does not keep people signed in for a month.
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+    }

@@ -1,0 +1,143 @@
+"""`schema apply`: bring the database to the Spec with Alembic, never losing rows silently.
+
+Alembic compares the database with the generated tables (plus FAB's own); the resulting
+operations are sorted into safe ones (create table, add column, create index, widen a text
+column) and destructive ones (drop, narrow, change type). Destructive ones run only when asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from alembic.autogenerate import produce_migrations
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from alembic.operations import ops as alembic_ops
+from sqlalchemy import MetaData, String
+from sqlalchemy.engine import Connection
+
+
+@dataclass
+class Change:
+    op: Any
+    text: str
+    destructive: bool
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def safe(self) -> list[Change]:
+        return [c for c in self.changes if not c.destructive]
+
+    @property
+    def destructive(self) -> list[Change]:
+        return [c for c in self.changes if c.destructive]
+
+
+def _flatten(ops: list[Any]) -> list[Any]:
+    out = []
+    for op in ops:
+        if isinstance(op, alembic_ops.ModifyTableOps):
+            out.extend(_flatten(op.ops))
+        else:
+            out.append(op)
+    return out
+
+
+def _describe(op: Any) -> Change:
+    if isinstance(op, alembic_ops.CreateTableOp):
+        return Change(op, f"create table {op.table_name}", False)
+    if isinstance(op, alembic_ops.AddColumnOp):
+        return Change(op, f"add column {op.table_name}.{op.column.name}", False)
+    if isinstance(op, alembic_ops.CreateIndexOp):
+        return Change(op, f"create index {op.index_name} on {op.table_name}", False)
+    if isinstance(op, alembic_ops.CreateForeignKeyOp):
+        return Change(op, f"create foreign key {op.constraint_name} on {op.source_table}", False)
+    if isinstance(op, alembic_ops.DropTableOp):
+        return Change(op, f"drop table {op.table_name} (its rows are lost)", True)
+    if isinstance(op, alembic_ops.DropColumnOp):
+        return Change(op, f"drop column {op.table_name}.{op.column_name} (its values are lost)",
+                      True)
+    if isinstance(op, alembic_ops.DropIndexOp):
+        return Change(op, f"drop index {op.index_name}", True)
+    if isinstance(op, alembic_ops.DropConstraintOp):
+        return Change(op, f"drop constraint {op.constraint_name} on {op.table_name}", True)
+    if isinstance(op, alembic_ops.AlterColumnOp):
+        return _describe_alter(op)
+    return Change(op, f"{type(op).__name__} (not classified; treated as destructive)", True)
+
+
+def _describe_alter(op: alembic_ops.AlterColumnOp) -> Change:
+    where = f"{op.table_name}.{op.column_name}"
+    new, old = op.modify_type, op.existing_type
+    if new is not None:
+        if isinstance(new, String) and isinstance(old, String):
+            old_len, new_len = old.length, new.length
+            widening = new_len is None or (old_len is not None and new_len >= old_len)
+            verb = "widen" if widening else "narrow"
+            return Change(op, f"{verb} column {where} from {old_len} to {new_len} characters",
+                          not widening)
+        return Change(op, f"change type of column {where} from {old} to {new}", True)
+    if op.modify_nullable is False:
+        return Change(op, f"make column {where} NOT NULL", True)
+    if op.modify_nullable is True:
+        return Change(op, f"allow empty values in column {where}", False)
+    return Change(op, f"alter column {where}", True)
+
+
+# Creations first (tables before what refers to them), then drops from the leaves inwards.
+_ORDER = {
+    alembic_ops.CreateTableOp: 0,
+    alembic_ops.AddColumnOp: 1,
+    alembic_ops.AlterColumnOp: 2,
+    alembic_ops.CreateIndexOp: 3,
+    alembic_ops.CreateForeignKeyOp: 4,
+    alembic_ops.DropConstraintOp: 6,
+    alembic_ops.DropIndexOp: 7,
+    alembic_ops.DropColumnOp: 8,
+    alembic_ops.DropTableOp: 9,
+}
+
+
+def plan(connection: Connection, metadata: MetaData) -> Plan:
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "target_metadata": metadata}
+    )
+    script = produce_migrations(context, metadata)
+    return Plan([_describe(op) for op in _flatten(script.upgrade_ops.ops)])
+
+
+def apply(connection: Connection, metadata: MetaData, allow_destructive: bool) -> Plan:
+    """Run the safe changes, and the destructive ones only when allowed; return the plan."""
+    result = plan(connection, metadata)
+    context = MigrationContext.configure(connection)
+    operations = Operations(context)
+    sqlite = connection.dialect.name == "sqlite"
+    for change in sorted(result.changes, key=lambda c: _ORDER.get(type(c.op), 5)):
+        if change.destructive and not allow_destructive:
+            continue
+        op = change.op
+        if sqlite and isinstance(op, (alembic_ops.CreateForeignKeyOp,
+                                      alembic_ops.DropConstraintOp,
+                                      alembic_ops.DropColumnOp,
+                                      alembic_ops.AlterColumnOp)):
+            # SQLite cannot alter constraints or columns in place: rebuild the table.
+            with operations.batch_alter_table(op.table_name if hasattr(op, "table_name")
+                                              else op.source_table) as batch:
+                batch.invoke(op)
+            continue
+        operations.invoke(op)
+    return result
+
+
+def combined_metadata(*sources: MetaData) -> MetaData:
+    """One MetaData holding the tables of several (our entities and FAB's security tables)."""
+    target = MetaData()
+    for source in sources:
+        for table in source.tables.values():
+            table.to_metadata(target)
+    return target

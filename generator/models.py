@@ -1,0 +1,173 @@
+"""Spec -> SQLAlchemy declarative classes (tables, foreign keys, relationships, indexes).
+
+The declarative base is passed in, so the app can hand over Flask-AppBuilder's `Model`
+while this module stays free of Flask.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import relationship
+
+from generator.expr import compile_expr
+from generator.spec import Entity, Field, Spec
+
+ON_DELETE_SQL = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": "SET NULL"}
+FILE_NAME_MAX = 255
+
+
+def class_name(entity: Entity) -> str:
+    """Python class name, unique across modules."""
+    return "".join(part.capitalize() for part in entity.module.split("_")) + entity.key
+
+
+def _column(spec: Spec, field: Field) -> list[tuple[str, Column]]:
+    """The column(s) one field stores, as (attribute name, Column)."""
+    kind = field.type
+    kw: dict[str, Any] = {"nullable": True}
+    if field.default is not None:
+        kw["default"] = field.default
+    if kind == "string":
+        return [(field.name, Column(String(field.max_length), **kw))]
+    if kind == "text":
+        return [(field.name, Column(Text, **kw))]
+    if kind == "integer":
+        return [(field.name, Column(BigInteger().with_variant(Integer, "sqlite"), **kw))]
+    if kind == "decimal":
+        return [(field.name, Column(Numeric(field.precision, field.scale, asdecimal=True), **kw))]
+    if kind == "boolean":
+        return [(field.name, Column(Boolean, **kw))]
+    if kind == "date":
+        return [(field.name, Column(Date, **kw))]
+    if kind == "datetime":
+        return [(field.name, Column(DateTime, **kw))]
+    if kind == "enum":
+        width = max([32] + [len(v.value) for v in field.values])
+        return [(field.name, Column(String(width), **kw))]
+    if kind == "reference":
+        target = spec.entity(field.to)  # type: ignore[arg-type]
+        fk = ForeignKey(f"{target.table}.id", ondelete=ON_DELETE_SQL[field.on_delete],
+                        name=f"fk_{field.name}_{target.table}"[:63])
+        return [(field.column, Column(Integer, fk, nullable=True))]
+    if kind == "file":
+        return [
+            (field.name, Column(String(FILE_NAME_MAX), nullable=True)),  # storage key
+            (f"{field.name}_name", Column(String(FILE_NAME_MAX), nullable=True)),  # as uploaded
+            (f"{field.name}_size", Column(BigInteger().with_variant(Integer, "sqlite"),
+                                          nullable=True)),
+        ]
+    return []
+
+
+class FileRef(NamedTuple):
+    """What a file field shows: the storage key and the name the user uploaded it under."""
+
+    pk: int
+    key: str
+    name: str
+    size: int | None
+
+
+def _file_property(name: str) -> property:
+    def getter(obj: Any) -> FileRef | None:
+        key = getattr(obj, name)
+        if not key:
+            return None
+        original = getattr(obj, f"{name}_name") or key
+        return FileRef(obj.id, key, original, getattr(obj, f"{name}_size"))
+
+    return property(getter)
+
+
+def file_attr(name: str) -> str:
+    """Attribute of the FileRef property of file field `name`."""
+    return f"{name}_file"
+
+
+def _computed_property(field: Field, readable: list[str]) -> property:
+    expression = compile_expr(field.expr or "", readable)
+
+    def getter(obj: Any) -> Any:
+        return expression.evaluate({name: getattr(obj, name) for name in expression.names})
+
+    getter.__name__ = field.name
+    getter.__doc__ = field.label.zh
+    return property(getter)
+
+
+def build_models(spec: Spec, base: type) -> dict[str, type]:
+    """Return {qualified entity name: mapped class} for every entity of the Spec."""
+    classes: dict[str, type] = {}
+    for entity in spec.entities:
+        attrs: dict[str, Any] = {
+            "__tablename__": entity.table,
+            "__entity__": entity,
+            "id": Column(Integer, primary_key=True, autoincrement=True),
+        }
+        readable = [f.name for f in entity.fields if f.is_column and f.type != "file"]
+        for field in entity.fields:
+            for name, column in _column(spec, field):
+                attrs[name] = column
+            if field.type == "reference":
+                target = spec.entity(field.to)  # type: ignore[arg-type]
+                back = _child_field_for(spec, entity, field)
+                attrs[field.name] = relationship(
+                    class_name(target),
+                    foreign_keys=f"{class_name(entity)}.{field.column}",
+                    back_populates=back,
+                    lazy="joined" if back is None else "select",
+                )
+            elif field.type == "child":
+                line = spec.entity(field.entity)  # type: ignore[arg-type]
+                ref = next(f for f in line.fields if f.type == "reference"
+                           and f.to == entity.qualified)
+                attrs[field.name] = relationship(
+                    class_name(line),
+                    foreign_keys=f"{class_name(line)}.{ref.column}",
+                    back_populates=ref.name,
+                    cascade="all, delete-orphan",
+                    order_by=f"{class_name(line)}.id",
+                )
+            elif field.type == "file":
+                attrs[file_attr(field.name)] = _file_property(field.name)
+            elif field.type == "computed":
+                attrs[field.name] = _computed_property(field, readable)
+        attrs["__table_args__"] = tuple(
+            Index(ix.name, *ix.fields, unique=ix.unique) for ix in entity.indexes
+        )
+        display = entity.display
+
+        def __str__(self: Any, _display: str = display) -> str:  # noqa: N807
+            value = getattr(self, _display, None)
+            return "" if value is None else str(value)
+
+        attrs["__str__"] = __str__
+        attrs["__repr__"] = __str__
+        classes[entity.qualified] = type(class_name(entity), (base,), attrs)
+    return classes
+
+
+def _child_field_for(spec: Spec, line: Entity, ref: Field) -> str | None:
+    """Name of the parent's child field that this reference backs, if any."""
+    parent = spec.entity(ref.to)  # type: ignore[arg-type]
+    for field in parent.fields:
+        if field.type == "child" and field.entity == line.qualified:
+            first = next((f for f in line.fields if f.type == "reference"
+                          and f.to == parent.qualified), None)
+            if first is ref:
+                return field.name
+    return None

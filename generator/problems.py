@@ -1,0 +1,58 @@
+"""Schema problems: one stable code per kind of mistake, with where it is and what is allowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.loader import Location
+
+# Stable codes. Never renumber: tests, docs and people's notes refer to them.
+CODES: dict[str, str] = {
+    "SCHEMA-E001": "the file cannot be read or is not valid YAML",
+    "SCHEMA-E002": "a value has the wrong kind (mapping, list, text, number, yes/no)",
+    "SCHEMA-E003": "unknown key",
+    "SCHEMA-E004": "a required key is missing",
+    "SCHEMA-E005": "a name does not follow the naming rule",
+    "SCHEMA-E006": "a name is defined twice",
+    "SCHEMA-E010": "unknown field type",
+    "SCHEMA-E011": "an option does not apply to this field type",
+    "SCHEMA-E012": "enum values are missing or malformed",
+    "SCHEMA-E013": "reference to an unknown entity",
+    "SCHEMA-E014": "child table is not linked back to its parent",
+    "SCHEMA-E015": "computed expression is not allowed",
+    "SCHEMA-E016": "unknown validator",
+    "SCHEMA-E017": "a bound or number is out of range or inconsistent",
+    "SCHEMA-E018": "invalid regular expression",
+    "SCHEMA-E019": "names a field the entity does not have",
+    "SCHEMA-E020": "a default value does not fit the field",
+    "SCHEMA-E021": "an include pattern matches no file",
+    "SCHEMA-E022": "a reserved name is used",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    location: Location
+    path: str  # key path, e.g. entities.Demand.fields.planned.type
+    message: str
+    allowed: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.code} {self.location} {self.path}: {self.message}"
+        return f"{text}; expected {self.allowed}" if self.allowed else text
+
+
+class SchemaError(Exception):
+    """Raised when a schema has problems; carries all of them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(report(problems))
+
+
+def report(problems: list[Problem]) -> str:
+    lines = [str(p) for p in problems]
+    noun = "problem" if len(problems) == 1 else "problems"
+    lines.append(f"{len(problems)} {noun} in the schema.")
+    return "\n".join(lines)

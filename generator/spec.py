@@ -1,0 +1,201 @@
+"""The checked schema as plain frozen objects: what every builder reads, and nothing else."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+FIELD_TYPES = (
+    "string",
+    "text",
+    "integer",
+    "decimal",
+    "boolean",
+    "date",
+    "datetime",
+    "enum",
+    "reference",
+    "child",
+    "file",
+    "computed",
+)
+# Types stored in a column of the entity's own table.
+COLUMN_TYPES = frozenset(FIELD_TYPES) - {"child", "computed"}
+VALIDATOR_NAMES = ("uscc", "id_card", "approval_number", "mobile")
+ON_DELETE = ("restrict", "cascade", "set_null")
+COMPUTED_FORMATS = ("number", "percent", "text")
+DEFAULT_STRING_MAX = 255
+
+
+@dataclass(frozen=True)
+class Label:
+    zh: str
+    en: str
+
+    def get(self, locale: str) -> str:
+        return self.en if locale.startswith("en") else self.zh
+
+
+@dataclass(frozen=True)
+class EnumValue:
+    value: str
+    label: Label
+
+
+@dataclass(frozen=True)
+class RequiredIf:
+    field: str
+    values: tuple[Any, ...]  # the other field's values that make this one required
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    label: Label
+    help: Label | None = None
+    required: bool = False
+    unique: bool = False
+    index: bool = False
+    default: Any = None
+    min: Any = None  # length for string/text, value for numbers and dates
+    max: Any = None
+    regex: str | None = None
+    regex_message: Label | None = None
+    required_if: RequiredIf | None = None
+    validators: tuple[str, ...] = ()
+    values: tuple[EnumValue, ...] = ()  # enum
+    precision: int = 18  # decimal
+    scale: int = 2
+    to: str | None = None  # reference: qualified entity name
+    on_delete: str = "restrict"
+    entity: str | None = None  # child: qualified entity name of the lines
+    expr: str | None = None  # computed
+    format: str = "number"
+    places: int = 2
+
+    @property
+    def is_column(self) -> bool:
+        return self.type in COLUMN_TYPES
+
+    @property
+    def column(self) -> str:
+        """Database column holding the value (references hold the id)."""
+        return f"{self.name}_id" if self.type == "reference" else self.name
+
+    @property
+    def max_length(self) -> int | None:
+        if self.type == "string":
+            return int(self.max) if self.max is not None else DEFAULT_STRING_MAX
+        if self.type == "text":
+            return int(self.max) if self.max is not None else None
+        return None
+
+    def enum_label(self, value: Any, locale: str) -> str:
+        for item in self.values:
+            if item.value == value:
+                return item.label.get(locale)
+        return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    fields: tuple[str, ...]
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class Entity:
+    key: str  # the YAML key, e.g. DemandLine
+    module: str
+    label: Label
+    table: str
+    fields: tuple[Field, ...]
+    display: str
+    icon: str = "fa-table"
+    list_columns: tuple[str, ...] = ()
+    search_columns: tuple[str, ...] = ()
+    filter_columns: tuple[str, ...] = ()
+    order_columns: tuple[str, ...] = ()
+    default_order: tuple[str, str] | None = None  # (field, "asc"|"desc")
+    form_columns: tuple[str, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    page_size: int = 20
+    menu: bool = True  # child-line entities are usually edited only inside their parent
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.module}.{self.key}"
+
+    @property
+    def resource(self) -> str:
+        """REST resource name: the YAML key in lower snake case."""
+        return snake(self.key)
+
+    def field(self, name: str) -> Field:
+        for item in self.fields:
+            if item.name == name:
+                return item
+        raise KeyError(name)
+
+    def has_field(self, name: str) -> bool:
+        return any(item.name == name for item in self.fields)
+
+    @property
+    def column_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.is_column)
+
+
+@dataclass(frozen=True)
+class Module:
+    key: str
+    label: Label
+    icon: str
+    order: int
+    entities: tuple[Entity, ...]
+
+
+@dataclass(frozen=True)
+class Spec:
+    title: Label
+    modules: tuple[Module, ...]
+    source: str = ""  # path of the root schema file
+    _index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for module in self.modules:
+            for entity in module.entities:
+                self._index[entity.qualified] = entity
+
+    @property
+    def entities(self) -> tuple[Entity, ...]:
+        return tuple(e for m in self.modules for e in m.entities)
+
+    def entity(self, qualified: str) -> Entity:
+        return self._index[qualified]
+
+    def children_of(self, entity: Entity) -> list[tuple[Field, Entity, Field]]:
+        """(child field on parent, line entity, reference field on the line back to parent)."""
+        result = []
+        for item in entity.fields:
+            if item.type == "child" and item.entity:
+                line = self.entity(item.entity)
+                back = parent_reference(line, entity.qualified)
+                if back is not None:
+                    result.append((item, line, back))
+        return result
+
+
+def parent_reference(line: Entity, parent: str) -> Field | None:
+    for item in line.fields:
+        if item.type == "reference" and item.to == parent:
+            return item
+    return None
+
+
+def snake(name: str) -> str:
+    name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    name = re.sub(r"(?<=[A-Z])([A-Z][a-z])", r"_\1", name)
+    return name.lower()

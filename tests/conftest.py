@@ -1,0 +1,115 @@
+"""Fixtures: every integration test runs against SQLite and PostgreSQL, each in a database of
+its own that is created for the test module and dropped afterwards."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = ROOT / "tests" / "data" / "schemas"
+ALL_TYPES = SCHEMAS / "all_types" / "entities.yaml"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = [b for b in os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+ADMIN_PASSWORD = "Admin@12345"
+
+
+def pytest_configure(config: Any) -> None:
+    # Nothing in the tests may touch the developer's own instance database.
+    os.environ.setdefault("SECRET_KEY", "test-secret")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def database_url(request: Any, tmp_path_factory: Any) -> Iterator[str]:
+    """A fresh, empty database on the given backend, dropped when the module is done."""
+    if request.param == "sqlite":
+        folder = tmp_path_factory.mktemp("db")
+        yield f"sqlite:///{folder}/test.db"
+        return
+    name = f"t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def make_app(database_url: str, schema: Path | str = ALL_TYPES, tmp: Path | None = None,
+             **config: Any) -> Any:
+    from app import create_app
+
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ADMIN_SCHEMA": str(schema),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "AUTH_RATE_LIMITED": False,
+    }
+    if tmp is not None:
+        settings["ADMIN_UPLOAD_FOLDER"] = str(tmp / "uploads")
+    settings.update(config)
+    return create_app(settings)
+
+
+def apply_schema(app: Any, allow_destructive: bool = False) -> Any:
+    from flask_appbuilder import Model
+
+    from app.migrate import apply, combined_metadata
+
+    with app.app_context():
+        metadata = combined_metadata(Model.metadata, app.extensions["admin"].metadata)
+        engine = app.appbuilder.session.get_bind()
+        with engine.begin() as connection:
+            return apply(connection, metadata, allow_destructive)
+
+
+def ensure_admin(app: Any) -> None:
+    with app.app_context():
+        sm = app.appbuilder.sm
+        if sm.find_user(username="admin") is None:
+            sm.add_user("admin", "系统", "管理员", "admin@localhost", sm.find_role("Admin"),
+                        ADMIN_PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def app(database_url: str, tmp_path_factory: Any) -> Any:
+    application = make_app(database_url, tmp=tmp_path_factory.mktemp("files"))
+    apply_schema(application)
+    ensure_admin(application)
+    yield application
+    with application.app_context():
+        application.appbuilder.session.remove()
+        application.appbuilder.session.get_bind().dispose()
+
+
+@pytest.fixture()
+def client(app: Any) -> Any:
+    client = app.test_client()
+    response = client.post("/login/", data={"username": "admin", "password": ADMIN_PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def field_errors(html: str) -> dict[str, list[str]]:
+    """{field id: [messages]} from a rendered FAB form."""
+    errors: dict[str, list[str]] = {}
+    pattern = re.compile(r'name="([\w-]+)"[^>]*>.*?(?:<div class="alert alert-danger">\s*(.*?)\s*'
+                         r"</div>)", re.S)
+    for row in re.split(r"<tr>", html):
+        match = pattern.search(row)
+        if match and "alert-danger" in row:
+            errors.setdefault(match.group(1), []).append(match.group(2).strip())
+    return errors

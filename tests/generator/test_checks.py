@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator import SchemaError, check_path, load_spec
+from generator.problems import CODES
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "schemas"
+
+
+def _write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "entities.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_broken_schema_reports_exactly_its_ten_mistakes() -> None:
+    """Golden test: UPDATE_GOLDEN=1 rewrites expected.txt after a deliberate change."""
+    problems = check_path(str(SCHEMAS / "broken" / "entities.yaml"))
+    got = "\n".join(str(p) for p in problems) + "\n"
+    expected = SCHEMAS / "broken" / "expected.txt"
+    if os.environ.get("UPDATE_GOLDEN"):
+        expected.write_text(got, encoding="utf-8")
+    assert got == expected.read_text(encoding="utf-8")
+    assert len(problems) == 10
+    assert len({p.code for p in problems}) == 10  # ten different kinds of mistake
+
+
+def test_valid_schemas_have_no_problems() -> None:
+    assert check_path(str(SCHEMAS / "all_types" / "entities.yaml")) == []
+    root = SCHEMAS.parent.parent.parent / "schema" / "entities.yaml"
+    assert check_path(str(root)) == []
+
+
+def test_every_code_is_documented() -> None:
+    docs = (SCHEMAS.parent.parent.parent / "docs" / "schema.md").read_text(encoding="utf-8")
+    for code in CODES:
+        assert code in docs
+
+
+def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "module: a\nentities:\n  A:\n    fields: {x: [\n")
+    [problem] = check_path(path)
+    assert problem.code == "SCHEMA-E001"
+    assert str(problem.location) == "entities.yaml:5"
+
+
+def test_duplicate_key_is_an_error_not_silently_overwritten(tmp_path: Path) -> None:
+    path = _write(tmp_path, "module: a\nentities:\n  A:\n    fields:\n      x: string\n"
+                            "      x: integer\n")
+    [problem] = check_path(path)
+    assert problem.code == "SCHEMA-E001"
+    assert "duplicate key 'x'" in problem.message
+    assert problem.location.line == 6
+
+
+def test_include_without_match(tmp_path: Path) -> None:
+    path = _write(tmp_path, "include: [modules/*.yaml]\n")
+    [problem] = check_path(path)
+    assert problem.code == "SCHEMA-E021"
+
+
+def test_child_must_link_back(tmp_path: Path) -> None:
+    path = _write(tmp_path, """
+module: m
+entities:
+  Order:
+    fields:
+      title: string
+      lines: {type: child, entity: Line}
+  Line:
+    fields:
+      qty: integer
+""")
+    [problem] = check_path(path)
+    assert problem.code == "SCHEMA-E014"
+    assert problem.path == "entities.Order.fields.lines.entity"
+
+
+def test_reserved_and_badly_named_fields(tmp_path: Path) -> None:
+    path = _write(tmp_path, """
+module: m
+entities:
+  thing:
+    fields: {a: string}
+  Other:
+    fields:
+      id: string
+      Bad-Name: string
+      ok: string
+""")
+    codes = [p.code for p in check_path(path)]
+    assert codes == ["SCHEMA-E005", "SCHEMA-E022", "SCHEMA-E005"]
+
+
+def test_load_spec_raises_with_full_report() -> None:
+    with pytest.raises(SchemaError) as info:
+        load_spec(str(SCHEMAS / "broken" / "entities.yaml"))
+    assert len(info.value.problems) == 10
+    assert str(info.value).endswith("10 problems in the schema.")
+
+
+def test_spec_shape() -> None:
+    spec = load_spec(str(SCHEMAS / "all_types" / "entities.yaml"))
+    product = spec.entity("catalog.Product")
+    assert product.resource == "product"
+    assert product.table == "catalog_product"
+    assert product.field("enterprise").to == "catalog.Enterprise"
+    assert product.field("enterprise").column == "enterprise_id"
+    assert {ix.name for ix in product.indexes} == {
+        "ix_catalog_product_enterprise_id", "ix_catalog_product_name",
+        "uq_catalog_product_enterprise_id_code"}
+    line = spec.entity("demand.DemandLine")
+    assert line.field("product").to == "catalog.Product"  # qualified across modules
+    assert spec.entity("demand.Demand").field("change").format == "percent"
+    kind = spec.entity("catalog.Enterprise").field("kind")
+    assert [v.value for v in kind.values] == ["domestic", "overseas"]
+    assert kind.values[1].label.en == "Overseas"
+    assert kind.values[0].label.en == "境内企业"  # falls back to the Chinese label
