@@ -12,6 +12,7 @@ from flask_appbuilder.models.sqla.base import SQLA
 from sqlalchemy import MetaData
 from sqlalchemy.orm import declarative_base
 
+from app import errors
 from app.config import INSTANCE, defaults
 from app.extension import Admin
 from app.index import IndexView
@@ -63,4 +64,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                       db.session)
         app.extensions["admin"] = admin
         register(appbuilder, spec, models, admin.load_related)
+    errors.init_app(app)
     return app

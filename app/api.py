@@ -41,6 +41,9 @@ class GeneratedRestApi(ModelRestApi):
                 schema.fields[f.name].required = True
                 schema.fields[f.name].error_messages["required"] = _lazy_required
 
+    def response_404(self) -> Any:  # FAB's says "Not found" in English
+        return self.response(404, message=_("Not found"))
+
     def post_headless(self) -> Any:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):

@@ -91,7 +91,7 @@ def create_user(username: str, password: str, role: str, first_name: str, last_n
         raise click.ClickException(f"unknown role '{role}'; expected one of {names}")
     if sm.find_user(username=username) is not None:
         raise click.ClickException(f"user '{username}' already exists")
-    user = sm.add_user(username, first_name or username, last_name or "-",
+    user = sm.add_user(username, first_name or username, last_name,
                        email or f"{username}@localhost", found, password)
     if not user:
         raise click.ClickException("the user could not be created (see the log)")

@@ -18,9 +18,10 @@ class AjaxSelectWidget:
 
     def __call__(self, field: ReferenceField, **kwargs: Any) -> Markup:
         kwargs.setdefault("id", field.id)
+        extra = " ".join(str(kwargs.pop(k)) for k in ("class", "class_") if k in kwargs)
         params = html_params(
             name=field.name,
-            class_="ref-select form-control",
+            class_=f"ref-select form-control {extra}".strip(),
             data_url=url_for(f"{field.view_endpoint}.choices", field=field.short_name),
             data_placeholder=_("Type to search"),
             **kwargs,

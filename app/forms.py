@@ -72,6 +72,9 @@ def build_field(spec: Spec, entity: Entity, f: Field, models: dict[str, type],
         "label": lazy(f.label),
         "description": lazy(f.help),
         "validators": [Rules(f)],
+        # The server checks "required" with a Chinese message; the browser's own check would
+        # block blank child lines (dropped on save) and speak the browser's language.
+        "render_kw": {"required": False},
     }
     if f.default is not None and f.type not in ("reference", "file"):
         kw["default"] = f.default
@@ -92,7 +95,8 @@ def build_field(spec: Spec, entity: Entity, f: Field, models: dict[str, type],
     if kind == "datetime":
         return DateTimeLocalField(format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S",
                                           "%Y-%m-%d %H:%M:%S"],
-                                  render_kw={"class": "form-control"}, **kw)
+                                  **{**kw, "render_kw": {**kw["render_kw"],
+                                                         "class": "form-control"}})
     if kind == "enum":
         choices = [("", "")] + [(v.value, lazy(v.label)) for v in f.values]
         return SelectField(choices=choices, widget=Select2Widget(), validate_choice=False,

@@ -259,3 +259,11 @@ def test_pages_are_chinese(client: Any) -> None:
     assert '<meta name="renderer" content="webkit">' in listing.text
     english = client.get("/catalog/product/list/?_l_=en")
     assert english.status_code == 200
+
+
+def test_not_found_speaks_chinese_on_pages_and_api(client: Any) -> None:
+    page = client.get("/catalog/product/show/999999")
+    assert page.status_code == 404 and "页面不存在" in page.text
+    assert client.get("/no/such/page").status_code == 404
+    api = client.get("/api/v1/product/999999")
+    assert api.status_code == 404 and api.json == {"message": "记录不存在"}

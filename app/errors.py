@@ -1,0 +1,48 @@
+"""Error pages in Chinese, for people (HTML) and for programs (JSON under /api/)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: lazy_gettext("The request could not be understood."),
+    401: lazy_gettext("Please sign in first."),
+    403: lazy_gettext("You do not have permission to do this."),
+    404: lazy_gettext("Page not found: the address is wrong or the record does not exist."),
+    405: lazy_gettext("This action is not allowed here."),
+    413: lazy_gettext("The upload is too large."),
+    429: lazy_gettext("Too many requests; please wait a moment and try again."),
+    500: lazy_gettext("Something went wrong on the server; the administrator has been told."),
+}
+
+
+def _render(code: int) -> Any:
+    message = str(MESSAGES.get(code, MESSAGES[500]))
+    if request.path.startswith("/api/"):
+        return jsonify(message=message), code
+    try:
+        return render_template("admin/error.html", code=code, message=message), code
+    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        log.exception("error page failed")
+        return message, code
+
+
+def init_app(app: Flask) -> None:
+    def http_error(exc: HTTPException) -> Any:
+        return _render(exc.code or 500)
+
+    def server_error(exc: Exception) -> Any:
+        log.exception("unhandled error", exc_info=exc)
+        return _render(500)
+
+    for code in MESSAGES:
+        if code != 500:
+            app.register_error_handler(code, http_error)
+    app.register_error_handler(500, server_error)
