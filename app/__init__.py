@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
 from app import errors
@@ -39,6 +40,15 @@ def _wtforms_messages_from_our_catalog() -> None:
 
     flask_wtf.i18n._get_translations = (
         lambda: get_translations() if has_request_context() else None)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite ignores foreign keys (and so on_delete) unless asked, per connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app, request
 from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
@@ -22,6 +23,7 @@ from app.validation import (
     required_if_errors,
     unique_errors,
 )
+from app.views import is_integrity
 from generator.spec import Entity
 
 _lazy_required = lazy_gettext("This field is required.")
@@ -43,6 +45,23 @@ class GeneratedRestApi(ModelRestApi):
 
     def response_404(self) -> Any:  # FAB's says "Not found" in English
         return self.response(404, message=_("Not found"))
+
+    def delete_headless(self, pk: Any) -> Any:
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        try:
+            self.pre_delete(item)
+            self.datamodel.delete(item)
+            self.post_delete(item)
+        except DatabaseException as exc:
+            self.datamodel.session.rollback()
+            if is_integrity(exc):
+                return self.response_422(
+                    message=_("Not deleted: other records still refer to this one."))
+            return self.response_422(message=_("Not deleted: %(reason)s", reason=_(
+                "database error, please try again or contact the administrator")))
+        return self.response(200, message=_("Deleted."))
 
     def post_headless(self) -> Any:
         data = request.get_json(silent=True)

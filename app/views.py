@@ -98,7 +98,7 @@ class GeneratedModelView(ModelView):
             self.post_delete(item)
         except (SQLAlchemyError, Exception) as exc:  # noqa: BLE001
             self.datamodel.session.rollback()
-            if _is_integrity(exc):
+            if is_integrity(exc):
                 flash(_("Not deleted: other records still refer to this one."), "danger")
             else:
                 log.exception("deleting %s failed", self.entity.qualified)
@@ -153,7 +153,7 @@ class GeneratedModelView(ModelView):
                          download_name=getattr(item, f"{field}_name") or key)
 
 
-def _is_integrity(exc: BaseException) -> bool:
+def is_integrity(exc: BaseException) -> bool:
     while exc is not None:
         if isinstance(exc, IntegrityError):
             return True

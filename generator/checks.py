@@ -295,9 +295,10 @@ class Checker:
                 if item is not None:
                     fields.append(item)
         names = {f.name for f in fields}
-        self.shadowing(fields, fields_raw, path)
-        self.computed(fields, fields_raw, path)
-        self.required_if(fields, fields_raw, path)
+        if isinstance(fields_raw, Node):
+            self.shadowing(fields, fields_raw, path)
+            self.computed(fields, fields_raw, path)
+            self.required_if(fields, fields_raw, path)
 
         def pick(key: str, allow: set[str] | None = None) -> tuple[str, ...]:
             out = []

@@ -267,3 +267,19 @@ def test_not_found_speaks_chinese_on_pages_and_api(client: Any) -> None:
     assert client.get("/no/such/page").status_code == 404
     api = client.get("/api/v1/product/999999")
     assert api.status_code == 404 and api.json == {"message": "记录不存在"}
+
+
+def test_delete_of_a_referenced_row_is_refused_and_cascades_to_lines(client: Any) -> None:
+    enterprise = _enterprise(client, "辛公司", make_uscc(900))
+    product = client.post("/api/v1/product/", json={
+        "name": "维生素C片", "approval": "国药准字H20203009", "enterprise": enterprise}).json["id"]
+    response = client.post(f"/catalog/enterprise/delete/{enterprise}", follow_redirects=True)
+    assert "仍有其他记录引用此记录" in response.text
+    assert client.delete(f"/api/v1/enterprise/{enterprise}").json == {
+        "message": "未删除：仍有其他记录引用此记录。"}
+    assert client.get(f"/api/v1/enterprise/{enterprise}").status_code == 200
+    demand = client.post("/api/v1/demand/", json={"title": "级联"}).json["id"]
+    line = client.post("/api/v1/demand_line/", json={"demand": demand, "product": product,
+                                                     "quantity": 1}).json["id"]
+    assert client.delete(f"/api/v1/demand/{demand}").status_code == 200
+    assert client.get(f"/api/v1/demand_line/{line}").status_code == 404

@@ -120,3 +120,11 @@ def test_spec_shape() -> None:
     assert [v.value for v in kind.values] == ["domestic", "overseas"]
     assert kind.values[1].label.en == "Overseas"
     assert kind.values[0].label.en == "境内企业"  # falls back to the Chinese label
+
+
+@pytest.mark.parametrize("body,code", [("    label: 甲\n", "SCHEMA-E004"),
+                                       ("    fields: 5\n", "SCHEMA-E002"),
+                                       ("    fields: {}\n", "SCHEMA-E004")])
+def test_entity_without_usable_fields(tmp_path: Path, body: str, code: str) -> None:
+    path = _write(tmp_path, "module: m\nentities:\n  A:\n" + body)
+    assert [p.code for p in check_path(path)] == [code]
