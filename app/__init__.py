@@ -19,6 +19,8 @@ from app.extension import Admin
 from app.index import IndexView
 from app.labels import lazy
 from app.registry import register
+from app.security import assign
+from app.security.models import Organisation
 from app.storage import DiskStorage
 from generator import load_spec
 from generator.models import build_models
@@ -55,13 +57,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _wtforms_messages_from_our_catalog()
     app = Flask(__name__, instance_path=INSTANCE)
     app.config.update(defaults())
+    app.config["FAB_SECURITY_MANAGER_CLASS"] = "app.security.manager.AppSecurityManager"
+    # Permissions are written in bulk by `schema apply` (app/security/sync.py), not view by
+    # view at every start.
+    app.config["FAB_UPDATE_PERMS"] = False
     if test_config:
         app.config.update(test_config)
 
     # An invalid schema stops here with the full report (generator.SchemaError).
     spec = load_spec(app.config["ADMIN_SCHEMA"])
     base = declarative_base(metadata=MetaData(naming_convention=NAMING))
-    models = build_models(spec, base)
+    models = build_models(spec, base, Organisation)
 
     app.config["APP_NAME"] = lazy(spec.title)
     db = SQLA()
@@ -73,6 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         admin = Admin(spec, models, base.metadata, DiskStorage(app.config["ADMIN_UPLOAD_FOLDER"]),
                       db.session)
         app.extensions["admin"] = admin
+        assign.install(db.session, spec)
         register(appbuilder, spec, models, admin.load_related)
     errors.init_app(app)
     return app

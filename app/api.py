@@ -14,6 +14,7 @@ from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
+from app.security.models import Organisation
 from app.validation import (
     Errors,
     Invalid,
@@ -84,6 +85,12 @@ class GeneratedRestApi(ModelRestApi):
             return self.response_422(message=errors)
         return super().put_headless(pk)
 
+    @staticmethod
+    def _org(raw: Any, admin: Any) -> Any:
+        if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).isdigit():
+            return None
+        return admin.load_related(Organisation, int(raw))
+
     def _check(self, data: dict[str, Any], columns: list[str], item: Any) -> Errors:
         """Validate (and normalise, in place) the JSON body against the Spec's rules."""
         admin = current_app.extensions["admin"]
@@ -92,6 +99,10 @@ class GeneratedRestApi(ModelRestApi):
             if key not in columns:
                 errors[key] = [_("Unknown field; allowed: %(fields)s.", fields=", ".join(columns))]
         values: dict[str, Any] = {}
+        if "org" in data and "org" in columns:
+            org = self._org(data["org"], admin)
+            if org is None:
+                errors.setdefault("org", []).append(_("The selected record does not exist."))
         for f in self.entity.column_fields:
             if f.name not in columns:
                 values[f.name] = getattr(item, f.name) if item is not None else None

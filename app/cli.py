@@ -43,16 +43,14 @@ def check_command(path: str | None) -> None:
 @with_appcontext
 def apply_command(allow_destructive: bool, dry_run: bool) -> None:
     """Create what is missing (tables, columns, indexes), keeping every existing row."""
-    from flask_appbuilder import Model
+    from app.apply import apply_schema
 
-    from app.migrate import apply, combined_metadata, plan
-
-    admin = current_app.extensions["admin"]
-    metadata = combined_metadata(Model.metadata, admin.metadata)
-    engine = current_app.appbuilder.session.get_bind()
-    with engine.begin() as connection:
-        result = plan(connection, metadata) if dry_run else apply(
-            connection, metadata, allow_destructive)
+    applied = apply_schema(current_app, allow_destructive, dry_run)
+    result = applied.tables
+    if applied.permissions is not None:
+        perms = applied.permissions
+        click.echo(f"permissions: {perms.added} granted, {perms.removed} withdrawn "
+                   f"({perms.statements} statements)")
     if not result.changes:
         click.echo("The database already matches the schema.")
         return

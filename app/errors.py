@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext
 from werkzeug.exceptions import HTTPException
 
@@ -28,7 +28,10 @@ def _render(code: int) -> Any:
     if request.path.startswith("/api/"):
         return jsonify(message=message), code
     try:
-        return render_template("admin/error.html", code=code, message=message), code
+        appbuilder = current_app.appbuilder
+        return render_template("admin/error.html", code=code, message=message,
+                               appbuilder=appbuilder,
+                               base_template=appbuilder.base_template), code
     except Exception:  # noqa: BLE001 - the error page itself must never fail
         log.exception("error page failed")
         return message, code

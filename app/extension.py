@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, false, select
 
+from app.security.models import Organisation
+from app.security.scope import current, is_admin, scope_condition, within
 from app.storage import Storage
 from generator.spec import Spec
 
@@ -20,8 +22,17 @@ class Admin:
     session: Any
 
     def related_query(self, model: type) -> Any:
-        """Rows a person may pick in a reference field."""
-        return select(model)
+        """Rows a person may pick in a reference field: only rows in their scope."""
+        query = select(model)
+        if model is Organisation:  # the organisation a row belongs to: my jurisdiction
+            user = current()
+            if user is None or is_admin(user):
+                return query if user is not None else query.where(false())
+            org = getattr(user, "org", None)
+            return query.where(within(Organisation.path, org.path) if org else false())
+        entity = getattr(model, "__entity__", None)
+        condition = scope_condition(entity, model) if entity is not None else None
+        return query if condition is None else query.where(condition)
 
     def load_related(self, model: type, pk: int) -> Any:
         """One row for a reference field, or None when it does not exist for this person."""

@@ -13,6 +13,7 @@ from flask_appbuilder.fieldwidgets import (
 )
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from wtforms import (
     BooleanField,
     DateField,
@@ -29,9 +30,12 @@ from wtforms.validators import StopValidation
 
 from app.fields import ChildLinesField, ReferenceField, StoredFileField
 from app.labels import lazy
+from app.security.models import Organisation
 from app.validation import field_errors, is_blank, normalize, required_if_errors, unique_errors
 from generator.models import class_name
 from generator.spec import Entity, Field, Spec
+
+_lazy_org = lazy_gettext("Organisation")
 
 
 class Rules:
@@ -165,6 +169,10 @@ def build_form(spec: Spec, entity: Entity, models: dict[str, type], endpoint: st
                load: Any, columns: tuple[str, ...], base: type = EntityForm) -> type:
     attrs: dict[str, Any] = {"spec_entity": entity, "model": models[entity.qualified]}
     for name in columns:
+        if name == "org":
+            attrs[name] = ReferenceField(label=_lazy_org, target=Organisation,
+                                         view_endpoint=endpoint, load=load)
+            continue
         f = entity.field(name)
         if f.type == "computed":
             continue

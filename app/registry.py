@@ -14,16 +14,33 @@ from flask import url_for
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from markupsafe import Markup, escape
 
 from app.api import GeneratedRestApi
 from app.forms import build_form, endpoint_for
 from app.labels import current_locale, lazy, lazy_title
+from app.security.scope import ScopeFilter
 from app.views import GeneratedModelView
 from generator.models import file_attr
 from generator.spec import Entity, Field, Spec
 
 NOT_SEARCHABLE = ("child", "computed", "file", "reference")
+ORG = "org"  # the organisation a row of an org-scoped entity belongs to
+ORG_LABEL = lazy_gettext("Organisation")
+# FAB method -> action of the permission vocabulary (generator.spec.ACTIONS).
+VIEW_METHODS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
+                "download": "show", "choices": "list", "action": "edit", "action_post": "edit"}
+API_METHODS = {"get_list": "list", "get": "show", "info": "list", "post": "add", "put": "edit",
+               "delete": "delete"}
+
+
+def security_options(entity: Entity) -> dict[str, Any]:
+    """Shared by an entity's screens and API: one permission name, one scope filter."""
+    return {
+        "class_permission_name": entity.permission_name,
+        "base_filters": [["id", ScopeFilter, entity]],
+    }
 
 
 def _format(spec: Spec, entity: Entity, f: Field) -> Callable[[Any], Any]:
@@ -99,11 +116,14 @@ def view_options(spec: Spec, entity: Entity) -> dict[str, Any]:
         if f.help:
             descriptions[f.name] = lazy(f.help)
     order = entity.default_order or ("id", "desc")
+    own_org = [ORG] if entity.scope is not None else []  # lines follow their parent
+    if entity.org_scoped:
+        labels[ORG] = ORG_LABEL
     return {
         "list_columns": _shown(entity, entity.list_columns),
-        "show_columns": _shown(entity, everything),
-        "add_columns": list(editable),
-        "edit_columns": list(editable),
+        "show_columns": _shown(entity, everything) + ([ORG] if entity.org_scoped else []),
+        "add_columns": list(editable) + own_org,
+        "edit_columns": list(editable) + own_org,
         "search_columns": list(dict.fromkeys(searchable)),
         "order_columns": list(orderable),
         "base_order": (entity.field(order[0]).column if order[0] != "id" else "id", order[1]),
@@ -123,8 +143,9 @@ def api_options(spec: Spec, entity: Entity) -> dict[str, Any]:
     writable = [f.name for f in stored]
     computed = [f.name for f in entity.fields if f.type == "computed"]
     files = [f"{f.name}_name" for f in entity.fields if f.type == "file"]
-    shown = ["id"] + writable + files + computed
-    labels: dict[str, Any] = {"id": "ID"}
+    shown = ["id"] + writable + files + computed + ([ORG] if entity.org_scoped else [])
+    writable += [ORG] if entity.scope is not None else []
+    labels: dict[str, Any] = {"id": "ID", ORG: ORG_LABEL}
     descriptions: dict[str, Any] = {}
     for f in entity.fields:
         name = f"{f.name}_name" if f.type == "file" else f.name
@@ -160,6 +181,8 @@ def build_view(spec: Spec, entity: Entity, models: dict[str, type], load: Any) -
         "route_base": f"/{entity.module}/{entity.resource}",
         "add_form": form,
         "edit_form": form,
+        "method_permission_name": VIEW_METHODS,
+        **security_options(entity),
         **options,
     })
 
@@ -168,6 +191,8 @@ def build_api(spec: Spec, entity: Entity, models: dict[str, type]) -> type:
     return type(f"{endpoint_for(entity)[:-4]}Api", (GeneratedRestApi,), {
         "entity": entity,
         "datamodel": SQLAInterface(models[entity.qualified]),
+        "method_permission_name": API_METHODS,
+        **security_options(entity),
         **api_options(spec, entity),
     })
 

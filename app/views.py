@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import String, cast
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app.security.models import Organisation
 from generator.spec import Entity
 
 log = logging.getLogger(__name__)
@@ -106,19 +107,27 @@ class GeneratedModelView(ModelView):
             return
         flash(str(self.delete_row_message), "success")
 
+    @expose("/delete/<pk>", methods=["POST"])  # never on GET: a link must not delete
+    @has_access
+    def delete(self, pk: Any) -> Any:
+        self._delete(pk)
+        return self.post_delete_redirect()
+
     # -- reference search: one page at a time, never the whole related table ----------------
     @expose("/choices/<field>")
     @has_access
     @permission_name("list")
     def choices(self, field: str) -> Any:
         admin = current_app.extensions["admin"]
-        spec_field = next((f for f in self.entity.fields
-                           if f.name == field and f.type == "reference"), None)
-        if spec_field is None:
-            abort(404)
-        target_entity = admin.spec.entity(spec_field.to)
-        model = admin.models[spec_field.to]
-        display = getattr(model, target_entity.display)
+        if field == "org" and self.entity.scope is not None:
+            model, display = Organisation, Organisation.name
+        else:
+            spec_field = next((f for f in self.entity.fields
+                               if f.name == field and f.type == "reference"), None)
+            if spec_field is None:
+                abort(404)
+            model = admin.models[spec_field.to]
+            display = getattr(model, admin.spec.entity(spec_field.to).display)
         term = (request.args.get("q") or "").strip()[:100]
         page = max(1, request.args.get("page", 1, type=int))
         query = admin.related_query(model)

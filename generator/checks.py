@@ -6,6 +6,7 @@ Every problem is reported at once (never only the first), each with a stable cod
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import hashlib
@@ -18,27 +19,38 @@ from generator.identifiers import VALIDATORS
 from generator.loader import Loaded, Location, Node, Seq
 from generator.problems import Problem
 from generator.spec import (
+    ACTIONS,
+    ADMIN_DUTIES,
     COMPUTED_FORMATS,
     FIELD_TYPES,
+    LEVELS,
     ON_DELETE,
+    SCOPES,
+    USER_CLASSES,
     Entity,
     EnumValue,
     Field,
+    Grant,
     Index,
     Label,
     Module,
     RequiredIf,
+    Role,
     Spec,
     snake,
 )
 
-ROOT_KEYS = ("app", "include")
+ROOT_KEYS = ("app", "include", "roles")
 APP_KEYS = ("title",)
-MODULE_KEYS = ("module", "label", "icon", "order", "entities")
+MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles")
 ENTITY_KEYS = (
     "label", "table", "display", "icon", "fields", "list", "search", "filters", "order",
-    "default_order", "form", "indexes", "unique_together", "page_size", "menu",
+    "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
+    "permissions",
 )
+ROLE_KEYS = ("label", "level", "user_class", "admin")
+GRANT_KEYS = ("actions", "scope", "readonly", "hidden")
+ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 COMMON_FIELD_KEYS = ("type", "label", "help", "required", "unique", "index", "default",
                      "required_if")
 TYPE_KEYS: dict[str, tuple[str, ...]] = {
@@ -64,7 +76,9 @@ MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 ENTITY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,62}$")
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,50}$")
 TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-RESERVED_FIELDS = frozenset({"id", "metadata", "query", "registry", "version_id"}) | frozenset(
+# org, org_id, org_path: the organisation a row belongs to (see Entity.org_scoped).
+RESERVED_FIELDS = frozenset({"id", "metadata", "query", "registry", "version_id", "org", "org_id",
+                             "org_path"}) | frozenset(
     keyword.kwlist
 )
 
@@ -95,6 +109,7 @@ class Checker:
         self.loaded = loaded
         self.problems: list[Problem] = []
         self.raw_modules: list[_RawModule] = []
+        self.role_index: dict[str, Role] = {}
 
     # -- reporting ---------------------------------------------------------------------
     def err(self, code: str, where: Location, path: str, message: str, allowed: str = "") -> None:
@@ -198,11 +213,112 @@ class Checker:
             for index, item in enumerate(data["include"]):
                 self.expect(item, str, data["include"].where(index), f"include[{index}]")
         raw_modules = ([data] if is_module else []) + [d.data for d in self.loaded.includes]
+        self.role_index = self.roles([data] + [m for m in raw_modules if m is not data])
         raw = [m for m in (self.module(item) for item in raw_modules) if m is not None]
         modules = self.link(raw)
         if self.problems:
             return None
-        return Spec(title=title, modules=tuple(modules), source=root.path)
+        return Spec(title=title, modules=tuple(modules), source=root.path,
+                    roles=tuple(self.role_index.values()))
+
+    # -- roles ---------------------------------------------------------------------------
+    def roles(self, documents: list[Any]) -> dict[str, Role]:
+        found: dict[str, Role] = {}
+        where_defined: dict[str, Location] = {}
+        for data in documents:
+            if not isinstance(data, Node) or "roles" not in data:
+                continue
+            raw = data["roles"]
+            if not self.expect(raw, dict, data.where("roles"), "roles"):
+                continue
+            for key, body in raw.items():
+                path = f"roles.{key}"
+                if not ROLE_NAME.match(key):
+                    self.err("SCHEMA-E005", raw.where(key), path, f"role name '{key}' is not "
+                             "allowed", "lower-case letters, digits and _ starting with a letter")
+                    continue
+                if key in where_defined:
+                    self.err("SCHEMA-E006", raw.where(key), path,
+                             f"role '{key}' is already defined at {where_defined[key]}",
+                             "a role name used once")
+                    continue
+                if not self.expect(body, dict, raw.where(key), path):
+                    continue
+                self.keys(body, ROLE_KEYS, path, required=("level",))
+                levels = body.get("level", [])
+                levels = [levels] if isinstance(levels, str) else levels
+                if not isinstance(levels, list) or not levels or any(
+                        lv not in LEVELS for lv in levels):
+                    if "level" in body:
+                        self.err("SCHEMA-E017", body.where("level"), f"{path}.level",
+                                 f"'{body['level']}' is not allowed",
+                                 f"one or a list of {_choices(LEVELS)}")
+                    continue
+                user_class = self.choice(body, "user_class", path, USER_CLASSES)
+                admin = self.choice(body, "admin", path, ADMIN_DUTIES)
+                where_defined[key] = raw.where(key)
+                found[key] = Role(key, self.label(body, "label", path, key), tuple(levels),
+                                  user_class, admin)
+        return found
+
+    def choice(self, node: Node, key: str, path: str, allowed: tuple[str, ...]) -> str | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if value not in allowed:
+            self.err("SCHEMA-E017", node.where(key), f"{path}.{key}", f"'{value}' is not allowed",
+                     f"one of {_choices(allowed)}")
+            return None
+        return str(value)
+
+    def grants(self, body: Node, path: str, fields: list[Field], scope: str | None
+               ) -> tuple[Grant, ...]:
+        raw = body.get("permissions")
+        if raw is None or not self.expect(raw, dict, body.where("permissions"),
+                                          f"{path}.permissions"):
+            return ()
+        names = {f.name for f in fields}
+        out = []
+        for role, spec in raw.items():
+            at = f"{path}.permissions.{role}"
+            if role not in self.role_index:
+                self.err("SCHEMA-E023", raw.where(role), at, f"unknown role '{role}'",
+                         f"one of {_choices(sorted(self.role_index)) or '(no roles defined)'}")
+                continue
+            if isinstance(spec, (list, str)):
+                node = Node({"actions": spec})
+                node.location, node.key_locations = raw.where(role), {"actions": raw.where(role)}
+                spec = node
+            if not self.expect(spec, dict, raw.where(role), at):
+                continue
+            self.keys(spec, GRANT_KEYS, at, required=("actions",))
+            actions = spec.get("actions", [])
+            if actions == "all":
+                actions = list(ACTIONS)
+            if not isinstance(actions, list):
+                self.expect(actions, list, spec.where("actions"), f"{at}.actions")
+                continue
+            good = []
+            for i, action in enumerate(actions):
+                if action not in ACTIONS:
+                    where = actions.where(i) if isinstance(actions, Seq) else spec.where("actions")
+                    self.err("SCHEMA-E024", where, f"{at}.actions[{i}]",
+                             f"unknown action '{action}'", f"one of {_choices(ACTIONS)} or 'all'")
+                else:
+                    good.append(action)
+            grant_scope = self.choice(spec, "scope", at, SCOPES) or scope or "all"
+            field_sets = []
+            for key in ("readonly", "hidden"):
+                chosen = []
+                for fname, where in self.names(spec, key, at):
+                    if fname not in names:
+                        self.err("SCHEMA-E019", where, f"{at}.{key}", f"unknown field '{fname}'",
+                                 f"one of {_choices(sorted(names))}")
+                    else:
+                        chosen.append(fname)
+                field_sets.append(tuple(chosen))
+            out.append(Grant(role, tuple(dict.fromkeys(good)), grant_scope, *field_sets))
+        return tuple(out)
 
     def module(self, data: Any) -> _RawModule | None:
         if not isinstance(data, Node):
@@ -270,7 +386,29 @@ class Checker:
             result.append(Module(module.key, module.label, module.icon, module.order,
                                  tuple(entities)))
         self.children(result)
-        return result
+        return self.lines_follow_parents(result)
+
+    @staticmethod
+    def lines_follow_parents(modules: list[Module]) -> list[Module]:
+        """Lines of an org-scoped parent share its organisation and, unless they say
+        otherwise, its permissions."""
+        parents: dict[str, Entity] = {}
+        for module in modules:
+            for entity in module.entities:
+                for f in entity.fields:
+                    if f.type == "child" and f.entity and entity.scope is not None:
+                        parents.setdefault(f.entity, entity)
+        out = []
+        for module in modules:
+            entities = []
+            for entity in module.entities:
+                parent = parents.get(entity.qualified)
+                if parent is not None and entity.scope is None:
+                    entity = dataclasses.replace(entity, parent_scoped=True,
+                                                 grants=entity.grants or parent.grants)
+                entities.append(entity)
+            out.append(dataclasses.replace(module, entities=tuple(entities)))
+        return out
 
     def entity(self, module: str, name: str, body: Node, known: dict[str, list[str]]
                ) -> Entity | None:
@@ -322,6 +460,8 @@ class Checker:
             display = "id"
         order = self.default_order(body, path, column_names)
         indexes = self.indexes(body, path, table, fields, column_names)
+        scope = self.choice(body, "scope", path, SCOPES)
+        grants = self.grants(body, path, fields, scope)
         return Entity(
             key=name,
             module=module,
@@ -341,6 +481,8 @@ class Checker:
             indexes=indexes,
             page_size=self.integer(body, "page_size", path, 20, 5, 100),
             menu=self.flag(body, "menu", path, True),
+            scope=scope,
+            grants=grants,
         )
 
     def default_order(self, body: Node, path: str, columns: set[str]) -> tuple[str, str] | None:

@@ -27,6 +27,9 @@ from generator.expr import compile_expr
 from generator.spec import Entity, Field, Spec
 
 ON_DELETE_SQL = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": "SET NULL"}
+# Organisation paths compare byte by byte everywhere (PostgreSQL's default collations ignore
+# '/', which would break the index range used for "within my jurisdiction").
+PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
 FILE_NAME_MAX = 255
 
 
@@ -109,8 +112,23 @@ def _computed_property(field: Field, readable: list[str]) -> property:
     return property(getter)
 
 
-def build_models(spec: Spec, base: type) -> dict[str, type]:
-    """Return {qualified entity name: mapped class} for every entity of the Spec."""
+def _org_columns(entity: Entity, org_model: type) -> dict[str, Any]:
+    """Rows of org-scoped entities belong to an organisation; org_path copies its path so
+    that scope is an index range on the row's own table."""
+    return {
+        "org_id": Column(Integer, ForeignKey(org_model.__table__.c.id, ondelete="RESTRICT",
+                                             name=f"fk_{entity.table}_org"[:63]),
+                         nullable=True),
+        "org_path": Column(PathString, nullable=True),
+        "org": relationship(org_model, foreign_keys=f"{class_name(entity)}.org_id",
+                            lazy="joined"),
+    }
+
+
+def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[str, type]:
+    """Return {qualified entity name: mapped class} for every entity of the Spec.
+
+    `org_model` is the organisation class rows of org-scoped entities refer to."""
     classes: dict[str, type] = {}
     for entity in spec.entities:
         attrs: dict[str, Any] = {
@@ -146,9 +164,14 @@ def build_models(spec: Spec, base: type) -> dict[str, type]:
                 attrs[file_attr(field.name)] = _file_property(field.name)
             elif field.type == "computed":
                 attrs[field.name] = _computed_property(field, readable)
-        attrs["__table_args__"] = tuple(
-            Index(ix.name, *ix.fields, unique=ix.unique) for ix in entity.indexes
-        )
+        indexes = [Index(ix.name, *ix.fields, unique=ix.unique) for ix in entity.indexes]
+        if entity.org_scoped:
+            if org_model is None:
+                raise ValueError(f"{entity.qualified} is org-scoped: pass org_model")
+            attrs.update(_org_columns(entity, org_model))
+            indexes += [Index(f"ix_{entity.table}_org_path"[:63], "org_path"),
+                        Index(f"ix_{entity.table}_org_id"[:63], "org_id")]
+        attrs["__table_args__"] = tuple(indexes)
         display = entity.display
 
         def __str__(self: Any, _display: str = display) -> str:  # noqa: N807

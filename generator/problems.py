@@ -27,6 +27,8 @@ CODES: dict[str, str] = {
     "SCHEMA-E020": "a default value does not fit the field",
     "SCHEMA-E021": "an include pattern matches no file",
     "SCHEMA-E022": "a reserved name is used",
+    "SCHEMA-E023": "names a role the schema does not define",
+    "SCHEMA-E024": "unknown permission action",
 }
 
 

@@ -25,6 +25,13 @@ COLUMN_TYPES = frozenset(FIELD_TYPES) - {"child", "computed"}
 VALIDATOR_NAMES = ("uscc", "id_card", "approval_number", "mobile")
 ON_DELETE = ("restrict", "cascade", "set_null")
 COMPUTED_FORMATS = ("number", "percent", "text")
+# The permission vocabulary: one place. Workflow transitions add one action each.
+ACTIONS = ("list", "show", "add", "edit", "delete", "export", "import")
+# Data ranges, in the words Chinese admins know: 全部数据 / 本级及下级 / 本单位.
+SCOPES = ("all", "jurisdiction", "own")
+LEVELS = ("national", "province", "city", "county", "unit")
+USER_CLASSES = ("regulator", "legal_person", "agent", "institution", "admin")
+ADMIN_DUTIES = ("system", "security", "audit")
 DEFAULT_STRING_MAX = 255
 
 
@@ -100,6 +107,31 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Grant:
+    """What one role may do with one entity."""
+
+    role: str
+    actions: tuple[str, ...]
+    scope: str  # one of SCOPES; meaningful for org-scoped entities
+    readonly: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str
+    label: Label
+    levels: tuple[str, ...]  # organisation levels whose users may hold it
+    user_class: str | None = None
+    admin: str | None = None  # system | security | audit: an administrator duty (三员)
+
+    @property
+    def rank(self) -> int:
+        """Highest level it lives at: 0 national ... 4 unit."""
+        return min(LEVELS.index(level) for level in self.levels)
+
+
+@dataclass(frozen=True)
 class Index:
     name: str
     fields: tuple[str, ...]
@@ -124,6 +156,21 @@ class Entity:
     indexes: tuple[Index, ...] = ()
     page_size: int = 20
     menu: bool = True  # child-line entities are usually edited only inside their parent
+    scope: str | None = None  # rows belong to an organisation: default data range (SCOPES)
+    parent_scoped: bool = False  # lines of an org-scoped parent: they share its organisation
+    grants: tuple[Grant, ...] = ()
+
+    @property
+    def org_scoped(self) -> bool:
+        return self.scope is not None or self.parent_scoped
+
+    @property
+    def permission_name(self) -> str:
+        """FAB view-menu name shared by the entity's screens and API: module:resource."""
+        return f"{self.module}:{self.resource}"
+
+    def grant(self, role: str) -> Grant | None:
+        return next((g for g in self.grants if g.role == role), None)
 
     @property
     def qualified(self) -> str:
@@ -162,6 +209,7 @@ class Spec:
     title: Label
     modules: tuple[Module, ...]
     source: str = ""  # path of the root schema file
+    roles: tuple[Role, ...] = ()
     _index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -175,6 +223,9 @@ class Spec:
 
     def entity(self, qualified: str) -> Entity:
         return self._index[qualified]
+
+    def role(self, key: str) -> Role:
+        return next(r for r in self.roles if r.key == key)
 
     def children_of(self, entity: Entity) -> list[tuple[Field, Entity, Field]]:
         """(child field on parent, line entity, reference field on the line back to parent)."""

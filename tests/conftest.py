@@ -65,15 +65,11 @@ def make_app(database_url: str, schema: Path | str = ALL_TYPES, tmp: Path | None
 
 
 def apply_schema(app: Any, allow_destructive: bool = False) -> Any:
-    from flask_appbuilder import Model
-
-    from app.migrate import apply, combined_metadata
+    """Tables and permissions, as `schema apply` does; returns the table plan."""
+    from app.apply import apply_schema as apply_all
 
     with app.app_context():
-        metadata = combined_metadata(Model.metadata, app.extensions["admin"].metadata)
-        engine = app.appbuilder.session.get_bind()
-        with engine.begin() as connection:
-            return apply(connection, metadata, allow_destructive)
+        return apply_all(app, allow_destructive).tables
 
 
 def ensure_admin(app: Any) -> None:

@@ -1,0 +1,44 @@
+"""`schema apply`: tables first (migrate.py), then the permission matrix (security/sync.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_appbuilder import Model
+
+from app.migrate import Plan, apply, combined_metadata, plan
+from app.security.sync import SyncReport, drift, sync
+from app.security.sync import plan as permission_plan
+
+
+@dataclass
+class Applied:
+    tables: Plan
+    permissions: SyncReport | None
+
+
+def wanted_permissions(app: Any) -> Any:
+    admin = app.extensions["admin"]
+    return permission_plan(admin.spec, app.appbuilder, app.config["AUTH_ROLE_ADMIN"],
+                           app.config["AUTH_ROLE_PUBLIC"])
+
+
+def apply_schema(app: Any, allow_destructive: bool = False, dry_run: bool = False) -> Applied:
+    """Bring the database to the schema; call inside the app context."""
+    admin = app.extensions["admin"]
+    metadata = combined_metadata(Model.metadata, admin.metadata)
+    engine = app.appbuilder.session.get_bind()
+    with engine.begin() as connection:
+        if dry_run:
+            return Applied(plan(connection, metadata), None)
+        tables = apply(connection, metadata, allow_destructive)
+    with engine.begin() as connection:
+        report = sync(connection, wanted_permissions(app))
+    return Applied(tables, report)
+
+
+def permission_drift(app: Any) -> list[str]:
+    engine = app.appbuilder.session.get_bind()
+    with engine.connect() as connection:
+        return drift(connection, wanted_permissions(app))

@@ -1,0 +1,68 @@
+"""The permission matrix the YAML asks for, as FAB (permission, view-menu) pairs per role.
+
+A pure function of the Spec (plus, for the administrator, the permissions FAB's own screens
+declare). `sync` writes it; `drift` compares it with the database; the 权限矩阵 page and
+`schema matrix` show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from generator.spec import ACTIONS, Spec
+
+MENU_ACCESS = "menu_access"
+# What every signed-in user needs on FAB's own screens: their info and their password.
+SELF_SERVICE = (
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+)
+
+
+class Perm(NamedTuple):
+    permission: str  # can_list, menu_access, ...
+    view: str  # module:resource, a menu name, or a FAB view
+
+
+def action_of(perm: Perm) -> str:
+    return perm.permission.removeprefix("can_")
+
+
+def entity_perms(spec: Spec) -> set[Perm]:
+    """Every action on every entity, granted or not: the matrix's full set of columns."""
+    perms = set()
+    for module in spec.modules:
+        for entity in module.entities:
+            perms.update(Perm(f"can_{a}", entity.permission_name) for a in ACTIONS)
+            if entity.menu:
+                perms.add(Perm(MENU_ACCESS, entity.qualified))
+        perms.add(Perm(MENU_ACCESS, module.key))
+    return perms
+
+
+def role_perms(spec: Spec) -> dict[str, set[Perm]]:
+    """role key -> the pairs its grants give (menus follow the right to list)."""
+    result: dict[str, set[Perm]] = {role.key: set(Perm(*p) for p in SELF_SERVICE)
+                                    for role in spec.roles}
+    for module in spec.modules:
+        for entity in module.entities:
+            for grant in entity.grants:
+                perms = result[grant.role]
+                perms.update(Perm(f"can_{a}", entity.permission_name) for a in grant.actions)
+                if "list" in grant.actions and entity.menu:
+                    perms.add(Perm(MENU_ACCESS, entity.qualified))
+                    perms.add(Perm(MENU_ACCESS, module.key))
+    return result
+
+
+def desired(spec: Spec, fab_perms: Iterable[Perm], admin_role: str) -> dict[str, set[Perm]]:
+    """Every managed role with its pairs; the administrator role gets every pair there is."""
+    roles = role_perms(spec)
+    everything = entity_perms(spec) | set(fab_perms)
+    roles[admin_role] = everything
+    return roles

@@ -1,0 +1,59 @@
+"""The organisation tree and the user who belongs to one organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Column, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import relationship
+
+# Binary ordering on every database, so that "path starts with P" is the index range
+# [P, P-with-last-'/'-raised) (see scope.py). PostgreSQL's default collations ignore '/'.
+PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+NATIONAL_CODE = "CN"
+
+
+class Organisation(Model):
+    """A node of national -> province -> city -> county -> unit.
+
+    Region nodes are keyed by GB/T 2260 codes and stand for the regulator of that region;
+    units (enterprises, medical institutions) by their 统一社会信用代码.
+    """
+
+    __tablename__ = "org_organisation"
+    id = Column(Integer, primary_key=True)
+    code = Column(String(32), nullable=False, unique=True)
+    name = Column(String(200), nullable=False)
+    level = Column(String(16), nullable=False)  # national | province | city | county | unit
+    kind = Column(String(16), nullable=True)  # units: enterprise | institution
+    parent_id = Column(Integer, ForeignKey("org_organisation.id"), nullable=True, index=True)
+    path = Column(PathString, nullable=False, index=True)  # /CN/350000/350100/350102/
+    valid_from = Column(Date, nullable=True)
+    valid_to = Column(Date, nullable=True)  # divisions change yearly; old rows keep their org
+    parent = relationship("Organisation", remote_side=[id])
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.code} {self.name}>"
+
+    @property
+    def current(self) -> bool:
+        return self.valid_to is None or self.valid_to > dt.date.today()
+
+
+def child_path(parent_path: str | None, code: str) -> str:
+    return f"{parent_path or '/'}{code}/"
+
+
+class AppUser(User):
+    """FAB's user plus the organisation it belongs to and its user class."""
+
+    __tablename__ = "ab_user"
+    org_id = Column(Integer, ForeignKey("org_organisation.id"), nullable=True, index=True)
+    user_class = Column(String(16), nullable=True)
+    org = relationship(Organisation, lazy="joined")

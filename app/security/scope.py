@@ -1,0 +1,87 @@
+"""Which rows a user may reach: one condition, applied at every door.
+
+Lists, detail pages, edits, deletes, file downloads and the REST API all fetch through FAB's
+base filters, where `ScopeFilter` sits; reference choices go through `Admin.related_query`;
+exports and imports (and anything later) call `scope_condition` too. Rows of org-scoped
+entities carry `org_path` (the path of their organisation in the tree), so "within my
+jurisdiction" is an index range, never a recursive query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, has_request_context
+from flask_appbuilder.models.filters import BaseFilter
+from flask_login import current_user
+from sqlalchemy import and_, false
+
+from generator.spec import SCOPES, Entity
+
+
+def path_range(path: str) -> tuple[str, str]:
+    """Every path starting with `path` (which ends in '/') lies in [low, high): '0' follows '/'."""
+    return path, path[:-1] + "0"
+
+
+def within(column: Any, path: str) -> Any:
+    low, high = path_range(path)
+    return and_(column >= low, column < high)
+
+
+def current() -> Any:
+    """The signed-in user, or None (also outside a request)."""
+    if not has_request_context():
+        return None
+    user = getattr(g, "user", None) or current_user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user
+
+
+def role_names(user: Any) -> set[str]:
+    return {role.name for role in getattr(user, "roles", [])}
+
+
+def is_admin(user: Any) -> bool:
+    return current_app.config["AUTH_ROLE_ADMIN"] in role_names(user)
+
+
+def user_scope(entity: Entity, user: Any) -> str | None:
+    """The widest data range any of the user's roles has on the entity; None: no access."""
+    if user is None:
+        return None
+    if is_admin(user):
+        return "all"
+    names = role_names(user)
+    scopes = [grant.scope for grant in entity.grants if grant.role in names]
+    if not scopes:
+        return None
+    return min(scopes, key=SCOPES.index)
+
+
+def scope_condition(entity: Entity, model: type, user: Any = None) -> Any:
+    """SQL condition limiting `model` to the user's rows, or None for no limit."""
+    if not entity.org_scoped:
+        return None
+    user = user if user is not None else current()
+    scope = user_scope(entity, user)
+    if scope == "all":
+        return None
+    org = getattr(user, "org", None)
+    if scope is None or org is None:
+        return false()
+    if scope == "own":
+        return model.org_id == org.id
+    return within(model.org_path, org.path)
+
+
+class ScopeFilter(BaseFilter):
+    """FAB base filter: `base_filters = [["id", ScopeFilter, entity]]`."""
+
+    name = "scope"
+    arg_name = "scope"
+
+    def apply(self, query: Any, entity: Entity) -> Any:
+        condition = scope_condition(entity, self.model)
+        return query if condition is None else query.filter(condition)
