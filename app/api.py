@@ -14,6 +14,7 @@ from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
+from app.security.fields import field_rights
 from app.security.models import Organisation
 from app.validation import (
     Errors,
@@ -30,19 +31,86 @@ from generator.spec import Entity
 _lazy_required = lazy_gettext("This field is required.")
 
 
+class LazySchema:
+    """A marshmallow schema FAB builds on first use instead of at start-up (building the four
+    schemas of every API up front is most of the start-up time of a large schema)."""
+
+    def __init__(self, columns: str, nested: bool = True):
+        self.columns, self.nested = columns, nested
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.slot = name, f"_{name}_built"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None or "model2schemaconverter" not in obj.__dict__:
+            return None  # FAB is still constructing the API (it looks at every attribute)
+        if self.slot not in obj.__dict__:
+            kwargs = {} if self.nested else {"nested": False}
+            schema = obj.model2schemaconverter.convert(
+                getattr(obj, self.columns),
+                parent_schema_name=getattr(obj, f"{self.name}_name"), **kwargs)
+            obj.__dict__[self.slot] = obj.adjust_schema(self.name, schema)
+        return obj.__dict__[self.slot]
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = value
+
+
 class GeneratedRestApi(ModelRestApi):
     entity: Entity
     allow_browser_login = True
+    list_model_schema = LazySchema("list_columns")
+    show_model_schema = LazySchema("show_columns")
+    add_model_schema = LazySchema("add_columns", nested=False)
+    edit_model_schema = LazySchema("edit_columns", nested=False)
 
     def _init_model_schemas(self) -> None:
-        super()._init_model_schemas()
-        # Columns stay nullable in the database; "required" is the schema's rule, so say it in
-        # the generated OpenAPI and _info too.
-        schema = self.add_model_schema
-        for f in self.entity.fields:
-            if f.required and f.name in schema.fields:
-                schema.fields[f.name].required = True
-                schema.fields[f.name].error_messages["required"] = _lazy_required
+        """Built on first use: see LazySchema."""
+
+    def adjust_schema(self, name: str, schema: Any) -> Any:
+        if name == "add_model_schema":
+            # Columns stay nullable in the database; "required" is the schema's rule, so say
+            # it in the generated OpenAPI and _info too.
+            for f in self.entity.fields:
+                if f.required and f.name in schema.fields:
+                    schema.fields[f.name].required = True
+                    schema.fields[f.name].error_messages["required"] = _lazy_required
+        return schema
+
+    # -- field rights: hidden fields never leave the server, read-only ones are refused -----
+    def pre_get(self, data: dict[str, Any]) -> None:
+        hidden = field_rights(self.entity).hidden
+        for key in hidden:
+            data.get("result", {}).pop(key, None)
+        self._drop_hidden_metadata(data, hidden)
+
+    def pre_get_list(self, data: dict[str, Any]) -> None:
+        hidden = field_rights(self.entity).hidden
+        for row in data.get("result", []):
+            for key in hidden:
+                row.pop(key, None)
+        self._drop_hidden_metadata(data, hidden)
+
+    @staticmethod
+    def _drop_hidden_metadata(data: dict[str, Any], hidden: frozenset[str]) -> None:
+        for key in ("list_columns", "show_columns", "order_columns"):
+            if key in data:
+                data[key] = [c for c in data[key] if c not in hidden]
+        for key in ("label_columns", "description_columns"):
+            for name in hidden:
+                data.get(key, {}).pop(name, None)
+
+    def get_list_headless(self, **kwargs: Any) -> Any:
+        hidden = field_rights(self.entity).hidden
+        args = kwargs.get("rison") or {}
+        asked = {f.get("col") for f in args.get("filters", []) if isinstance(f, dict)}
+        asked.add(args.get("order_column"))
+        asked.update(args.get("columns") or [])
+        if hidden & asked:
+            return self.response_400(message=_("Unknown field; allowed: %(fields)s.",
+                                               fields=", ".join(sorted(
+                                                   set(self.search_columns) - hidden))))
+        return super().get_list_headless(**kwargs)
 
     def response_404(self) -> Any:  # FAB's says "Not found" in English
         return self.response(404, message=_("Not found"))
@@ -95,8 +163,12 @@ class GeneratedRestApi(ModelRestApi):
         """Validate (and normalise, in place) the JSON body against the Spec's rules."""
         admin = current_app.extensions["admin"]
         errors: Errors = {}
+        rights = field_rights(self.entity)
+        columns = [c for c in columns if c not in rights.hidden]
         for key in data:
-            if key not in columns:
+            if key in rights.readonly:
+                errors[key] = [_("This field is read-only for you.")]
+            elif key not in columns:
                 errors[key] = [_("Unknown field; allowed: %(fields)s.", fields=", ".join(columns))]
         values: dict[str, Any] = {}
         if "org" in data and "org" in columns:

@@ -15,6 +15,7 @@ from flask.cli import with_appcontext
 
 from generator import check_path
 from generator.problems import report
+from generator.spec import USER_CLASSES
 
 
 @click.group("schema", help="Check the YAML schema and bring the database to it.")
@@ -24,7 +25,9 @@ def schema_cli() -> None:
 
 @schema_cli.command("check")
 @click.argument("path", required=False)
-def check_command(path: str | None) -> None:
+@click.option("--db", "against_db", is_flag=True,
+              help="Also compare the permissions in the database with the YAML.")
+def check_command(path: str | None, against_db: bool) -> None:
     """Report every problem of the schema at PATH (default: $ADMIN_SCHEMA)."""
     from app.config import defaults
 
@@ -34,6 +37,22 @@ def check_command(path: str | None) -> None:
         click.echo(report(problems), err=True)
         sys.exit(1)
     click.echo(f"{path}: no problems.")
+    if against_db:
+        from flask.cli import ScriptInfo
+
+        from app.apply import permission_drift
+
+        os.environ["ADMIN_SCHEMA"] = path
+        app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+        with app.app_context():
+            lines = permission_drift(app)
+        for line in lines:
+            click.echo(f"DRIFT {line}", err=True)
+        if lines:
+            click.echo(f"{len(lines)} difference(s) between the database and the YAML; "
+                       "`schema apply` restores the YAML's matrix.", err=True)
+            sys.exit(1)
+        click.echo("The permissions in the database match the YAML.")
 
 
 @schema_cli.command("apply")
@@ -50,7 +69,7 @@ def apply_command(allow_destructive: bool, dry_run: bool) -> None:
     if applied.permissions is not None:
         perms = applied.permissions
         click.echo(f"permissions: {perms.added} granted, {perms.removed} withdrawn "
-                   f"({perms.statements} statements)")
+                   f"({perms.statements} statements, {perms.seconds:.2f} s)")
     if not result.changes:
         click.echo("The database already matches the schema.")
         return
@@ -75,13 +94,22 @@ def users_cli() -> None:
 @click.option("--username", required=True)
 @click.option("--password", required=True)
 @click.option("--role", required=True, help="Name of an existing role, e.g. Admin.")
+@click.option("--org", "org_code", default=None,
+              help="Code of the user's organisation (GB/T 2260 code or 统一社会信用代码).")
+@click.option("--user-class", default=None, type=click.Choice(USER_CLASSES),
+              help="Default: the role's user class.")
 @click.option("--first-name", default="")
 @click.option("--last-name", default="")
 @click.option("--email", default=None)
 @with_appcontext
-def create_user(username: str, password: str, role: str, first_name: str, last_name: str,
+def create_user(username: str, password: str, role: str, org_code: str | None,
+                user_class: str | None, first_name: str, last_name: str,
                 email: str | None) -> None:
-    """Create a user with one role."""
+    """Create a user with one role, in one organisation."""
+    from sqlalchemy import select
+
+    from app.security.models import Organisation
+
     sm = current_app.appbuilder.sm
     found = sm.find_role(role)
     if found is None:
@@ -89,11 +117,27 @@ def create_user(username: str, password: str, role: str, first_name: str, last_n
         raise click.ClickException(f"unknown role '{role}'; expected one of {names}")
     if sm.find_user(username=username) is not None:
         raise click.ClickException(f"user '{username}' already exists")
+    org = None
+    if org_code:
+        org = current_app.appbuilder.session.execute(select(Organisation).where(
+            Organisation.code == org_code)).scalar_one_or_none()
+        if org is None:
+            raise click.ClickException(f"organisation '{org_code}' does not exist "
+                                       "(flask --app wsgi org add ...)")
+    spec = current_app.extensions["admin"].spec
+    spec_role = next((r for r in spec.roles if r.key == role), None)
+    if spec_role is not None and org is not None and org.level not in spec_role.levels:
+        raise click.ClickException(f"role '{role}' lives at {', '.join(spec_role.levels)}; "
+                                   f"'{org_code}' is a {org.level}")
     user = sm.add_user(username, first_name or username, last_name,
                        email or f"{username}@localhost", found, password)
     if not user:
         raise click.ClickException("the user could not be created (see the log)")
-    click.echo(f"user '{username}' created with role {role}.")
+    user.org = org
+    user.user_class = user_class or (spec_role.user_class if spec_role else None)
+    current_app.appbuilder.session.commit()
+    where = f" in {org.name} ({org.code})" if org is not None else ""
+    click.echo(f"user '{username}' created with role {role}{where}.")
 
 
 @users_cli.command("bootstrap")
@@ -115,3 +159,43 @@ def bootstrap_admin(username: str) -> None:
     if not user:
         raise click.ClickException("the administrator could not be created (see the log)")
     click.echo(f"administrator created: username {username}  password {password}")
+
+
+@click.group("org", help="The organisation tree: divisions and units.")
+def org_cli() -> None:
+    pass
+
+
+@org_cli.command("add")
+@click.option("--code", required=True, help="GB/T 2260 code, or 统一社会信用代码 for a unit.")
+@click.option("--name", required=True)
+@click.option("--level", required=True,
+              type=click.Choice(["province", "city", "county", "unit"]))
+@click.option("--parent", default=None, help="Code of the parent (not for provinces).")
+@click.option("--kind", default=None, type=click.Choice(["enterprise", "institution"]))
+@with_appcontext
+def org_add(code: str, name: str, level: str, parent: str | None, kind: str | None) -> None:
+    """Add one organisation to the tree."""
+    from app.security.orgs import OrgError, add_org
+
+    session = current_app.appbuilder.session
+    try:
+        org = add_org(session, code, name, level, parent, kind)
+    except OrgError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(f"{org.level} {org.code} {org.name} added under {org.parent.name}.")
+
+
+@org_cli.command("load-divisions")
+@click.option("--file", "path", default=None, help="Default: app/data/divisions.csv.")
+@with_appcontext
+def org_load_divisions(path: str | None) -> None:
+    """Add the GB/T 2260 provinces, cities and counties that are missing."""
+    from app.security.orgs import DIVISIONS_CSV, load_divisions
+
+    session = current_app.appbuilder.session
+    added = load_divisions(session, path or DIVISIONS_CSV)
+    session.commit()
+    click.echo(f"{added} divisions added.")

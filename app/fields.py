@@ -62,6 +62,15 @@ class ReferenceField(Field):
             raise StopValidation(_("The selected record does not exist."))
 
 
+class OrgField(ReferenceField):
+    """The organisation a row belongs to: left empty, it keeps the row's organisation (or,
+    for a new row, takes the user's: see security/assign.py)."""
+
+    def populate_obj(self, obj: Any, name: str) -> None:
+        if self.data is not None:
+            setattr(obj, name, self.data)
+
+
 class FileWidget:
     def __call__(self, field: StoredFileField, **kwargs: Any) -> Markup:
         kwargs.setdefault("id", field.id)

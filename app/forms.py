@@ -28,7 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import StopValidation
 
-from app.fields import ChildLinesField, ReferenceField, StoredFileField
+from app.fields import ChildLinesField, OrgField, ReferenceField, StoredFileField
 from app.labels import lazy
 from app.security.models import Organisation
 from app.validation import field_errors, is_blank, normalize, required_if_errors, unique_errors
@@ -170,8 +170,8 @@ def build_form(spec: Spec, entity: Entity, models: dict[str, type], endpoint: st
     attrs: dict[str, Any] = {"spec_entity": entity, "model": models[entity.qualified]}
     for name in columns:
         if name == "org":
-            attrs[name] = ReferenceField(label=_lazy_org, target=Organisation,
-                                         view_endpoint=endpoint, load=load)
+            attrs[name] = OrgField(label=_lazy_org, target=Organisation,
+                                   view_endpoint=endpoint, load=load)
             continue
         f = entity.field(name)
         if f.type == "computed":

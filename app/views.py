@@ -8,6 +8,7 @@ a paged search endpoint for reference fields and a scoped file download.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
@@ -18,6 +19,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import String, cast
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app.security.fields import VisibleColumns, field_rights
 from app.security.models import Organisation
 from generator.spec import Entity
 
@@ -25,11 +27,62 @@ log = logging.getLogger(__name__)
 CHOICES_PAGE = 20
 
 
+VISIBLE_OPTIONS = ("list_columns", "show_columns", "search_columns", "order_columns")
+
+
 class GeneratedModelView(ModelView):
     entity: Entity
+    # Per request, these leave out the fields hidden from the user (security/fields.py).
+    list_columns = VisibleColumns()
+    show_columns = VisibleColumns()
+    search_columns = VisibleColumns()
+    order_columns = VisibleColumns()
     add_row_message = lazy_gettext("Saved.")
     edit_row_message = lazy_gettext("Changes saved.")
     delete_row_message = lazy_gettext("Deleted.")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in VISIBLE_OPTIONS:  # generated values become the descriptors' defaults
+            value = cls.__dict__.get(name)
+            if value is not None and not isinstance(value, VisibleColumns):
+                delattr(cls, name)
+                setattr(cls, f"_{name}_default", value)
+
+    def __init__(self, **kwargs: Any) -> None:
+        for name in VISIBLE_OPTIONS:
+            self.__dict__[f"_{name}_all"] = list(getattr(type(self), f"_{name}_default", []))
+        super().__init__(**kwargs)
+
+    @expose("/list/")
+    @has_access
+    def list(self) -> Any:
+        self._refuse_hidden_arguments()
+        return super().list()
+
+    def _refuse_hidden_arguments(self) -> None:
+        """Filtering or sorting on a hidden field would reveal it row by row."""
+        hidden = field_rights(self.entity).hidden
+        if not hidden:
+            return
+        for key, value in request.args.items():
+            match = re.match(r"_flt_\d+_(\w+)$", key)
+            if (match and match.group(1) in hidden) or (
+                    key.startswith("_oc_") and value in hidden):
+                abort(400)
+
+    def _apply_field_rights(self, form: Any, item: Any) -> list[str]:
+        """Hidden fields leave the form; read-only ones show their value and keep it."""
+        rights = field_rights(self.entity)
+        for name in rights.hidden | rights.readonly:
+            if name in form:  # whatever was sent, the stored value (or default) stays
+                field = form[name]
+                stored = getattr(item, name) if item is not None else field.default
+                field.process(None, data=stored)
+                field.validators = ()
+                if name in rights.readonly:
+                    field.render_kw = {**(field.render_kw or {}), "disabled": True}
+        return sorted(rights.hidden)
 
     # -- after saving, back to the list (where the new or changed row is visible) ------------
     def post_add_redirect(self) -> Any:
@@ -44,13 +97,14 @@ class GeneratedModelView(ModelView):
     # -- add and edit: the form comes back with everything typed when saving fails ----------
     def _add(self) -> Any:
         form = self.add_form.refresh()
+        hidden = self._apply_field_rights(form, None)
         if request.method == "POST" and form.validate():
             item = self.datamodel.obj()
             form.populate_obj(item)
             if self._save(item, self.datamodel.add, self.pre_add, self.post_add,
                           self.add_row_message):
                 return None
-        return self._get_add_widget(form=form, exclude_cols=[])
+        return self._get_add_widget(form=form, exclude_cols=hidden)
 
     def _edit(self, pk: Any) -> Any:
         item = self.datamodel.get(pk, self._base_filters)
@@ -60,6 +114,7 @@ class GeneratedModelView(ModelView):
         if request.method == "POST":
             form = self.edit_form.refresh(request.form)
             form._id = pk
+            hidden = self._apply_field_rights(form, item)
             if form.validate():
                 form.populate_obj(item)
                 if self._save(item, self.datamodel.edit, self.pre_update, self.post_update,
@@ -67,8 +122,9 @@ class GeneratedModelView(ModelView):
                     return None
         else:
             form = self.edit_form.refresh(obj=item)
+            hidden = self._apply_field_rights(form, item)
             self.prefill_form(form, pk)
-        return self._get_edit_widget(form=form, exclude_cols=[])
+        return self._get_edit_widget(form=form, exclude_cols=hidden)
 
     def _save(self, item: Any, write: Any, before: Any, after: Any, message: Any) -> bool:
         session = self.datamodel.session

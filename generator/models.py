@@ -116,7 +116,8 @@ def _org_columns(entity: Entity, org_model: type) -> dict[str, Any]:
     """Rows of org-scoped entities belong to an organisation; org_path copies its path so
     that scope is an index range on the row's own table."""
     return {
-        "org_id": Column(Integer, ForeignKey(org_model.__table__.c.id, ondelete="RESTRICT",
+        "org_id": Column(Integer, ForeignKey(org_model.__table__.c.id,  # type: ignore[attr-defined]
+                                             ondelete="RESTRICT",
                                              name=f"fk_{entity.table}_org"[:63]),
                          nullable=True),
         "org_path": Column(PathString, nullable=True),

@@ -1,0 +1,106 @@
+"""Building the organisation tree: the national root, GB/T 2260 divisions, units."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.security.models import NATIONAL_CODE, Organisation, child_path
+from generator.identifiers import is_uscc, normalize_code
+from generator.spec import LEVELS
+
+DIVISIONS_CSV = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "divisions.csv")
+UNIT_KINDS = ("enterprise", "institution")
+PARENT_LEVELS = {  # which levels a node of each level may hang under
+    "province": ("national",),
+    "city": ("province",),
+    "county": ("province", "city"),  # county-level units directly under a province
+    "unit": ("province", "city", "county"),  # cities without counties, provincial units
+}
+
+
+class OrgError(ValueError):
+    """A person's mistake, said in words the command line prints as is."""
+
+
+def national(session: Session) -> Organisation:
+    root = session.execute(select(Organisation).where(Organisation.code == NATIONAL_CODE)
+                           ).scalar_one_or_none()
+    if root is None:
+        root = Organisation(code=NATIONAL_CODE, name="全国", level="national",
+                            path=child_path(None, NATIONAL_CODE))
+        session.add(root)
+        session.flush()
+    return root
+
+
+def add_org(session: Session, code: str, name: str, level: str, parent: str | None = None,
+            kind: str | None = None) -> Organisation:
+    """Add one node; units are keyed by a valid 统一社会信用代码."""
+    if level not in LEVELS or level == "national":
+        raise OrgError(f"level '{level}' is not allowed; expected one of "
+                       f"{', '.join(LEVELS[1:])}")
+    code = normalize_code(code)
+    if level == "unit":
+        if not is_uscc(code):
+            raise OrgError(f"'{code}' is not a valid unified social credit code")
+        if kind not in UNIT_KINDS:
+            raise OrgError(f"a unit needs --kind, one of {', '.join(UNIT_KINDS)}")
+    elif not (len(code) == 6 and code.isdigit()):
+        raise OrgError(f"'{code}' is not a 6-digit GB/T 2260 code")
+    if session.execute(select(Organisation.id).where(Organisation.code == code)).first():
+        raise OrgError(f"organisation '{code}' already exists")
+    if level == "province":
+        above = national(session)
+    else:
+        above = session.execute(select(Organisation).where(Organisation.code == parent)
+                                ).scalar_one_or_none() if parent else None
+        if above is None:
+            raise OrgError(f"parent '{parent}' does not exist")
+        if above.level not in PARENT_LEVELS[level]:
+            raise OrgError(f"a {level} cannot be under a {above.level}; expected a parent of "
+                           f"level {' or '.join(PARENT_LEVELS[level])}")
+    org = Organisation(code=code, name=name.strip(), level=level, kind=kind, parent=above,
+                       path=child_path(above.path, code))
+    session.add(org)
+    session.flush()
+    return org
+
+
+def _date(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def load_divisions(session: Session, path: str = DIVISIONS_CSV) -> int:
+    """Insert the divisions that are not there yet (the file is sorted parents first)."""
+    root = national(session)
+    known = {code: (oid, opath) for oid, code, opath in session.execute(
+        select(Organisation.id, Organisation.code, Organisation.path))}
+    added = 0
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = sorted(csv.DictReader(fh), key=lambda r: LEVELS.index(r["level"]))
+    by_level: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["code"] not in known:
+            by_level.setdefault(row["level"], []).append(row)
+    for level in ("province", "city", "county"):
+        batch = []
+        for row in by_level.get(level, []):
+            parent_id, parent_path = known[row["parent"]] if row["parent"] else (root.id,
+                                                                                   root.path)
+            batch.append({"code": row["code"], "name": row["name"], "level": level,
+                          "parent_id": parent_id, "path": child_path(parent_path, row["code"]),
+                          "valid_from": _date(row["valid_from"]),
+                          "valid_to": _date(row["valid_to"])})
+        if batch:
+            session.execute(insert(Organisation), batch)
+            added += len(batch)
+            known.update({code: (oid, opath) for oid, code, opath in session.execute(
+                select(Organisation.id, Organisation.code, Organisation.path).where(
+                    Organisation.level == level))})
+    return added
