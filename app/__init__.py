@@ -19,7 +19,7 @@ from app.extension import Admin
 from app.index import IndexView
 from app.labels import lazy
 from app.registry import register
-from app.security import assign
+from app.security import assign, matrix_view, users
 from app.security.models import Organisation
 from app.storage import DiskStorage
 from generator import load_spec
@@ -81,5 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["admin"] = admin
         assign.install(db.session, spec)
         register(appbuilder, spec, models, admin.load_related)
+        matrix_view.init_app(appbuilder)
+        users.init_app(appbuilder)
     errors.init_app(app)
     return app

@@ -199,3 +199,37 @@ def org_load_divisions(path: str | None) -> None:
     added = load_divisions(session, path or DIVISIONS_CSV)
     session.commit()
     click.echo(f"{added} divisions added.")
+
+
+@schema_cli.command("matrix")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The xlsx workbook to write (sheets 权限矩阵 and 角色).")
+@with_appcontext
+def matrix_command(output: str) -> None:
+    """Write the permission matrix (roles x entities x actions, scope, field rights) to xlsx."""
+    from app.security.matrix_table import write_xlsx
+
+    count = write_xlsx(current_app.extensions["admin"].spec, output,
+                       current_app.config["AUTH_ROLE_ADMIN"])
+    click.echo(f"wrote {count} rows to {output}")
+
+
+@org_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def org_import(path: str) -> None:
+    """Add units (enterprises, medical institutions) from an .xlsx or .csv file.
+
+    Columns: 统一社会信用代码, 单位名称, 单位类型 (企业 or 医疗机构), 上级区划代码. Every row is
+    checked first; if any row is wrong nothing is added and every wrong row is listed."""
+    from app.security.orgs import import_units, read_table
+
+    session = current_app.appbuilder.session
+    added, errors = import_units(session, read_table(path))
+    if errors:
+        session.rollback()
+        for line in errors:
+            click.echo(line, err=True)
+        raise click.ClickException(f"{len(errors)} row(s) wrong; nothing was imported")
+    session.commit()
+    click.echo(f"{added} units imported.")

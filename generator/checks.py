@@ -404,8 +404,12 @@ class Checker:
             for entity in module.entities:
                 parent = parents.get(entity.qualified)
                 if parent is not None and entity.scope is None:
+                    names = {f.name for f in entity.fields}
+                    inherited = tuple(dataclasses.replace(
+                        g, readonly=tuple(n for n in g.readonly if n in names),
+                        hidden=tuple(n for n in g.hidden if n in names)) for g in parent.grants)
                     entity = dataclasses.replace(entity, parent_scoped=True,
-                                                 grants=entity.grants or parent.grants)
+                                                 grants=entity.grants or inherited)
                 entities.append(entity)
             out.append(dataclasses.replace(module, entities=tuple(entities)))
         return out

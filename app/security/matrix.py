@@ -22,6 +22,16 @@ SELF_SERVICE = (
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
 )
+# The 权限矩阵 page (matrix_view.py): its permission name, menu item and FAB's menu category.
+MATRIX_VIEW = "security:matrix"
+MATRIX_MENU = "permission_matrix"
+SECURITY_CATEGORY = "Security"
+# Roles with an administrator duty (三员: system, security, audit) may read the matrix.
+MATRIX_READER = (
+    ("can_show", MATRIX_VIEW),
+    (MENU_ACCESS, MATRIX_MENU),
+    (MENU_ACCESS, SECURITY_CATEGORY),
+)
 
 
 class Perm(NamedTuple):
@@ -49,6 +59,9 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
     """role key -> the pairs its grants give (menus follow the right to list)."""
     result: dict[str, set[Perm]] = {role.key: set(Perm(*p) for p in SELF_SERVICE)
                                     for role in spec.roles}
+    for role in spec.roles:
+        if role.admin is not None:
+            result[role.key].update(Perm(*p) for p in MATRIX_READER)
     for module in spec.modules:
         for entity in module.entities:
             for grant in entity.grants:

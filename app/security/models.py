@@ -56,4 +56,13 @@ class AppUser(User):
     __tablename__ = "ab_user"
     org_id = Column(Integer, ForeignKey("org_organisation.id"), nullable=True, index=True)
     user_class = Column(String(16), nullable=True)
+    # 功能选择 / 子用户授权: module keys, comma-separated. Empty: every module the roles reach;
+    # for agents (经办人): none until the legal person delegates.
+    modules = Column(String(1000), nullable=True)
     org = relationship(Organisation, lazy="joined")
+
+    def module_allowed(self, module: str) -> bool:
+        chosen = {m for m in (self.modules or "").split(",") if m}
+        if self.user_class == "agent":
+            return module in chosen
+        return not chosen or module in chosen

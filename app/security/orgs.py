@@ -104,3 +104,68 @@ def load_divisions(session: Session, path: str = DIVISIONS_CSV) -> int:
                 select(Organisation.id, Organisation.code, Organisation.path).where(
                     Organisation.level == level))})
     return added
+
+
+# -- units from a spreadsheet -----------------------------------------------------------------
+UNIT_COLUMNS = {  # accepted headers -> field
+    "统一社会信用代码": "code", "code": "code",
+    "单位名称": "name", "名称": "name", "name": "name",
+    "单位类型": "kind", "类型": "kind", "kind": "kind",
+    "上级区划代码": "parent", "所在区划代码": "parent", "parent": "parent",
+}
+KIND_WORDS = {"企业": "enterprise", "enterprise": "enterprise", "医疗机构": "institution",
+              "institution": "institution"}
+
+
+def read_table(path: str) -> list[list[Any]]:
+    """Rows of a .csv (UTF-8, with or without BOM) or the first sheet of an .xlsx."""
+    if path.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return [list(row) for row in csv.reader(fh)]
+
+
+def import_units(session: Session, rows: list[list[Any]]) -> tuple[int, list[str]]:
+    """Validate every row first; add all units or none. Returns (added, row errors)."""
+    if not rows:
+        return 0, ["第1行：文件是空的"]
+    header = [UNIT_COLUMNS.get(str(h or "").strip()) for h in rows[0]]
+    missing = {"code", "name", "kind", "parent"} - set(header)
+    if missing:
+        return 0, [f"第1行：缺少列 {'、'.join(sorted(missing))}（可用列名："
+                   "统一社会信用代码、单位名称、单位类型、上级区划代码）"]
+    known = {code: level for code, level in session.execute(
+        select(Organisation.code, Organisation.level))}
+    errors, seen, good = [], set(), []
+    for number, raw in enumerate(rows[1:], start=2):
+        row = {key: str(value).strip() if value is not None else ""
+               for key, value in zip(header, raw, strict=False) if key}
+        if not any(row.values()):
+            continue
+        code = normalize_code(row.get("code", ""))
+        problems = []
+        if not is_uscc(code):
+            problems.append("统一社会信用代码无效")
+        elif code in known or code in seen:
+            problems.append("统一社会信用代码已存在")
+        if not row.get("name"):
+            problems.append("单位名称为空")
+        kind = KIND_WORDS.get(row.get("kind", ""))
+        if kind is None:
+            problems.append("单位类型应为“企业”或“医疗机构”")
+        parent = row.get("parent", "").removesuffix(".0")  # spreadsheets turn codes into numbers
+        if known.get(parent) not in PARENT_LEVELS["unit"]:
+            problems.append(f"上级区划代码 {parent} 不存在或不是省、市、县级区划")
+        if problems:
+            errors.append(f"第{number}行：" + "；".join(problems))
+        else:
+            seen.add(code)
+            good.append((code, row["name"], kind, parent))
+    if errors:
+        return 0, errors
+    for code, name, kind, parent in good:
+        add_org(session, code, name, "unit", parent, kind)
+    return len(good), []
