@@ -21,6 +21,7 @@ translations: $(STAMP)
 
 run: setup
 	$(BIN)/flask schema apply
+	$(BIN)/flask org load-divisions
 	$(BIN)/flask users bootstrap
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
