@@ -16,6 +16,7 @@ from sqlalchemy.orm import declarative_base
 from app import errors
 from app.config import INSTANCE, defaults
 from app.extension import Admin
+from app.hooks import CATALOGUE
 from app.index import IndexView
 from app.labels import lazy
 from app.registry import register
@@ -65,7 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
 
     # An invalid schema stops here with the full report (generator.SchemaError).
-    spec = load_spec(app.config["ADMIN_SCHEMA"])
+    spec = load_spec(app.config["ADMIN_SCHEMA"], CATALOGUE)
     base = declarative_base(metadata=MetaData(naming_convention=NAMING))
     models = build_models(spec, base, Organisation)
 

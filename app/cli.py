@@ -32,7 +32,9 @@ def check_command(path: str | None, against_db: bool) -> None:
     from app.config import defaults
 
     path = path or os.environ.get("ADMIN_SCHEMA") or defaults()["ADMIN_SCHEMA"]
-    problems = check_path(path)
+    from app.hooks import CATALOGUE
+
+    problems = check_path(path, CATALOGUE)
     if problems:
         click.echo(report(problems), err=True)
         sys.exit(1)

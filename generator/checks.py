@@ -12,7 +12,8 @@ import decimal
 import hashlib
 import keyword
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from generator.expr import ExprError, compile_expr
 from generator.identifiers import VALIDATORS
@@ -31,6 +32,7 @@ from generator.spec import (
     EnumValue,
     Field,
     Grant,
+    HookRef,
     Index,
     Label,
     Module,
@@ -40,13 +42,13 @@ from generator.spec import (
     snake,
 )
 
-ROOT_KEYS = ("app", "include", "roles")
+ROOT_KEYS = ("app", "include", "roles", "hooks")
 APP_KEYS = ("title",)
 MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles")
 ENTITY_KEYS = (
     "label", "table", "display", "icon", "fields", "list", "search", "filters", "order",
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
-    "permissions",
+    "permissions", "hooks",
 )
 ROLE_KEYS = ("label", "level", "user_class", "admin")
 GRANT_KEYS = ("actions", "scope", "readonly", "hidden")
@@ -64,7 +66,7 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "enum": ("values",),
     "reference": ("to", "on_delete"),
     "child": ("entity",),
-    "file": (),
+    "file": ("hook", "params"),
     "computed": ("expr", "format", "places"),
 }
 NOT_STORED_KEYS = ("required", "unique", "index", "default", "required_if")  # child, computed
@@ -104,9 +106,18 @@ def _choices(items: Any) -> str:
     return ", ".join(str(i) for i in items)
 
 
+class HookCatalogue(Protocol):
+    """What the checks need to know of a hook type (the app's app.hooks.CATALOGUE)."""
+
+    point: str
+
+    def check_params(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]: ...
+
+
 class Checker:
-    def __init__(self, loaded: Loaded):
+    def __init__(self, loaded: Loaded, hooks: Mapping[str, HookCatalogue] | None = None):
         self.loaded = loaded
+        self.hook_types = dict(hooks or {})
         self.problems: list[Problem] = []
         self.raw_modules: list[_RawModule] = []
         self.role_index: dict[str, Role] = {}
@@ -216,10 +227,49 @@ class Checker:
         self.role_index = self.roles([data] + [m for m in raw_modules if m is not data])
         raw = [m for m in (self.module(item) for item in raw_modules) if m is not None]
         modules = self.link(raw)
+        app_hooks = self.hook_map(data, "", "app")
         if self.problems:
             return None
         return Spec(title=title, modules=tuple(modules), source=root.path,
-                    roles=tuple(self.role_index.values()))
+                    roles=tuple(self.role_index.values()), hooks=app_hooks)
+
+    # -- hooks ---------------------------------------------------------------------------
+    def hook_map(self, node: Node, path: str, point: str) -> tuple[HookRef, ...]:
+        """`hooks: {name: {params}}` on an entity or the root file."""
+        raw = node.get("hooks")
+        at = f"{path}.hooks".lstrip(".")
+        if raw is None or not self.expect(raw, dict, node.where("hooks"), at):
+            return ()
+        refs = []
+        for name, params in raw.items():
+            ref = self.hook_ref(name, params if params is not None else Node(), raw.where(name),
+                                f"{at}.{name}", point)
+            if ref is not None:
+                refs.append(ref)
+        return tuple(refs)
+
+    def hook_ref(self, name: Any, params: Any, where: Location, path: str, point: str
+                 ) -> HookRef | None:
+        usable = sorted(n for n, t in self.hook_types.items() if t.point == point)
+        hook_type = self.hook_types.get(name) if isinstance(name, str) else None
+        if hook_type is None or hook_type.point != point:
+            self.err("SCHEMA-E025", where, path, f"no hook '{name}' can run here",
+                     f"one of {_choices(usable)}" if usable else "no hook at this place")
+            return None
+        if not isinstance(params, dict):
+            self.err("SCHEMA-E026", where, path, f"parameters are {_kind(params)}",
+                     "a mapping of parameter -> value")
+            return None
+        clean, errors = hook_type.check_params(params)
+        for key, messages in sorted(errors.items()):
+            text = "; ".join(str(m) for m in (messages if isinstance(messages, list)
+                                               else [messages]))
+            place = params.where(key) if isinstance(params, Node) else where
+            self.err("SCHEMA-E026", place, f"{path}.{key}", text,
+                     f"the parameters of {name} in docs/hooks.md")
+        if errors:
+            return None
+        return HookRef(name, tuple(sorted(clean.items())))
 
     # -- roles ---------------------------------------------------------------------------
     def roles(self, documents: list[Any]) -> dict[str, Role]:
@@ -466,6 +516,7 @@ class Checker:
         indexes = self.indexes(body, path, table, fields, column_names)
         scope = self.choice(body, "scope", path, SCOPES)
         grants = self.grants(body, path, fields, scope)
+        hooks = self.hook_map(body, path, "entity")
         return Entity(
             key=name,
             module=module,
@@ -487,6 +538,7 @@ class Checker:
             menu=self.flag(body, "menu", path, True),
             scope=scope,
             grants=grants,
+            hooks=hooks,
         )
 
     def default_order(self, body: Node, path: str, columns: set[str]) -> tuple[str, str] | None:
@@ -628,6 +680,12 @@ class Checker:
                 kw["on_delete"] = on_delete
         if ftype == "child":
             kw["entity"] = self.target(body, "entity", path, module, known)
+        if ftype == "file" and "hook" in body:
+            kw["hook"] = self.hook_ref(body.get("hook"), body.get("params") or Node(),
+                                       body.where("hook"), f"{path}.hook", "field")
+        elif ftype == "file" and "params" in body:
+            self.err("SCHEMA-E025", body.where("params"), f"{path}.params",
+                     "'params' without a 'hook'", "hook: upload_limit with its params")
         if ftype == "decimal":
             kw["precision"] = self.integer(body, "precision", path, 18, 1, 38)
             kw["scale"] = self.integer(body, "scale", path, 2, 0, 12)
@@ -904,8 +962,9 @@ def index_name(table: str, columns: list[str], unique: bool) -> str:
     return f"{name[:54]}_{digest}"
 
 
-def check(loaded: Loaded) -> tuple[Spec | None, list[Problem]]:
-    checker = Checker(loaded)
+def check(loaded: Loaded, hooks: Mapping[str, HookCatalogue] | None = None
+          ) -> tuple[Spec | None, list[Problem]]:
+    checker = Checker(loaded, hooks)
     spec = checker.run()
     order = {doc.path: i for i, doc in enumerate(loaded.documents)}
     problems = sorted(checker.problems,

@@ -29,6 +29,8 @@ CODES: dict[str, str] = {
     "SCHEMA-E022": "a reserved name is used",
     "SCHEMA-E023": "names a role the schema does not define",
     "SCHEMA-E024": "unknown permission action",
+    "SCHEMA-E025": "unknown hook, or a hook named where it cannot run",
+    "SCHEMA-E026": "hook parameters are not valid",
 }
 
 

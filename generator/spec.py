@@ -57,6 +57,21 @@ class RequiredIf:
 
 
 @dataclass(frozen=True)
+class HookRef:
+    """A hook named in the YAML with its checked parameters."""
+
+    name: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict(self.params).get(key, default)
+
+    @property
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.params)
+
+
+@dataclass(frozen=True)
 class Field:
     name: str
     type: str
@@ -81,6 +96,7 @@ class Field:
     expr: str | None = None  # computed
     format: str = "number"
     places: int = 2
+    hook: HookRef | None = None  # file fields: upload_limit
 
     @property
     def is_column(self) -> bool:
@@ -159,6 +175,10 @@ class Entity:
     scope: str | None = None  # rows belong to an organisation: default data range (SCOPES)
     parent_scoped: bool = False  # lines of an org-scoped parent: they share its organisation
     grants: tuple[Grant, ...] = ()
+    hooks: tuple[HookRef, ...] = ()  # entity hooks, e.g. window_deadline
+
+    def hook(self, name: str) -> HookRef | None:
+        return next((h for h in self.hooks if h.name == name), None)
 
     @property
     def org_scoped(self) -> bool:
@@ -210,6 +230,7 @@ class Spec:
     modules: tuple[Module, ...]
     source: str = ""  # path of the root schema file
     roles: tuple[Role, ...] = ()
+    hooks: tuple[HookRef, ...] = ()  # application hooks, e.g. password_policy
     _index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -223,6 +244,9 @@ class Spec:
 
     def entity(self, qualified: str) -> Entity:
         return self._index[qualified]
+
+    def hook(self, name: str) -> HookRef | None:
+        return next((h for h in self.hooks if h.name == name), None)
 
     def role(self, key: str) -> Role:
         return next(r for r in self.roles if r.key == key)

@@ -128,3 +128,62 @@ def test_spec_shape() -> None:
 def test_entity_without_usable_fields(tmp_path: Path, body: str, code: str) -> None:
     path = _write(tmp_path, "module: m\nentities:\n  A:\n" + body)
     assert [p.code for p in check_path(path)] == [code]
+
+
+def _catalogue() -> dict:
+    from app.hooks import CATALOGUE
+
+    return CATALOGUE
+
+
+def test_hooks_are_checked_against_the_catalogue(tmp_path: Path) -> None:
+    path = _write(tmp_path, """
+hooks:
+  password_policy: {preset: seed_8_20, history: 5}
+module: m
+entities:
+  Report:
+    hooks:
+      window_deadline: {window: procurement_batch}
+    fields:
+      title: string
+      letter: {type: file, hook: upload_limit, params: {types: [pdf], max_files: 1, max_mb: 20}}
+""")
+    spec = load_spec(path, _catalogue())
+    assert spec.hook("password_policy").get("history") == 5
+    report = spec.entity("m.Report")
+    assert report.hook("window_deadline").get("window") == "procurement_batch"
+    assert report.field("letter").hook.as_dict == {"types": ["pdf"], "max_files": 1,
+                                                   "max_mb": 20.0, "quota_mb": None}
+
+
+def test_hook_mistakes_are_reported_with_their_place(tmp_path: Path) -> None:
+    path = _write(tmp_path, """
+hooks:
+  upload_limit: {types: [pdf]}
+module: m
+entities:
+  Report:
+    hooks:
+      window_deadline: {windw: x}
+    fields:
+      letter: {type: file, hook: upload_limit, params: {types: [exe], max_mb: -1}}
+      photo: {type: file, hook: upload_lmit}
+""")
+    got = [str(p) for p in check_path(path, _catalogue())]
+    assert got == [
+        "SCHEMA-E025 entities.yaml:3 hooks.upload_limit: no hook 'upload_limit' can run here; "
+        "expected one of password_policy",
+        "SCHEMA-E026 entities.yaml:8 entities.Report.hooks.window_deadline.window: Missing data "
+        "for required field.; expected the parameters of window_deadline in docs/hooks.md",
+        "SCHEMA-E026 entities.yaml:8 entities.Report.hooks.window_deadline.windw: Unknown "
+        "field.; expected the parameters of window_deadline in docs/hooks.md",
+        "SCHEMA-E026 entities.yaml:10 entities.Report.fields.letter.hook.max_mb: Must be greater "
+        "than or equal to 0.001 and less than or equal to 1024.; expected the parameters of "
+        "upload_limit in docs/hooks.md",
+        "SCHEMA-E026 entities.yaml:10 entities.Report.fields.letter.hook.types: {0: ['Must be "
+        "one of: pdf, jpg, png, xlsx, docx, zip.']}; expected the parameters of upload_limit in "
+        "docs/hooks.md",
+        "SCHEMA-E025 entities.yaml:11 entities.Report.fields.photo.hook: no hook 'upload_lmit' "
+        "can run here; expected one of upload_limit",
+    ]

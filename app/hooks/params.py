@@ -1,0 +1,45 @@
+"""Parameters each hook type accepts, checked when the schema is loaded (no Flask here)."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+FILE_TYPES = ("pdf", "jpg", "png", "xlsx", "docx", "zip")
+CHARACTER_CLASSES = ("upper", "lower", "digit", "special")
+PASSWORD_PRESETS = ("default", "seed_8_20", "strict")
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class UploadLimitParams(_Strict):
+    types = fields.List(fields.String(validate=validate.OneOf(FILE_TYPES)), required=True,
+                        validate=validate.Length(min=1))
+    max_mb = fields.Float(load_default=20.0, validate=validate.Range(min=0.001, max=1024))
+    max_files = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+    quota_mb = fields.Float(load_default=None, allow_none=True,
+                            validate=validate.Range(min=0.001, max=1_000_000))
+
+
+class WindowDeadlineParams(_Strict):
+    window = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,40}$"))
+    batch_field = fields.String(load_default=None, allow_none=True)
+
+
+class PasswordPolicyParams(_Strict):
+    preset = fields.String(load_default="default", validate=validate.OneOf(PASSWORD_PRESETS))
+    min_length = fields.Integer(validate=validate.Range(min=6, max=64))
+    max_length = fields.Integer(validate=validate.Range(min=8, max=128))
+    classes = fields.List(fields.String(validate=validate.OneOf(CHARACTER_CLASSES)))
+    not_username = fields.Boolean()
+    not_common = fields.Boolean()
+    history = fields.Integer(validate=validate.Range(min=0, max=24))
+    expiry_days = fields.Integer(validate=validate.Range(min=0, max=3650))
+    change_first_login = fields.Boolean()
+    lockout_attempts = fields.Integer(validate=validate.Range(min=0, max=100))
+    lockout_minutes = fields.Integer(validate=validate.Range(min=1, max=24 * 60))
+    idle_minutes = fields.Integer(validate=validate.Range(min=1, max=24 * 60))
+    captcha = fields.Boolean()
+    unused_days = fields.Integer(validate=validate.Range(min=1, max=3650))
