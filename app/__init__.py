@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
@@ -18,6 +19,7 @@ from app.config import INSTANCE, defaults
 from app.extension import Admin
 from app.hooks import CATALOGUE
 from app.index import IndexView
+from app.io import models as io_models  # noqa: F401 - its table belongs to FAB's metadata
 from app.labels import lazy
 from app.registry import register
 from app.security import assign, matrix_view, users
@@ -85,4 +87,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         matrix_view.init_app(appbuilder)
         users.init_app(appbuilder)
     errors.init_app(app)
+    app.jinja_env.globals["csrf_token"] = generate_csrf  # for our hand-written forms
     return app

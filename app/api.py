@@ -14,6 +14,7 @@ from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
+from app.io.views import ApiIO
 from app.security.fields import field_rights
 from app.security.models import Organisation
 from app.validation import (
@@ -56,7 +57,7 @@ class LazySchema:
         obj.__dict__[self.slot] = value
 
 
-class GeneratedRestApi(ModelRestApi):
+class GeneratedRestApi(ApiIO, ModelRestApi):
     entity: Entity
     allow_browser_login = True
     list_model_schema = LazySchema("list_columns")
@@ -100,13 +101,18 @@ class GeneratedRestApi(ModelRestApi):
             for name in hidden:
                 data.get(key, {}).pop(name, None)
 
-    def get_list_headless(self, **kwargs: Any) -> Any:
+    def hidden_in(self, args: dict[str, Any]) -> set[str]:
+        """Hidden fields a rison request filters, sorts or selects on."""
         hidden = field_rights(self.entity).hidden
-        args = kwargs.get("rison") or {}
         asked = {f.get("col") for f in args.get("filters", []) if isinstance(f, dict)}
         asked.add(args.get("order_column"))
         asked.update(args.get("columns") or [])
-        if hidden & asked:
+        return set(hidden & asked)
+
+    def get_list_headless(self, **kwargs: Any) -> Any:
+        hidden = field_rights(self.entity).hidden
+        args = kwargs.get("rison") or {}
+        if self.hidden_in(args):
             return self.response_400(message=_("Unknown field; allowed: %(fields)s.",
                                                fields=", ".join(sorted(
                                                    set(self.search_columns) - hidden))))

@@ -21,17 +21,17 @@ class Admin:
     storage: Storage
     session: Any
 
-    def related_query(self, model: type) -> Any:
+    def related_query(self, model: type, user: Any = None) -> Any:
         """Rows a person may pick in a reference field: only rows in their scope."""
         query = select(model)
+        user = user if user is not None else current()
         if model is Organisation:  # the organisation a row belongs to: my jurisdiction
-            user = current()
             if user is None or is_admin(user):
                 return query if user is not None else query.where(false())
             org = getattr(user, "org", None)
             return query.where(within(Organisation.path, org.path) if org else false())
         entity = getattr(model, "__entity__", None)
-        condition = scope_condition(entity, model) if entity is not None else None
+        condition = scope_condition(entity, model, user) if entity is not None else None
         return query if condition is None else query.where(condition)
 
     def load_related(self, model: type, pk: int) -> Any:

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from app.api import GeneratedRestApi
 from app.forms import build_form, endpoint_for
+from app.io.views import API_IO_METHODS, VIEW_IO_METHODS
 from app.labels import current_locale, lazy, lazy_title
 from app.security.scope import ScopeFilter
 from app.views import GeneratedModelView
@@ -181,7 +182,7 @@ def build_view(spec: Spec, entity: Entity, models: dict[str, type], load: Any) -
         "route_base": f"/{entity.module}/{entity.resource}",
         "add_form": form,
         "edit_form": form,
-        "method_permission_name": VIEW_METHODS,
+        "method_permission_name": {**VIEW_METHODS, **VIEW_IO_METHODS},
         **security_options(entity),
         **options,
     })
@@ -191,7 +192,7 @@ def build_api(spec: Spec, entity: Entity, models: dict[str, type]) -> type:
     return type(f"{endpoint_for(entity)[:-4]}Api", (GeneratedRestApi,), {
         "entity": entity,
         "datamodel": SQLAInterface(models[entity.qualified]),
-        "method_permission_name": API_METHODS,
+        "method_permission_name": {**API_METHODS, **API_IO_METHODS},
         **security_options(entity),
         **api_options(spec, entity),
     })

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import String, cast
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app.io.views import ViewIO
 from app.security.fields import VisibleColumns, field_rights
 from app.security.models import Organisation
 from generator.spec import Entity
@@ -30,13 +31,14 @@ CHOICES_PAGE = 20
 VISIBLE_OPTIONS = ("list_columns", "show_columns", "search_columns", "order_columns")
 
 
-class GeneratedModelView(ModelView):
+class GeneratedModelView(ViewIO, ModelView):
     entity: Entity
     # Per request, these leave out the fields hidden from the user (security/fields.py).
     list_columns = VisibleColumns()
     show_columns = VisibleColumns()
     search_columns = VisibleColumns()
     order_columns = VisibleColumns()
+    list_template = "admin/list.html"
     add_row_message = lazy_gettext("Saved.")
     edit_row_message = lazy_gettext("Changes saved.")
     delete_row_message = lazy_gettext("Deleted.")
@@ -53,6 +55,11 @@ class GeneratedModelView(ModelView):
         for name in VISIBLE_OPTIONS:
             self.__dict__[f"_{name}_all"] = list(getattr(type(self), f"_{name}_default", []))
         super().__init__(**kwargs)
+
+    def render_template(self, template: str, **kwargs: Any) -> Any:
+        if template == self.list_template:
+            kwargs["io_links"] = self.io_links()
+        return super().render_template(template, **kwargs)
 
     @expose("/list/")
     @has_access

@@ -48,7 +48,7 @@ MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles")
 ENTITY_KEYS = (
     "label", "table", "display", "icon", "fields", "list", "search", "filters", "order",
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
-    "permissions", "hooks",
+    "permissions", "hooks", "import_key",
 )
 ROLE_KEYS = ("label", "level", "user_class", "admin")
 GRANT_KEYS = ("actions", "scope", "readonly", "hidden")
@@ -533,6 +533,8 @@ class Checker:
             order_columns=pick("order", column_names),
             default_order=order,
             form_columns=pick("form", {f.name for f in fields if f.type != "computed"}),
+            import_key=pick("import_key", column_names - {f.name for f in fields
+                                                          if f.type == "text"}),
             indexes=indexes,
             page_size=self.integer(body, "page_size", path, 20, 5, 100),
             menu=self.flag(body, "menu", path, True),

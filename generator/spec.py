@@ -176,6 +176,7 @@ class Entity:
     parent_scoped: bool = False  # lines of an org-scoped parent: they share its organisation
     grants: tuple[Grant, ...] = ()
     hooks: tuple[HookRef, ...] = ()  # entity hooks, e.g. window_deadline
+    import_key: tuple[str, ...] = ()  # natural key: an imported row matching it updates
 
     def hook(self, name: str) -> HookRef | None:
         return next((h for h in self.hooks if h.name == name), None)

@@ -1,0 +1,1 @@
+"""Spreadsheets in and out: exports, templates, imports (see each module)."""

@@ -1,0 +1,324 @@
+"""Export, template and import doors of the generated screens and REST APIs.
+
+Both doors build their rows with the list's own query (FAB filters + base filters, where the
+scope filter sits) and their columns with app.io.columns (field rights), so an export holds
+exactly what the list shows; imports go through app.io.importer with the same scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+from urllib.parse import quote
+
+import prison
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_appbuilder import expose, has_access
+from flask_appbuilder.api import expose as api_expose
+from flask_appbuilder.api import protect, safe
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from app.io import runs
+from app.io.columns import columns
+from app.io.export import batched, csv_chunks, write_xlsx
+from app.io.importer import Importer
+from app.io.models import ImportRun
+from app.io.template import build_error_report, build_template
+from app.labels import current_locale
+
+IMPORT_SUFFIXES = (".xlsx", ".csv")
+
+
+def _disposition(name: str) -> str:
+    ascii_name = name.encode("ascii", "ignore").decode() or "export"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def _file_name(entity: Any, suffix: str) -> str:
+    return f"{entity.label.get(current_locale())}_{dt.date.today():%Y%m%d}{suffix}"
+
+
+def _eager(query: Any, model: type, entity: Any) -> Any:
+    """Load referenced rows by the batch, not one query per exported row."""
+    names = [f.name for f in entity.fields if f.type == "reference"]
+    names += ["org"] if entity.org_scoped else []
+    return query.options(*(selectinload(getattr(model, n)) for n in names))
+
+
+def stream_export(entity: Any, model: type, query: Any, names: list[str] | None, fmt: str
+                  ) -> Response:
+    cols = columns(entity, names)
+    rows = batched(_eager(query, model, entity))
+    if fmt == "csv":
+        response = Response(stream_with_context(csv_chunks(cols, rows)),
+                            mimetype="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = _disposition(_file_name(entity, ".csv"))
+        return response
+    path = write_xlsx(cols, rows, entity.label.get(current_locale()))
+    response = send_file(path, mimetype="application/vnd.openxmlformats-officedocument."
+                                         "spreadsheetml.sheet",
+                         as_attachment=True, download_name=_file_name(entity, ".xlsx"))
+    response.call_on_close(lambda: os.remove(path))
+    return response
+
+
+def _template_response(entity: Any) -> Response:
+    data = build_template(entity, columns(entity, for_import=True))
+    response = Response(data, mimetype="application/vnd.openxmlformats-officedocument."
+                                        "spreadsheetml.sheet")
+    suffix = _("import template")
+    response.headers["Content-Disposition"] = _disposition(
+        f"{entity.label.get(current_locale())}_{suffix}.xlsx")
+    return response
+
+
+class ViewIO:
+    """Mixed into GeneratedModelView."""
+
+    entity: Any
+    datamodel: Any
+    _filters: Any
+    _base_filters: Any
+    base_order: Any
+    appbuilder: Any
+    list_columns: Any
+
+    def io_links(self) -> dict[str, Any]:
+        sm = self.appbuilder.sm
+        name = self.class_permission_name  # type: ignore[attr-defined]
+        args = request.args.to_dict(flat=False)
+        links: dict[str, Any] = {}
+        if sm.has_access("can_export", name):
+            links["xlsx"] = url_for(".export_file", fmt="xlsx", **args)
+            links["csv"] = url_for(".export_file", fmt="csv", **args)
+        if sm.has_access("can_import", name):
+            links["template"] = url_for(".import_template")
+            links["import"] = url_for(".import_page")
+        return links
+
+    def list_query(self) -> Any:
+        """The list's query without paging: search, filters, order, scope."""
+        get_filter_args(self._filters)
+        joined = self._filters.get_joined_filters(self._base_filters)
+        order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
+        query = self.datamodel.session.query(self.datamodel.obj)
+        return self.datamodel.apply_all(query, joined, order[0], order[1])
+
+    @expose("/export/<fmt>")
+    @has_access
+    def export_file(self, fmt: str) -> Any:
+        if fmt not in ("csv", "xlsx"):
+            abort(404)
+        self._refuse_hidden_arguments()  # type: ignore[attr-defined]
+        return stream_export(self.entity, self.datamodel.obj, self.list_query(),
+                             list(self.list_columns), fmt)
+
+    @expose("/import/template")
+    @has_access
+    def import_template(self) -> Any:
+        return _template_response(self.entity)
+
+    @expose("/import/", methods=["GET", "POST"])
+    @has_access
+    def import_page(self) -> Any:
+        if request.method == "POST":
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                flash(_("Choose a file to import."), "danger")
+            elif not upload.filename.lower().endswith(IMPORT_SUFFIXES):
+                flash(_("Only .xlsx and .csv files can be imported."), "danger")
+            else:
+                run = self._new_run(upload)
+                runs.start(current_app._get_current_object(), run.id, commit=False)
+                return redirect(url_for(".import_status_page", run_id=run.id))
+        return self.render_template("admin/import.html", title=_("Import"), run=None,
+                                    entity_label=self.entity.label.get(current_locale()),
+                                    template_url=url_for(".import_template"),
+                                    list_url=url_for(".list"))
+
+    def _new_run(self, upload: Any) -> ImportRun:
+        app = current_app._get_current_object()
+        stored = runs.save_upload(app, upload.stream, upload.filename)
+        run = ImportRun(entity=self.entity.qualified, user_id=g.user.id,
+                        org_id=getattr(g.user, "org_id", None), file_name=upload.filename,
+                        stored=stored, status="validating")
+        session = self.datamodel.session
+        session.add(run)
+        session.commit()
+        return run
+
+    def _run(self, run_id: int) -> ImportRun:
+        run = self.datamodel.session.get(ImportRun, run_id)
+        if run is None or run.user_id != g.user.id or run.entity != self.entity.qualified:
+            abort(404)
+        self.datamodel.session.refresh(run)
+        return run
+
+    @expose("/import/<int:run_id>")
+    @has_access
+    def import_status_page(self, run_id: int) -> Any:
+        run = self._run(run_id)
+        errors = runs.load_errors(current_app, run)[:200] if run.status == "invalid" else []
+        return self.render_template("admin/import.html", title=_("Import"), run=run,
+                                    errors=errors, status=_status(run),
+                                    entity_label=self.entity.label.get(current_locale()),
+                                    template_url=url_for(".import_template"),
+                                    list_url=url_for(".list"))
+
+    @expose("/import/<int:run_id>/status")
+    @has_access
+    def import_status(self, run_id: int) -> Any:
+        run = self._run(run_id)
+        return jsonify(_status(run))
+
+    @expose("/import/<int:run_id>/commit", methods=["POST"])
+    @has_access
+    def import_commit(self, run_id: int) -> Any:
+        run = self._run(run_id)
+        if run.status != "valid":
+            abort(409)
+        run.status = "importing"
+        self.datamodel.session.commit()
+        runs.start(current_app._get_current_object(), run.id, commit=True)
+        return redirect(url_for(".import_status_page", run_id=run.id))
+
+    @expose("/import/<int:run_id>/errors")
+    @has_access
+    def import_errors(self, run_id: int) -> Any:
+        run = self._run(run_id)
+        data = build_error_report(runs.load_errors(current_app, run))
+        response = Response(data, mimetype="application/vnd.openxmlformats-officedocument."
+                                            "spreadsheetml.sheet")
+        suffix = _("errors")
+        response.headers["Content-Disposition"] = _disposition(
+            f"{os.path.splitext(run.file_name)[0]}_{suffix}.xlsx")
+        return response
+
+
+def _status(run: ImportRun) -> dict[str, Any]:
+    processed = max(run.processed or 0, runs.PROGRESS.get(run.id, 0))
+    return {"status": run.status, "rows": run.rows, "processed": processed,
+            "created": run.created, "updated": run.updated, "errors": run.error_count}
+
+
+VIEW_IO_METHODS = {"export_file": "export", "import_template": "import",
+                   "import_page": "import", "import_status_page": "import",
+                   "import_status": "import", "import_commit": "import",
+                   "import_errors": "import"}
+API_IO_METHODS = {"export": "export", "import_rows": "import", "template": "import"}
+
+
+class ApiIO:
+    """Mixed into GeneratedRestApi: /export, /template and a synchronous /import."""
+
+    entity: Any
+    datamodel: Any
+    list_columns: Any
+
+    @api_expose("/export", methods=["GET"])
+    @protect()
+    @safe
+    def export(self) -> Any:
+        """Export the rows the caller may see, as csv or xlsx.
+        ---
+        get:
+          parameters:
+          - in: query
+            name: format
+            schema: {type: string, enum: [csv, xlsx]}
+          - in: query
+            name: q
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/get_list_schema'}
+          responses:
+            200: {description: the file}
+            400: {$ref: '#/components/responses/400'}
+        """
+        fmt = request.args.get("format", "xlsx")
+        if fmt not in ("csv", "xlsx"):
+            return self.response_400(message=_("format must be csv or xlsx"))  # type: ignore
+        try:
+            args = prison.loads(request.args.get("q", "()"))
+        except Exception:  # noqa: BLE001 - the caller's syntax
+            return self.response_400(message=_("Not a valid rison argument"))  # type: ignore
+        hidden = self.hidden_in(args)  # type: ignore[attr-defined]
+        if hidden:
+            return self.response_400(message=_("Unknown field; allowed: %(fields)s.",  # type: ignore
+                                               fields=", ".join(sorted(hidden))))
+        joined = self._handle_filters_args(args)  # type: ignore[attr-defined]
+        order = (args.get("order_column", ""), args.get("order_direction", ""))
+        query = self.datamodel.session.query(self.datamodel.obj)
+        query = self.datamodel.apply_all(query, joined, *order)
+        names = [c for c in self.list_columns if c != "id"]
+        return stream_export(self.entity, self.datamodel.obj, query, names, fmt)
+
+    @api_expose("/template", methods=["GET"])
+    @protect()
+    @safe
+    def template(self) -> Any:
+        """The import template of this resource (xlsx).
+        ---
+        get:
+          responses:
+            200: {description: the template}
+        """
+        return _template_response(self.entity)
+
+    @api_expose("/import", methods=["POST"])
+    @protect()
+    @safe
+    def import_rows(self) -> Any:
+        """Import rows from an uploaded .xlsx or .csv (form field `file`); all or nothing.
+        `dry_run=1` only checks.
+        ---
+        post:
+          responses:
+            200: {description: imported or checked}
+            422: {$ref: '#/components/responses/422'}
+        """
+        upload = request.files.get("file")
+        if upload is None or not (upload.filename or "").lower().endswith(IMPORT_SUFFIXES):
+            return self.response_400(message=_("Only .xlsx and .csv files can be imported."))  # type: ignore
+        app = current_app._get_current_object()
+        stored = runs.save_upload(app, upload.stream, upload.filename)
+        path = os.path.join(runs.folder(app), stored)
+        dry_run = request.args.get("dry_run") in ("1", "true")
+        admin = app.extensions["admin"]
+        session = self.datamodel.session
+        try:
+            importer = Importer(admin, self.entity, g.user, session)
+            result = importer.run(path, write=not dry_run)
+            if result.ok and not dry_run:
+                session.add(ImportRun(entity=self.entity.qualified, user_id=g.user.id,
+                                      org_id=getattr(g.user, "org_id", None),
+                                      file_name=upload.filename, stored=stored, status="done",
+                                      rows=result.rows, processed=result.rows,
+                                      created=result.created, updated=result.updated,
+                                      finished_at=dt.datetime.now()))
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            os.remove(path)
+        body = {"rows": result.rows, "created": result.created, "updated": result.updated,
+                "dry_run": dry_run, "errors": [
+                    {"row": 1, "column": "", "message": m} for m in result.header_errors] + [
+                    {"row": e.row, "column": e.column, "message": e.message}
+                    for e in result.errors], "error_count": result.error_count}
+        return self.response(200 if result.ok else 422, **body)  # type: ignore[attr-defined]
