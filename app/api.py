@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
+from app.hooks import runtime
 from app.io.views import ApiIO
 from app.security.fields import field_rights
 from app.security.models import Organisation
@@ -138,6 +139,17 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
                 "database error, please try again or contact the administrator")))
         return self.response(200, message=_("Deleted."))
 
+    def pre_add(self, item: Any) -> None:
+        runtime.before_save(self.entity, item, g.user, self.datamodel.session)
+
+    def pre_update(self, item: Any) -> None:
+        runtime.before_save(self.entity, item, g.user, self.datamodel.session)
+
+    def _denied(self, exc: runtime.Denied) -> Any:
+        self.datamodel.session.rollback()
+        return self.response_422(message=_("Not saved: %(reason)s",
+                                           reason=_(exc.reason, **exc.params)))
+
     def post_headless(self) -> Any:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
@@ -145,7 +157,10 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
         errors = self._check(data, self.add_columns, None)
         if errors:
             return self.response_422(message=errors)
-        return super().post_headless()
+        try:
+            return super().post_headless()
+        except runtime.Denied as exc:
+            return self._denied(exc)
 
     def put_headless(self, pk: Any) -> Any:
         item = self.datamodel.get(pk, self._base_filters)
@@ -157,7 +172,10 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
         errors = self._check(data, self.edit_columns, item)
         if errors:
             return self.response_422(message=errors)
-        return super().put_headless(pk)
+        try:
+            return super().put_headless(pk)
+        except runtime.Denied as exc:
+            return self._denied(exc)
 
     @staticmethod
     def _org(raw: Any, admin: Any) -> Any:

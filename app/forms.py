@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 from flask_appbuilder.fieldwidgets import (
     BS3TextAreaFieldWidget,
     BS3TextFieldWidget,
@@ -29,6 +29,7 @@ from wtforms import (
 from wtforms.validators import StopValidation
 
 from app.fields import ChildLinesField, OrgField, ReferenceField, StoredFileField
+from app.hooks import runtime
 from app.labels import lazy
 from app.security.models import Organisation
 from app.validation import field_errors, is_blank, normalize, required_if_errors, unique_errors
@@ -133,6 +134,16 @@ class EntityForm(DynamicForm):
                 if f.name not in values and item is not None:
                     values[f.name] = getattr(item, f.name)
         extra = required_if_errors(self.spec_entity, values)
+        for f in self.spec_entity.fields:  # uploads go past the field's upload_limit hook
+            field = self._fields.get(f.name)
+            upload = getattr(field, "upload", None)
+            if f.type != "file" or upload is None:
+                continue
+            try:
+                runtime.check_upload(self.spec_entity, f, self.existing_item(), upload,
+                                     g.user, current_app.appbuilder.session)
+            except runtime.Denied as exc:
+                extra.setdefault(f.name, []).append(_(exc.reason, **exc.params))
         if ok:  # only ask the database once the values themselves are right
             extra.update(unique_errors(self.spec_entity, self.model,
                                        current_app.appbuilder.session, values, self._id))

@@ -11,7 +11,17 @@ import logging
 import re
 from typing import Any
 
-from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
@@ -19,6 +29,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import String, cast
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from app.hooks import runtime
 from app.io.views import ViewIO
 from app.security.fields import VisibleColumns, field_rights
 from app.security.models import Organisation
@@ -39,6 +50,9 @@ class GeneratedModelView(ViewIO, ModelView):
     search_columns = VisibleColumns()
     order_columns = VisibleColumns()
     list_template = "admin/list.html"
+    add_template = "admin/add.html"
+    edit_template = "admin/edit.html"
+    show_template = "admin/show.html"
     add_row_message = lazy_gettext("Saved.")
     edit_row_message = lazy_gettext("Changes saved.")
     delete_row_message = lazy_gettext("Deleted.")
@@ -59,6 +73,9 @@ class GeneratedModelView(ViewIO, ModelView):
     def render_template(self, template: str, **kwargs: Any) -> Any:
         if template == self.list_template:
             kwargs["io_links"] = self.io_links()
+        if template in (self.list_template, self.add_template, self.edit_template,
+                        self.show_template):
+            kwargs["hook_banner"] = runtime.banner(self.entity, g.user, self.datamodel.session)
         return super().render_template(template, **kwargs)
 
     @expose("/list/")
@@ -136,9 +153,14 @@ class GeneratedModelView(ViewIO, ModelView):
     def _save(self, item: Any, write: Any, before: Any, after: Any, message: Any) -> bool:
         session = self.datamodel.session
         try:
+            runtime.before_save(self.entity, item, g.user, session)
             before(item)
             write(item)
             after(item)
+        except runtime.Denied as exc:
+            session.rollback()
+            flash(_("Not saved: %(reason)s", reason=_(exc.reason, **exc.params)), "danger")
+            return False
         except IntegrityError:
             session.rollback()
             flash(_("Not saved: the record conflicts with existing data (a duplicate value or a "

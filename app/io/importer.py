@@ -20,6 +20,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, tuple_, update
 
+from app.hooks import runtime
 from app.io.columns import ORG, Column, columns
 from app.labels import current_locale
 from app.security.models import Organisation
@@ -177,6 +178,11 @@ class Importer:
     # one pass over the file --------------------------------------------------------------
     def run(self, path: str, write: bool, progress: Any = None) -> Result:
         result = Result()
+        try:  # the import as a whole (obj None): e.g. the reporting window must be open
+            runtime.before_save(self.entity, None, self.user, self.session)
+        except runtime.Denied as exc:
+            result.header_errors.append(_(exc.reason, **exc.params))
+            return result
         rows = read_rows(path)
         header = next(rows, None)
         if header is None:
