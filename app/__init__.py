@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
 from app import errors
+from app.audit import models as audit_models  # noqa: F401 - its table is FAB's metadata's
+from app.audit import trail
 from app.config import INSTANCE, defaults
 from app.extension import Admin
 from app.hooks import CATALOGUE
@@ -83,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
                       db.session)
         app.extensions["admin"] = admin
         assign.install(db.session, spec)
+        trail.install(db.session)
         register(appbuilder, spec, models, admin.load_related)
         matrix_view.init_app(appbuilder)
         users.init_app(appbuilder)

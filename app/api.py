@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g, request
-from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.api import ModelRestApi, expose, protect, safe
 from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -28,6 +28,7 @@ from app.validation import (
     unique_errors,
 )
 from app.views import is_integrity
+from app.workflow import engine
 from generator.spec import Entity
 
 _lazy_required = lazy_gettext("This field is required.")
@@ -126,6 +127,9 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             return self.response_404()
+        locked = engine.lock_reason(self.entity, item, "delete")
+        if locked:
+            return self.response(409, message=locked)
         try:
             self.pre_delete(item)
             self.datamodel.delete(item)
@@ -144,6 +148,63 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
 
     def pre_update(self, item: Any) -> None:
         runtime.before_save(self.entity, item, g.user, self.datamodel.session)
+
+    # -- workflow ----------------------------------------------------------------------
+    @expose("/<int:pk>/transition/<key>", methods=["POST"])
+    @protect()
+    @safe
+    def transition(self, pk: int, key: str) -> Any:
+        """Fire a workflow transition on one row; body {"reason": "..."} when it needs one.
+        ---
+        post:
+          parameters:
+          - {in: path, name: pk, schema: {type: integer}}
+          - {in: path, name: key, schema: {type: string}}
+          responses:
+            200: {description: done}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            409: {description: the record is in a state where this is not possible}
+        """
+        if not self.appbuilder.sm.has_access(f"can_{key}", self.class_permission_name):
+            return self.response_403()
+        body = request.get_json(silent=True) or {}
+        fired = engine.fire(self.entity, self.datamodel.obj, self.datamodel.session, g.user,
+                            key, [pk], body.get("reason") if isinstance(body, dict) else None)
+        if fired.done:
+            return self.response(200, message=_("Done."), id=pk)
+        message = fired.refused[0][1]
+        if message == _("The record does not exist."):
+            return self.response_404()
+        return self.response(409, message=message)
+
+    @expose("/transition/<key>", methods=["POST"])
+    @protect()
+    @safe
+    def transition_many(self, key: str) -> Any:
+        """Fire a batch transition on many rows: body {"ids": [1, 2, ...]}.
+        ---
+        post:
+          parameters:
+          - {in: path, name: key, schema: {type: string}}
+          responses:
+            200: {description: which rows moved and why the others did not}
+            403: {$ref: '#/components/responses/403'}
+        """
+        flow = self.entity.workflow
+        transition = flow.transition(key) if flow is not None else None
+        if transition is None or not transition.batch:
+            return self.response_404()
+        if not self.appbuilder.sm.has_access(f"can_{key}", self.class_permission_name):
+            return self.response_403()
+        body = request.get_json(silent=True) or {}
+        ids = body.get("ids") if isinstance(body, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+            return self.response_400(message=_("ids must be a list of record ids"))
+        fired = engine.fire(self.entity, self.datamodel.obj, self.datamodel.session, g.user,
+                            key, ids)
+        return self.response(200, done=fired.done, refused=[
+            {"id": pk, "message": message} for pk, message in fired.refused])
 
     def _denied(self, exc: runtime.Denied) -> Any:
         self.datamodel.session.rollback()
@@ -166,6 +227,15 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             return self.response_404()
+        locked = engine.lock_reason(self.entity, item, "edit")
+        if locked:
+            return self.response(409, message=locked)
+        sent = (request.get_json(silent=True) or {})
+        version = sent.pop("row_version", None) if isinstance(sent, dict) else None
+        if version is not None and version != item.row_version:
+            return self.response(409, message=_(
+                "Someone else changed this record after you opened it; nothing was saved. "
+                "Reload it to see their changes."))
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
             return self.response_400(message=_("The request body must be a JSON object."))

@@ -153,6 +153,14 @@ class EntityForm(DynamicForm):
                 ok = False
         return ok
 
+    # the version the form was opened with: an edit of an older version is refused
+    row_version = HiddenField()
+
+    def populate_obj(self, obj: Any) -> None:
+        for name, field in self._fields.items():
+            if name not in ("row_version", "csrf_token"):
+                field.populate_obj(obj, name)
+
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         obj = kwargs.get("obj")

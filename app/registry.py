@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import url_for
 from flask_appbuilder import AppBuilder
+from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -29,11 +30,13 @@ from generator.spec import Entity, Field, Spec
 NOT_SEARCHABLE = ("child", "computed", "file", "reference")
 ORG = "org"  # the organisation a row of an org-scoped entity belongs to
 ORG_LABEL = lazy_gettext("Organisation")
+STATE_LABEL = lazy_gettext("State")
 # FAB method -> action of the permission vocabulary (generator.spec.ACTIONS).
 VIEW_METHODS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
-                "download": "show", "choices": "list", "action": "edit", "action_post": "edit"}
+                "download": "show", "choices": "list", "action": "edit", "action_post": "edit",
+                "transition": "show"}
 API_METHODS = {"get_list": "list", "get": "show", "info": "list", "post": "add", "put": "edit",
-               "delete": "delete"}
+               "delete": "delete", "transition": "show", "transition_many": "list"}
 
 
 def security_options(entity: Entity) -> dict[str, Any]:
@@ -118,11 +121,17 @@ def view_options(spec: Spec, entity: Entity) -> dict[str, Any]:
             descriptions[f.name] = lazy(f.help)
     order = entity.default_order or ("id", "desc")
     own_org = [ORG] if entity.scope is not None else []  # lines follow their parent
+    state = [entity.workflow.field] if entity.workflow is not None else []
+    if entity.workflow is not None:
+        flow = entity.workflow
+        labels[flow.field] = STATE_LABEL
+        formatters[flow.field] = lambda v, _flow=flow: _flow.state_label(v, current_locale())
     if entity.org_scoped:
         labels[ORG] = ORG_LABEL
     return {
-        "list_columns": _shown(entity, entity.list_columns),
-        "show_columns": _shown(entity, everything) + ([ORG] if entity.org_scoped else []),
+        "list_columns": _shown(entity, entity.list_columns) + state,
+        "show_columns": state + _shown(entity, everything) + ([ORG] if entity.org_scoped
+                                                               else []),
         "add_columns": list(editable) + own_org,
         "edit_columns": list(editable) + own_org,
         "search_columns": list(dict.fromkeys(searchable)),
@@ -144,7 +153,9 @@ def api_options(spec: Spec, entity: Entity) -> dict[str, Any]:
     writable = [f.name for f in stored]
     computed = [f.name for f in entity.fields if f.type == "computed"]
     files = [f"{f.name}_name" for f in entity.fields if f.type == "file"]
-    shown = ["id"] + writable + files + computed + ([ORG] if entity.org_scoped else [])
+    state = [entity.workflow.field] if entity.workflow is not None else []
+    shown = (["id", "row_version"] + state + writable + files + computed
+             + ([ORG] if entity.org_scoped else []))
     writable += [ORG] if entity.scope is not None else []
     labels: dict[str, Any] = {"id": "ID", ORG: ORG_LABEL}
     descriptions: dict[str, Any] = {}
@@ -176,16 +187,39 @@ def build_view(spec: Spec, entity: Entity, models: dict[str, type], load: Any) -
     options = view_options(spec, entity)
     name = endpoint_for(entity)
     form = build_form(spec, entity, models, name, load, tuple(options["add_columns"]))
+    batch = _batch_actions(entity)
+    permissions = {**VIEW_METHODS, **VIEW_IO_METHODS, **{n: k for n, k in batch["names"]}}
     return type(name, (GeneratedModelView,), {
+        **batch["methods"],
         "entity": entity,
         "datamodel": SQLAInterface(model),
         "route_base": f"/{entity.module}/{entity.resource}",
         "add_form": form,
         "edit_form": form,
-        "method_permission_name": {**VIEW_METHODS, **VIEW_IO_METHODS},
+        "method_permission_name": permissions,
         **security_options(entity),
         **options,
     })
+
+
+def _batch_actions(entity: Entity) -> dict[str, Any]:
+    """One FAB list action per batch transition (上报 every selected row at once)."""
+    methods: dict[str, Any] = {}
+    names: list[tuple[str, str]] = []
+    flow = entity.workflow
+    for t in flow.transitions if flow is not None else ():
+        if not t.batch:
+            continue
+
+        def run(self: Any, items: Any, _key: str = t.key) -> Any:
+            return self.fire_batch(_key, items)
+
+        name = f"batch_{t.key}"
+        run.__name__ = name
+        confirm = lazy_title(t.label, "确定对所选记录执行“{}”吗？", "{} the selected records?")
+        methods[name] = action(t.key, lazy(t.label), confirm, "fa-check", single=False)(run)
+        names.append((name, t.key))
+    return {"methods": methods, "names": names}
 
 
 def build_api(spec: Spec, entity: Entity, models: dict[str, type]) -> type:

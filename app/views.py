@@ -28,11 +28,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import String, cast
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 
+from app.audit import history
 from app.hooks import runtime
 from app.io.views import ViewIO
+from app.labels import current_locale
 from app.security.fields import VisibleColumns, field_rights
 from app.security.models import Organisation
+from app.workflow import engine
 from generator.spec import Entity
 
 log = logging.getLogger(__name__)
@@ -76,7 +80,53 @@ class GeneratedModelView(ViewIO, ModelView):
         if template in (self.list_template, self.add_template, self.edit_template,
                         self.show_template):
             kwargs["hook_banner"] = runtime.banner(self.entity, g.user, self.datamodel.session)
+        if template == self.show_template and "pk" in kwargs:
+            kwargs.update(self._show_extras(kwargs["pk"]))
         return super().render_template(template, **kwargs)
+
+    def _show_extras(self, pk: Any) -> dict[str, Any]:
+        """Transition buttons, the record's history and its rounds of correction."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return {}
+        session = self.datamodel.session
+        return {
+            "transitions": [t for t in engine.allowed_transitions(self.entity, item, g.user)
+                            if self.appbuilder.sm.has_access(f"can_{t.key}",
+                                                             self.class_permission_name)],
+            "history": history.history(session, self.entity, item.id),
+            "rounds": history.correction_rounds(session, self.entity, item.id),
+            "locale": current_locale(),
+        }
+
+    @expose("/transition/<key>/<int:pk>", methods=["POST"])
+    @has_access
+    def transition(self, key: str, pk: int) -> Any:
+        """Fire one transition on one row (reason from the form when it needs one)."""
+        if not self.appbuilder.sm.has_access(f"can_{key}", self.class_permission_name):
+            abort(403)
+        fired = engine.fire(self.entity, self.datamodel.obj, self.datamodel.session, g.user,
+                            key, [pk], request.form.get("reason"))
+        self._flash_fired(fired, key)
+        return redirect(url_for(".show", pk=pk))
+
+    def fire_batch(self, key: str, items: Any) -> Any:
+        """FAB list action: the same transition on every selected row the user can reach."""
+        items = items if isinstance(items, list) else [items]
+        fired = engine.fire(self.entity, self.datamodel.obj, self.datamodel.session, g.user,
+                            key, [item.id for item in items])
+        self._flash_fired(fired, key)
+        return redirect(url_for(".list"))
+
+    def _flash_fired(self, fired: Any, key: str) -> None:
+        flow = self.entity.workflow
+        transition = flow.transition(key) if flow is not None else None
+        label = transition.label.get(current_locale()) if transition else key
+        if fired.done:
+            flash(_("%(action)s: %(count)s record(s) done.", action=label,
+                    count=len(fired.done)), "success")
+        for pk, message in fired.refused[:20]:
+            flash(_("Record %(pk)s: %(message)s", pk=pk, message=message), "danger")
 
     @expose("/list/")
     @has_access
@@ -135,10 +185,19 @@ class GeneratedModelView(ViewIO, ModelView):
         if not item:
             abort(404)
         pk = self.datamodel.get_pk_value(item)
+        locked = engine.lock_reason(self.entity, item, "edit")
+        if locked:
+            flash(locked, "danger")
+            return None  # FAB redirects back
         if request.method == "POST":
             form = self.edit_form.refresh(request.form)
             form._id = pk
             hidden = self._apply_field_rights(form, item)
+            sent = request.form.get("row_version", "")
+            if sent.isdigit() and int(sent) != item.row_version:
+                flash(_("Someone else changed this record after you opened it; nothing was "
+                        "saved. Reload it to see their changes."), "danger")
+                return self._get_edit_widget(form=form, exclude_cols=hidden)
             if form.validate():
                 form.populate_obj(item)
                 if self._save(item, self.datamodel.edit, self.pre_update, self.post_update,
@@ -161,6 +220,11 @@ class GeneratedModelView(ViewIO, ModelView):
             session.rollback()
             flash(_("Not saved: %(reason)s", reason=_(exc.reason, **exc.params)), "danger")
             return False
+        except StaleDataError:
+            session.rollback()
+            flash(_("Someone else changed this record after you opened it; nothing was "
+                    "saved. Reload it to see their changes."), "danger")
+            return False
         except IntegrityError:
             session.rollback()
             flash(_("Not saved: the record conflicts with existing data (a duplicate value or a "
@@ -178,6 +242,10 @@ class GeneratedModelView(ViewIO, ModelView):
         item = self.datamodel.get(pk, self._base_filters)
         if not item:
             abort(404)
+        locked = engine.lock_reason(self.entity, item, "delete")
+        if locked:
+            flash(locked, "danger")
+            return
         try:
             self.pre_delete(item)
             self.datamodel.delete(item)

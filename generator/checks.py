@@ -39,17 +39,23 @@ from generator.spec import (
     RequiredIf,
     Role,
     Spec,
+    State,
+    Transition,
+    Workflow,
     snake,
 )
 
-ROOT_KEYS = ("app", "include", "roles", "hooks")
+ROOT_KEYS = ("app", "include", "roles", "hooks", "workflows")
 APP_KEYS = ("title",)
-MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles")
+MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles", "workflows")
 ENTITY_KEYS = (
     "label", "table", "display", "icon", "fields", "list", "search", "filters", "order",
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
-    "permissions", "hooks", "import_key",
+    "permissions", "hooks", "import_key", "workflow",
 )
+WORKFLOW_KEYS = ("field", "initial", "states", "transitions")
+STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction")
+TRANSITION_KEYS = ("label", "from", "to", "roles", "reason", "requires", "batch")
 ROLE_KEYS = ("label", "level", "user_class", "admin")
 GRANT_KEYS = ("actions", "scope", "readonly", "hidden")
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -79,8 +85,9 @@ ENTITY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,62}$")
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,50}$")
 TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # org, org_id, org_path: the organisation a row belongs to (see Entity.org_scoped).
+# row_version: optimistic locking of every row.
 RESERVED_FIELDS = frozenset({"id", "metadata", "query", "registry", "version_id", "org", "org_id",
-                             "org_path"}) | frozenset(
+                             "org_path", "row_version"}) | frozenset(
     keyword.kwlist
 )
 
@@ -121,6 +128,7 @@ class Checker:
         self.problems: list[Problem] = []
         self.raw_modules: list[_RawModule] = []
         self.role_index: dict[str, Role] = {}
+        self.workflow_index: dict[str, Workflow] = {}
 
     # -- reporting ---------------------------------------------------------------------
     def err(self, code: str, where: Location, path: str, message: str, allowed: str = "") -> None:
@@ -225,6 +233,7 @@ class Checker:
                 self.expect(item, str, data["include"].where(index), f"include[{index}]")
         raw_modules = ([data] if is_module else []) + [d.data for d in self.loaded.includes]
         self.role_index = self.roles([data] + [m for m in raw_modules if m is not data])
+        self.workflow_index = self.workflows([data] + [m for m in raw_modules if m is not data])
         raw = [m for m in (self.module(item) for item in raw_modules) if m is not None]
         modules = self.link(raw)
         app_hooks = self.hook_map(data, "", "app")
@@ -232,6 +241,129 @@ class Checker:
             return None
         return Spec(title=title, modules=tuple(modules), source=root.path,
                     roles=tuple(self.role_index.values()), hooks=app_hooks)
+
+    # -- workflows -----------------------------------------------------------------------
+    def workflows(self, documents: list[Any]) -> dict[str, Workflow]:
+        found: dict[str, Workflow] = {}
+        for data in documents:
+            if not isinstance(data, Node) or "workflows" not in data:
+                continue
+            raw = data["workflows"]
+            if not self.expect(raw, dict, data.where("workflows"), "workflows"):
+                continue
+            for key, body in raw.items():
+                path = f"workflows.{key}"
+                if key in found:
+                    self.err("SCHEMA-E006", raw.where(key), path,
+                             f"workflow '{key}' is defined twice", "a workflow name used once")
+                elif self.expect(body, dict, raw.where(key), path):
+                    flow = self.workflow(key, body, path)
+                    if flow is not None:
+                        found[key] = flow
+        return found
+
+    def workflow(self, key: str, body: Node, path: str) -> Workflow | None:
+        self.keys(body, WORKFLOW_KEYS, path, required=("states", "transitions"))
+        column = body.get("field", "state")
+        if not isinstance(column, str) or not FIELD_NAME.match(column):
+            self.err("SCHEMA-E005", body.where("field"), f"{path}.field",
+                     f"'{column}' is not allowed", "a field name")
+            column = "state"
+        states: list[State] = []
+        raw_states = body.get("states")
+        if isinstance(raw_states, Node) and self.expect(raw_states, dict, body.where("states"),
+                                                       f"{path}.states"):
+            for name, spec in raw_states.items():
+                at = f"{path}.states.{name}"
+                if isinstance(spec, str):
+                    states.append(State(name, Label(spec, spec)))
+                    continue
+                if not self.expect(spec, dict, raw_states.where(name), at):
+                    continue
+                self.keys(spec, STATE_KEYS, at)
+                hidden = [r for r, where in self.names(spec, "hidden_from", at)
+                          if self.known_role(r, where, f"{at}.hidden_from")]
+                states.append(State(name, self.label(spec, "label", at, name),
+                                    self.flag(spec, "edit", at), self.flag(spec, "delete", at),
+                                    tuple(hidden), self.flag(spec, "correction", at)))
+        elif "states" in body:
+            self.expect(raw_states, dict, body.where("states"), f"{path}.states")
+        names = [s.key for s in states]
+        initial = body.get("initial", names[0] if names else None)
+        if names and initial not in names:
+            self.err("SCHEMA-E027", body.where("initial"), f"{path}.initial",
+                     f"unknown state '{initial}'", f"one of {_choices(names)}")
+        transitions: list[Transition] = []
+        raw_t = body.get("transitions")
+        if isinstance(raw_t, Node):
+            for name, spec in raw_t.items():
+                at = f"{path}.transitions.{name}"
+                if not FIELD_NAME.match(name) or name in ACTIONS:
+                    self.err("SCHEMA-E005", raw_t.where(name), at, f"'{name}' is not allowed",
+                             "lower-case letters, digits and _, not one of " + _choices(ACTIONS))
+                    continue
+                if not self.expect(spec, dict, raw_t.where(name), at):
+                    continue
+                self.keys(spec, TRANSITION_KEYS, at, required=("from", "to", "roles"))
+                sources = spec.get("from", [])
+                sources = [sources] if isinstance(sources, str) else sources
+                bad = [s for s in sources if s not in names] if isinstance(sources, list) else [
+                    sources]
+                target = spec.get("to")
+                if target not in names:
+                    bad.append(target)
+                for state in bad:
+                    self.err("SCHEMA-E027", spec.where("from" if state != target else "to"),
+                             at, f"unknown state '{state}'", f"one of {_choices(names)}")
+                roles = [r for r, where in self.names(spec, "roles", at)
+                         if self.known_role(r, where, f"{at}.roles")]
+                reason = self.flag(spec, "reason", at)
+                batch = self.flag(spec, "batch", at)
+                if reason and batch:
+                    self.err("SCHEMA-E027", spec.where("batch"), f"{at}.batch",
+                             "a transition that needs a reason cannot run on many rows at once",
+                             "batch: false, or no reason")
+                if bad:
+                    continue
+                transitions.append(Transition(
+                    name, self.label(spec, "label", at, name), tuple(sources), target,
+                    tuple(roles), reason, tuple(n for n, _ in self.names(spec, "requires", at)),
+                    batch))
+        elif "transitions" in body:
+            self.expect(raw_t, dict, body.where("transitions"), f"{path}.transitions")
+        if not names or initial not in names:
+            return None
+        return Workflow(key, column, initial, tuple(states), tuple(transitions))
+
+    def known_role(self, role: str, where: Location, path: str) -> bool:
+        if role in self.role_index:
+            return True
+        self.err("SCHEMA-E023", where, path, f"unknown role '{role}'",
+                 f"one of {_choices(sorted(self.role_index)) or '(no roles defined)'}")
+        return False
+
+    def entity_workflow(self, body: Node, path: str, fields: list[Field]) -> Workflow | None:
+        key = body.get("workflow")
+        if key is None:
+            return None
+        flow = self.workflow_index.get(key) if isinstance(key, str) else None
+        if flow is None:
+            self.err("SCHEMA-E027", body.where("workflow"), f"{path}.workflow",
+                     f"unknown workflow '{key}'",
+                     f"one of {_choices(sorted(self.workflow_index)) or '(none defined)'}")
+            return None
+        names = {f.name for f in fields}
+        if flow.field in names:
+            self.err("SCHEMA-E022", body.where("workflow"), f"{path}.workflow",
+                     f"the workflow keeps its state in '{flow.field}', which is also a field",
+                     "another field name, or `field:` in the workflow")
+        for t in flow.transitions:
+            for name in t.requires:
+                if name not in names:
+                    self.err("SCHEMA-E019", body.where("workflow"), f"{path}.workflow",
+                             f"transition '{t.key}' requires unknown field '{name}'",
+                             f"one of {_choices(sorted(names))}")
+        return flow
 
     # -- hooks ---------------------------------------------------------------------------
     def hook_map(self, node: Node, path: str, point: str) -> tuple[HookRef, ...]:
@@ -517,6 +649,7 @@ class Checker:
         scope = self.choice(body, "scope", path, SCOPES)
         grants = self.grants(body, path, fields, scope)
         hooks = self.hook_map(body, path, "entity")
+        workflow = self.entity_workflow(body, path, fields)
         return Entity(
             key=name,
             module=module,
@@ -541,6 +674,7 @@ class Checker:
             scope=scope,
             grants=grants,
             hooks=hooks,
+            workflow=workflow,
         )
 
     def default_order(self, body: Node, path: str, columns: set[str]) -> tuple[str, str] | None:

@@ -136,7 +136,13 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
             "__tablename__": entity.table,
             "__entity__": entity,
             "id": Column(Integer, primary_key=True, autoincrement=True),
+            # Optimistic locking: an edit based on an older version is refused, not merged.
+            "row_version": Column(Integer, nullable=False, default=1, server_default="1"),
         }
+        if entity.workflow is not None:
+            flow = entity.workflow
+            attrs[flow.field] = Column(String(32), nullable=False, default=flow.initial,
+                                       server_default=flow.initial)
         readable = [f.name for f in entity.fields if f.is_column and f.type != "file"]
         for field in entity.fields:
             for name, column in _column(spec, field):
@@ -172,7 +178,11 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
             attrs.update(_org_columns(entity, org_model))
             indexes += [Index(f"ix_{entity.table}_org_path"[:63], "org_path"),
                         Index(f"ix_{entity.table}_org_id"[:63], "org_id")]
+        if entity.workflow is not None:
+            indexes.append(Index(f"ix_{entity.table}_{entity.workflow.field}"[:63],
+                                 entity.workflow.field))
         attrs["__table_args__"] = tuple(indexes)
+        attrs["__mapper_args__"] = {"version_id_col": attrs["row_version"]}
         display = entity.display
 
         def __str__(self: Any, _display: str = display) -> str:  # noqa: N807

@@ -31,6 +31,7 @@ CODES: dict[str, str] = {
     "SCHEMA-E024": "unknown permission action",
     "SCHEMA-E025": "unknown hook, or a hook named where it cannot run",
     "SCHEMA-E026": "hook parameters are not valid",
+    "SCHEMA-E027": "a workflow names a state, transition or workflow that does not exist",
 }
 
 

@@ -148,6 +148,47 @@ class Role:
 
 
 @dataclass(frozen=True)
+class State:
+    key: str
+    label: Label
+    edit: bool = False  # rows in this state may be edited
+    delete: bool = False  # ... and deleted
+    hidden_from: tuple[str, ...] = ()  # roles that do not see rows in this state
+    correction: bool = False  # 退回补正: the rounds of 补正历史 start here
+
+
+@dataclass(frozen=True)
+class Transition:
+    key: str
+    label: Label
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[str, ...]
+    reason: bool = False  # a reason must be given (退回补正)
+    requires: tuple[str, ...] = ()  # fields that must be filled
+    batch: bool = False  # offered on the list for many rows at once
+
+
+@dataclass(frozen=True)
+class Workflow:
+    key: str
+    field: str  # column holding the state
+    initial: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+
+    def state(self, key: str | None) -> State | None:
+        return next((s for s in self.states if s.key == key), None)
+
+    def transition(self, key: str) -> Transition | None:
+        return next((t for t in self.transitions if t.key == key), None)
+
+    def state_label(self, key: str | None, locale: str) -> str:
+        state = self.state(key)
+        return state.label.get(locale) if state else (key or "")
+
+
+@dataclass(frozen=True)
 class Index:
     name: str
     fields: tuple[str, ...]
@@ -177,6 +218,7 @@ class Entity:
     grants: tuple[Grant, ...] = ()
     hooks: tuple[HookRef, ...] = ()  # entity hooks, e.g. window_deadline
     import_key: tuple[str, ...] = ()  # natural key: an imported row matching it updates
+    workflow: Workflow | None = None
 
     def hook(self, name: str) -> HookRef | None:
         return next((h for h in self.hooks if h.name == name), None)

@@ -49,6 +49,9 @@ def entity_perms(spec: Spec) -> set[Perm]:
     for module in spec.modules:
         for entity in module.entities:
             perms.update(Perm(f"can_{a}", entity.permission_name) for a in ACTIONS)
+            if entity.workflow is not None:
+                perms.update(Perm(f"can_{t.key}", entity.permission_name)
+                             for t in entity.workflow.transitions)
             if entity.menu:
                 perms.add(Perm(MENU_ACCESS, entity.qualified))
         perms.add(Perm(MENU_ACCESS, module.key))
@@ -70,6 +73,9 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
                 if "list" in grant.actions and entity.menu:
                     perms.add(Perm(MENU_ACCESS, entity.qualified))
                     perms.add(Perm(MENU_ACCESS, module.key))
+            for transition in entity.workflow.transitions if entity.workflow else ():
+                for role in transition.roles:  # one action per transition, for its roles
+                    result[role].add(Perm(f"can_{transition.key}", entity.permission_name))
     return result
 
 

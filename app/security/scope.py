@@ -60,11 +60,31 @@ def user_scope(entity: Entity, user: Any) -> str | None:
     return min(scopes, key=SCOPES.index)
 
 
+def hidden_states(entity: Entity, user: Any) -> list[str]:
+    """Workflow states whose rows the user does not see (e.g. 退回补正 for regulators)."""
+    flow = entity.workflow
+    if flow is None or user is None or is_admin(user):
+        return []
+    held = role_names(user) & {g.role for g in entity.grants}
+    if not held:
+        return []
+    return [s.key for s in flow.states if s.hidden_from and held <= set(s.hidden_from)]
+
+
 def scope_condition(entity: Entity, model: type, user: Any = None) -> Any:
     """SQL condition limiting `model` to the user's rows, or None for no limit."""
+    user = user if user is not None else current()
+    hidden = hidden_states(entity, user)
+    area = _area_condition(entity, model, user)
+    if not hidden:
+        return area
+    visible = getattr(model, entity.workflow.field).not_in(hidden)  # type: ignore[union-attr]
+    return visible if area is None else and_(area, visible)
+
+
+def _area_condition(entity: Entity, model: type, user: Any) -> Any:
     if not entity.org_scoped:
         return None
-    user = user if user is not None else current()
     scope = user_scope(entity, user)
     if scope == "all":
         return None

@@ -1,0 +1,101 @@
+"""Writing the audit trail. Generated rows are recorded from the session itself (every door
+that writes through the ORM is covered without being asked); bulk writes (transitions,
+imports, permission syncs, sign-ins) add their entry explicitly with `record`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+from typing import Any
+
+from flask import has_request_context, request
+from sqlalchemy import event, inspect
+
+from app.audit.models import AuditEntry
+from app.security.scope import current
+
+SKIP = {"row_version", "org_path"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if hasattr(value, "__table__"):  # a referenced row: keep its id and how it reads
+        return {"id": getattr(value, "id", None), "text": str(value)}
+    return value
+
+
+def _who(user: Any = None) -> dict[str, Any]:
+    user = user if user is not None else current()
+    org = getattr(user, "org", None)
+    address = None
+    if has_request_context():
+        address = request.headers.get("X-Forwarded-For", request.remote_addr or "")
+        address = address.split(",")[0].strip()[:64] or None
+    return {"user_id": getattr(user, "id", None), "username": getattr(user, "username", None),
+            "org_id": getattr(org, "id", None), "org_name": getattr(org, "name", None),
+            "address": address}
+
+
+def entry(action: str, entity: str | None = None, record_id: int | None = None,
+          changes: dict[str, Any] | None = None, user: Any = None, **extra: Any) -> AuditEntry:
+    return AuditEntry(action=action, entity=entity, record_id=record_id,
+                      changes=json.dumps(changes, ensure_ascii=False) if changes else None,
+                      **_who(user), **extra)
+
+
+def record(session: Any, action: str, **kwargs: Any) -> None:
+    session.add(entry(action, **kwargs))
+
+
+def _changes(obj: Any, created: bool) -> dict[str, Any]:
+    state = inspect(obj)
+    out: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in SKIP or key == "id":
+            continue
+        history = state.attrs[key].history
+        if created:
+            value = getattr(obj, key)
+            if value is not None:
+                out[key] = [None, _plain(value)]
+        elif history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old != new:
+                out[key] = [_plain(old), _plain(new)]
+    return out
+
+
+def install(session: Any) -> None:
+    pending: list[tuple[Any, str, dict[str, Any]]] = []
+
+    def before_flush(sess: Any, _context: Any, _instances: Any) -> None:
+        for obj in sess.new:
+            if getattr(type(obj), "__entity__", None) is not None:
+                pending.append((obj, "create", {}))
+        for obj in sess.dirty:
+            entity = getattr(type(obj), "__entity__", None)
+            if entity is not None and sess.is_modified(obj, include_collections=False):
+                changes = _changes(obj, created=False)
+                if changes:
+                    sess.add(entry("edit", entity.qualified, obj.id, changes))
+        for obj in sess.deleted:
+            entity = getattr(type(obj), "__entity__", None)
+            if entity is not None:
+                sess.add(entry("delete", entity.qualified, obj.id,
+                               {k: [v[1], None] for k, v in _changes(obj, True).items()}))
+
+    def after_flush(sess: Any, _context: Any) -> None:
+        # new rows have their id only now; their entries go into the same transaction
+        while pending:
+            obj, action, _ = pending.pop()
+            entity = type(obj).__entity__
+            sess.add(entry(action, entity.qualified, obj.id, _changes(obj, created=True)))
+
+    event.listen(session, "before_flush", before_flush)
+    event.listen(session, "after_flush_postexec", after_flush)
