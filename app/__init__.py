@@ -17,6 +17,7 @@ from sqlalchemy.orm import declarative_base
 from app import errors
 from app.audit import models as audit_models  # noqa: F401 - its table is FAB's metadata's
 from app.audit import trail
+from app.audit import views as audit_views
 from app.config import INSTANCE, defaults
 from app.extension import Admin
 from app.hooks import CATALOGUE
@@ -86,9 +87,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["admin"] = admin
         assign.install(db.session, spec)
         trail.install(db.session)
+        trail.install_sign_in(appbuilder)
         register(appbuilder, spec, models, admin.load_related)
         matrix_view.init_app(appbuilder)
         users.init_app(appbuilder)
+        audit_views.init_app(appbuilder)
     errors.init_app(app)
     app.jinja_env.globals["csrf_token"] = generate_csrf  # for our hand-written forms
     return app

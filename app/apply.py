@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from flask_appbuilder import Model
 
+from app.audit.models import AuditEntry
 from app.migrate import Plan, apply, combined_metadata, plan
 from app.security.sync import SyncReport, drift, sync
 from app.security.sync import plan as permission_plan
@@ -35,6 +38,10 @@ def apply_schema(app: Any, allow_destructive: bool = False, dry_run: bool = Fals
         tables = apply(connection, metadata, allow_destructive)
     with engine.begin() as connection:
         report = sync(connection, wanted_permissions(app))
+        if report.added or report.removed:  # a change of rights is audited like any other
+            connection.execute(AuditEntry.__table__.insert().values(
+                at=dt.datetime.now(), action="permissions",
+                changes=json.dumps({"granted": report.added, "withdrawn": report.removed})))
     return Applied(tables, report)
 
 

@@ -99,3 +99,17 @@ def install(session: Any) -> None:
 
     event.listen(session, "before_flush", before_flush)
     event.listen(session, "after_flush_postexec", after_flush)
+
+
+def install_sign_in(appbuilder: Any) -> None:
+    """Sign-ins and failed sign-ins of known accounts go into the trail too."""
+    sm = appbuilder.sm
+    original = sm.update_user_auth_stat
+
+    def update_user_auth_stat(user: Any, success: bool = True) -> None:
+        original(user, success)
+        session = appbuilder.session
+        session.add(entry("login" if success else "login_failed", user=user))
+        session.commit()
+
+    sm.update_user_auth_stat = update_user_auth_stat

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from app.audit import trail
 from app.io.importer import Importer, Result, RowError
 from app.io.models import ImportRun
 
@@ -84,7 +85,7 @@ def _work(app: Flask, run_id: int, commit: bool) -> None:
             result = importer.run(path, write=commit, progress=progress)
             if commit and not result.ok:
                 session.rollback()
-            _finish(app, session, run_id, result, commit)
+            _finish(app, session, run_id, result, commit, user)
         except Exception:
             log.exception("import %s failed", run_id)
             session.rollback()
@@ -95,7 +96,8 @@ def _work(app: Flask, run_id: int, commit: bool) -> None:
             session.remove()
 
 
-def _finish(app: Flask, session: Any, run_id: int, result: Result, commit: bool) -> None:
+def _finish(app: Flask, session: Any, run_id: int, result: Result, commit: bool,
+            user: Any) -> None:
     run = session.get(ImportRun, run_id)
     run.rows, run.error_count = result.rows, result.error_count + len(result.header_errors)
     run.created, run.updated = result.created, result.updated
@@ -108,6 +110,10 @@ def _finish(app: Flask, session: Any, run_id: int, result: Result, commit: bool)
     errors = [RowError(1, "", e) for e in result.header_errors] + result.errors
     with open(errors_path(app, run), "w", encoding="utf-8") as fh:
         json.dump([[e.row, e.column, e.message] for e in errors], fh, ensure_ascii=False)
+    if commit and result.ok:
+        trail.record(session, "import", entity=run.entity, user=user,
+                     changes={"file": run.file_name, "rows": result.rows,
+                              "created": result.created, "updated": result.updated})
     session.commit()  # the rows of a commit pass and the run's record, together
     if commit and result.ok:
         os.remove(os.path.join(folder(app), run.stored))

@@ -33,6 +33,7 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from app.audit import trail
 from app.io import runs
 from app.io.columns import columns
 from app.io.export import batched, csv_chunks, write_xlsx
@@ -311,6 +312,9 @@ class ApiIO:
                                       rows=result.rows, processed=result.rows,
                                       created=result.created, updated=result.updated,
                                       finished_at=dt.datetime.now()))
+                trail.record(session, "import", entity=self.entity.qualified, changes={
+                    "file": upload.filename, "rows": result.rows, "created": result.created,
+                    "updated": result.updated})
                 session.commit()
             else:
                 session.rollback()

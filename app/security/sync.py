@@ -21,6 +21,7 @@ from flask_appbuilder.security.sqla.models import (
 from sqlalchemy import delete, event, insert, select
 from sqlalchemy.engine import Connection
 
+from app.audit.views import duty_perms as audit_duty_perms
 from app.security.duties import duty_perms
 from app.security.matrix import MENU_ACCESS, Perm, desired
 
@@ -69,8 +70,9 @@ def _links(conn: Connection) -> set[tuple[int, int]]:
 
 def plan(spec: Any, appbuilder: Any, admin_role: str, public_role: str) -> dict[str, set[Perm]]:
     wanted = desired(spec, fab_view_perms(appbuilder), admin_role)
-    for role, perms in duty_perms(spec).items():
-        wanted[role] |= perms
+    for duties in (duty_perms(spec), audit_duty_perms(spec)):
+        for role, perms in duties.items():
+            wanted[role] |= perms
     wanted[public_role] = set(PUBLIC_ROLE_PERMS)
     return wanted
 

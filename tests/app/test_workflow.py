@@ -249,3 +249,21 @@ def test_every_state_change_is_in_the_audit_log(app: Any) -> None:
             AuditEntry.action == "transition")).scalars().all()
     assert count == len(FIRED)
     assert all('"state": [' in e.changes and e.username for e in entries)
+
+
+def test_audit_log_page_for_the_audit_administrator(app: Any) -> None:
+    client = login(app, "admin")
+    page = client.get("/security/audit/list/")
+    assert page.status_code == 200 and "审计日志" in page.text and "状态变更" in page.text
+    export = client.get("/security/audit/export.csv?_flt_0_action=transition")
+    assert export.status_code == 200 and export.data.startswith("\ufeff".encode())
+    lines = export.data.decode("utf-8-sig").splitlines()
+    assert len(lines) - 1 == len(FIRED) and all("状态变更" in line for line in lines[1:])
+    assert login(app, "gl").get("/security/audit/list/").status_code == 403
+    with app.app_context():
+        from sqlalchemy import select
+
+        from app.audit.models import AuditEntry
+
+        actions = set(app.appbuilder.session.execute(select(AuditEntry.action)).scalars())
+    assert {"create", "edit", "transition", "login", "permissions"} <= actions
