@@ -28,6 +28,7 @@ from app.registry import register
 from app.security import assign, matrix_view, users
 from app.security.models import Organisation
 from app.storage import DiskStorage
+from app.workflow import changes as workflow_changes  # noqa: F401 - table in FAB's metadata
 from generator import load_spec
 from generator.models import build_models
 

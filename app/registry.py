@@ -34,7 +34,8 @@ STATE_LABEL = lazy_gettext("State")
 # FAB method -> action of the permission vocabulary (generator.spec.ACTIONS).
 VIEW_METHODS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
                 "download": "show", "choices": "list", "action": "edit", "action_post": "edit",
-                "transition": "show"}
+                "transition": "show", "request_change": "request_change",
+                "decide_change": "decide_change"}
 API_METHODS = {"get_list": "list", "get": "show", "info": "list", "post": "add", "put": "edit",
                "delete": "delete", "transition": "show", "transition_many": "list"}
 

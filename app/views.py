@@ -7,6 +7,8 @@ a paged search endpoint for reference fields and a scoped file download.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
 from typing import Any
@@ -36,7 +38,7 @@ from app.io.views import ViewIO
 from app.labels import current_locale
 from app.security.fields import VisibleColumns, field_rights
 from app.security.models import Organisation
-from app.workflow import engine
+from app.workflow import changes, engine
 from generator.spec import Entity
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,14 @@ class GeneratedModelView(ViewIO, ModelView):
         if item is None:
             return {}
         session = self.datamodel.session
+        sm, name = self.appbuilder.sm, self.class_permission_name
+        flow = self.entity.workflow
+        changeable = bool(flow and getattr(item, flow.field) in flow.change_states)
         return {
+            "can_request_change": changeable and sm.has_access("can_request_change", name),
+            "can_decide_change": sm.has_access("can_decide_change", name),
+            "change_requests": [(cr, history.readable(self.entity, cr.proposed))
+                                for cr in changes.pending(session, self.entity, item.id)],
             "transitions": [t for t in engine.allowed_transitions(self.entity, item, g.user)
                             if self.appbuilder.sm.has_access(f"can_{t.key}",
                                                              self.class_permission_name)],
@@ -109,6 +118,61 @@ class GeneratedModelView(ViewIO, ModelView):
                             key, [pk], request.form.get("reason"))
         self._flash_fired(fired, key)
         return redirect(url_for(".show", pk=pk))
+
+    # -- 变更: ask for a change of a submitted record; an approver decides ----------------
+    @expose("/change/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def request_change(self, pk: int) -> Any:
+        item = self.datamodel.get(pk, self._base_filters)
+        flow = self.entity.workflow
+        if item is None or flow is None or getattr(item, flow.field) not in flow.change_states:
+            abort(404)
+        if request.method == "POST":
+            form = self.edit_form.refresh(request.form)
+            form._id = pk
+            hidden = self._apply_field_rights(form, item)
+            if form.validate():
+                proposed = changes.proposed_changes(self.entity, item, form)
+                if not proposed:
+                    flash(_("Nothing was changed."), "warning")
+                else:
+                    self.datamodel.session.add(changes.ChangeRequest(
+                        entity=self.entity.qualified, record_id=pk,
+                        proposed=json.dumps(proposed, ensure_ascii=False),
+                        requested_by=g.user.id, requested_by_name=g.user.username))
+                    self.datamodel.session.commit()
+                    flash(_("The change is requested; the record stays as it is until it is "
+                            "accepted."), "success")
+                    return redirect(url_for(".show", pk=pk))
+        else:
+            form = self.edit_form.refresh(obj=item)
+            hidden = self._apply_field_rights(form, item)
+        widgets = self._get_edit_widget(form=form, exclude_cols=hidden)
+        return self.render_template(self.edit_template, title=_("Request a change"),
+                                    widgets=widgets)
+
+    @expose("/change/decide/<int:request_id>", methods=["POST"])
+    @has_access
+    def decide_change(self, request_id: int) -> Any:
+        session = self.datamodel.session
+        change = session.get(changes.ChangeRequest, request_id)
+        if change is None or change.entity != self.entity.qualified:
+            abort(404)
+        item = self.datamodel.get(change.record_id, self._base_filters)
+        if item is None or change.status != "pending":
+            abort(404)
+        accept = request.form.get("decision") == "accept"
+        if accept:
+            changes.apply(self.entity, item, change, current_app.extensions["admin"].models,
+                          session)
+        change.status = "accepted" if accept else "rejected"
+        change.decided_by_name = g.user.username
+        change.decided_at = dt.datetime.now()
+        change.reason = (request.form.get("reason") or "").strip() or None
+        session.commit()
+        flash(_("The change is accepted.") if accept else _("The change is rejected."),
+              "success")
+        return redirect(url_for(".show", pk=item.id))
 
     def fire_batch(self, key: str, items: Any) -> Any:
         """FAB list action: the same transition on every selected row the user can reach."""

@@ -53,7 +53,8 @@ ENTITY_KEYS = (
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow",
 )
-WORKFLOW_KEYS = ("field", "initial", "states", "transitions")
+WORKFLOW_KEYS = ("field", "initial", "states", "transitions", "changes")
+CHANGE_KEYS = ("states", "roles", "approvers")
 STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction")
 TRANSITION_KEYS = ("label", "from", "to", "roles", "reason", "requires", "batch")
 ROLE_KEYS = ("label", "level", "user_class", "admin")
@@ -331,9 +332,25 @@ class Checker:
                     batch))
         elif "transitions" in body:
             self.expect(raw_t, dict, body.where("transitions"), f"{path}.transitions")
+        changes: dict[str, tuple[str, ...]] = {"states": (), "roles": (), "approvers": ()}
+        raw_c = body.get("changes")
+        if raw_c is not None and self.expect(raw_c, dict, body.where("changes"),
+                                             f"{path}.changes"):
+            at = f"{path}.changes"
+            self.keys(raw_c, CHANGE_KEYS, at, required=("states", "roles", "approvers"))
+            for state, where in self.names(raw_c, "states", at):
+                if state not in names:
+                    self.err("SCHEMA-E027", where, f"{at}.states", f"unknown state '{state}'",
+                             f"one of {_choices(names)}")
+            changes["states"] = tuple(s for s, _ in self.names(raw_c, "states", at)
+                                      if s in names)
+            for key_ in ("roles", "approvers"):
+                changes[key_] = tuple(r for r, where in self.names(raw_c, key_, at)
+                                      if self.known_role(r, where, f"{at}.{key_}"))
         if not names or initial not in names:
             return None
-        return Workflow(key, column, initial, tuple(states), tuple(transitions))
+        return Workflow(key, column, initial, tuple(states), tuple(transitions),
+                        changes["states"], changes["roles"], changes["approvers"])
 
     def known_role(self, role: str, where: Location, path: str) -> bool:
         if role in self.role_index:

@@ -176,6 +176,10 @@ class Workflow:
     initial: str
     states: tuple[State, ...]
     transitions: tuple[Transition, ...]
+    # 变更: in these (locked) states a change is requested and decided, not edited in place
+    change_states: tuple[str, ...] = ()
+    change_roles: tuple[str, ...] = ()
+    change_approvers: tuple[str, ...] = ()
 
     def state(self, key: str | None) -> State | None:
         return next((s for s in self.states if s.key == key), None)

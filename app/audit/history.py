@@ -85,6 +85,11 @@ def _changes(entity: Entity, raw: str | None) -> list[Change]:
     return out
 
 
+def readable(entity: Entity, raw: str | None) -> list[Change]:
+    """A JSON {field: [old, new]} (an audit entry's or a change request's) for people."""
+    return _changes(entity, raw)
+
+
 def entries(session: Any, entity: Entity, record_id: int) -> list[AuditEntry]:
     query = (select(AuditEntry).where(AuditEntry.entity == entity.qualified,
                                       AuditEntry.record_id == record_id)

@@ -34,6 +34,10 @@ MATRIX_READER = (
 )
 
 
+# 变更: asking for a change of a submitted record, and deciding on it.
+CHANGE_PERMS = ("can_request_change", "can_decide_change")
+
+
 class Perm(NamedTuple):
     permission: str  # can_list, menu_access, ...
     view: str  # module:resource, a menu name, or a FAB view
@@ -52,6 +56,8 @@ def entity_perms(spec: Spec) -> set[Perm]:
             if entity.workflow is not None:
                 perms.update(Perm(f"can_{t.key}", entity.permission_name)
                              for t in entity.workflow.transitions)
+                if entity.workflow.change_states:
+                    perms.update(Perm(p, entity.permission_name) for p in CHANGE_PERMS)
             if entity.menu:
                 perms.add(Perm(MENU_ACCESS, entity.qualified))
         perms.add(Perm(MENU_ACCESS, module.key))
@@ -76,6 +82,12 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
             for transition in entity.workflow.transitions if entity.workflow else ():
                 for role in transition.roles:  # one action per transition, for its roles
                     result[role].add(Perm(f"can_{transition.key}", entity.permission_name))
+            flow = entity.workflow
+            if flow is not None and flow.change_states:
+                for role in flow.change_roles:
+                    result[role].add(Perm(CHANGE_PERMS[0], entity.permission_name))
+                for role in flow.change_approvers:
+                    result[role].add(Perm(CHANGE_PERMS[1], entity.permission_name))
     return result
 
 

@@ -267,3 +267,40 @@ def test_audit_log_page_for_the_audit_administrator(app: Any) -> None:
 
         actions = set(app.appbuilder.session.execute(select(AuditEntry.action)).scalars())
     assert {"create", "edit", "transition", "login", "permissions"} <= actions
+
+
+def test_change_after_submission_waits_for_acceptance(app: Any) -> None:
+    pk = new_demand(app)
+    for username, key in [("hosp", "submit"), ("gl", "county_approve"), ("fz", "city_approve"),
+                          ("fj", "province_approve"), ("nat", "national_confirm")]:
+        fire(app, username, pk, key)
+    hosp = login(app, "hosp")
+    assert hosp.put(f"/api/v1/demand/{pk}", json={"planned": 99}).status_code == 409
+    assert "申请变更" in hosp.get(f"/procurement/demand/show/{pk}").text
+    response = hosp.post(f"/procurement/demand/change/{pk}", data={
+        "item": "P001", "baseline": "100", "planned": "99"})
+    assert response.status_code == 302
+    assert hosp.get(f"/api/v1/demand/{pk}").json["result"]["planned"] == 10  # still in force
+    province = login(app, "fj")
+    page = province.get(f"/procurement/demand/show/{pk}").text
+    assert "变更申请" in page and "接受" in page
+    with app.app_context():
+        from app.workflow.changes import pending
+
+        entity = app.extensions["admin"].spec.entity("procurement.Demand")
+        [change] = pending(app.appbuilder.session, entity, pk)
+        change_id = change.id
+    assert login(app, "gl").post(f"/procurement/demand/change/decide/{change_id}", data={
+        "decision": "accept"}).status_code == 403  # a county does not decide
+    assert province.post(f"/procurement/demand/change/decide/{change_id}", data={
+        "decision": "accept"}).status_code == 302
+    assert hosp.get(f"/api/v1/demand/{pk}").json["result"]["planned"] == 99
+    hosp.post(f"/procurement/demand/change/{pk}", data={"item": "P001", "baseline": "100",
+                                                        "planned": "5"})
+    with app.app_context():
+        [change] = pending(app.appbuilder.session, entity, pk)
+        change_id = change.id
+    province.post(f"/procurement/demand/change/decide/{change_id}", data={
+        "decision": "reject", "reason": "无依据"})
+    assert hosp.get(f"/api/v1/demand/{pk}").json["result"]["planned"] == 99
+    assert login(app, "gl").get(f"/procurement/demand/change/{pk}").status_code == 403
