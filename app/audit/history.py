@@ -68,7 +68,7 @@ def _label(entity: Entity, name: str) -> str:
     if entity.workflow is not None and name == entity.workflow.field:
         return _("State")
     base = name[:-3] if name.endswith("_id") and entity.has_field(name[:-3]) else name
-    if name == "org_id":
+    if name in ("org_id", "org"):
         return _("Organisation")
     return entity.field(base).label.get(current_locale()) if entity.has_field(base) else name
 

@@ -100,6 +100,12 @@ def test_the_whole_chain_one_level_after_the_other(app: Any) -> None:
         assert state(app, pk) == target
     page = login(app, "nat").get(f"/procurement/demand/show/{pk}").text
     assert "国家已确认" in page and "区县审核通过" in page  # state label and history
+    with app.app_context():
+        from app.audit.history import history
+
+        entity = app.extensions["admin"].spec.entity("procurement.Demand")
+        created = history(app.appbuilder.session, entity, pk)[0]
+    assert ("所属机构", "", "福州甲医院") in [(c.label, c.old, c.new) for c in created.changes]
 
 
 @pytest.mark.parametrize("username,key", [
