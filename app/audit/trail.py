@@ -18,6 +18,16 @@ from app.security.scope import current
 SKIP = {"row_version", "org_path"}
 
 
+def plain(value: Any) -> Any:
+    """A value as the trail stores it (JSON)."""
+    return _plain(value)
+
+
+def who(user: Any = None) -> dict[str, Any]:
+    """Who does it, from where: the columns every entry carries."""
+    return _who(user)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()

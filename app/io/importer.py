@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import decimal
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, tuple_, update
 
+from app.audit import trail
+from app.audit.models import AuditEntry
 from app.hooks import runtime
 from app.io.columns import ORG, Column, columns
 from app.labels import current_locale
@@ -151,6 +154,7 @@ class Importer:
                 self.by_header[key] = column
         self.unique_sets = [ix for ix in entity.indexes if ix.unique]
         self.seen: list[set[tuple[Any, ...]]] = [set() for _ in self.unique_sets]
+        self.who: dict[str, Any] | None = None
         self.key_seen: set[tuple[Any, ...]] = set()
 
     # header ---------------------------------------------------------------------------
@@ -245,14 +249,44 @@ class Importer:
         result.created += len(inserts)
         result.updated += len(updates)
         if write and result.ok:
+            history: list[dict[str, Any]] = []
             if inserts:
-                self.session.execute(insert(self.table), inserts)
+                ids = self.session.execute(insert(self.table).returning(self.table.c.id),
+                                           inserts).scalars().all()
+                history += [self.history_row(pk, {k: [None, v] for k, v in row.items()})
+                            for pk, row in zip(ids, inserts, strict=True)]
             if updates:
                 keys = sorted({k for row in updates for k in row} - {"id"})
+                before = {r[0]: r[1:] for r in self.session.execute(
+                    select(self.table.c.id, *(self.table.c[k] for k in keys)).where(
+                        self.table.c.id.in_([r["id"] for r in updates])))}
                 statement = (update(self.table).where(self.table.c.id == bindparam("_id"))
                              .values({k: bindparam(k) for k in keys}))
                 self.session.execute(statement, [{**{k: r.get(k) for k in keys},
                                                   "_id": r["id"]} for r in updates])
+                for row in updates:
+                    old = dict(zip(keys, before.get(row["id"], ()), strict=False))
+                    diff = {k: [old.get(k), row.get(k)] for k in keys
+                            if old.get(k) != row.get(k)}
+                    history.append(self.history_row(row["id"], diff))
+            if history:  # the row-level history of the import, in the same transaction
+                self.session.execute(insert(AuditEntry.__table__), history)
+
+    def history_row(self, pk: int, changes: dict[str, list[Any]]) -> dict[str, Any]:
+        if self.who is None:
+            self.who = trail.who(self.user)
+        plain = {self.column_name(k): [trail.plain(v) for v in pair]
+                 for k, pair in changes.items() if k not in ("org_path", "row_version")}
+        return {**self.who, "at": dt.datetime.now(), "action": "import",
+                "entity": self.entity.qualified, "record_id": pk,
+                "changes": json.dumps(plain, ensure_ascii=False)}
+
+    def column_name(self, column: str) -> str:
+        """Audit diffs use field names (a reference's column is <field>_id)."""
+        for f in self.entity.fields:
+            if f.column == column:
+                return f.name
+        return "org" if column == "org_id" else column
 
     # references and organisations, one query per column and chunk --------------------------
     def resolve_references(self, parsed: list[tuple[int, dict[str, Any], list[RowError]]]

@@ -199,6 +199,15 @@ def test_upsert_by_key_updates_existing_rows(world: dict[str, Any], tmp_path: Pa
     rows = client.get("/api/v1/demand/", query_string={"q": prison.dumps({"filters": [
         {"col": "code", "opr": "in", "value": ["D001", "D002"]}]})}).json["result"]
     assert {r["code"]: r["baseline"] for r in rows} == {"D001": 777, "D002": 888}
+    with world["app"].app_context():  # the row-level history of the import
+        from sqlalchemy import select
+
+        from app.audit.models import AuditEntry
+
+        pk = next(r["id"] for r in rows if r["code"] == "D001")
+        [entry] = world["app"].appbuilder.session.execute(select(AuditEntry).where(
+            AuditEntry.record_id == pk, AuditEntry.action == "import")).scalars().all()
+    assert entry.username == "fj" and '"baseline": [1, 777]' in entry.changes
 
 
 def test_readonly_and_unknown_columns_are_refused(world: dict[str, Any], tmp_path: Path) -> None:
