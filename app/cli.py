@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 from flask import current_app
@@ -131,8 +132,13 @@ def create_user(username: str, password: str, role: str, org_code: str | None,
     if spec_role is not None and org is not None and org.level not in spec_role.levels:
         raise click.ClickException(f"role '{role}' lives at {', '.join(spec_role.levels)}; "
                                    f"'{org_code}' is a {org.level}")
-    user = sm.add_user(username, first_name or username, last_name,
-                       email or f"{username}@localhost", found, password)
+    from app.hooks.password_policy import PasswordRejected
+
+    try:
+        user = sm.add_user(username, first_name or username, last_name,
+                           email or f"{username}@localhost", found, password)
+    except PasswordRejected as exc:
+        raise click.ClickException(_refusal(exc)) from None
     if not user:
         raise click.ClickException("the user could not be created (see the log)")
     user.org = org
@@ -147,20 +153,54 @@ def create_user(username: str, password: str, role: str, org_code: str | None,
 @with_appcontext
 def bootstrap_admin(username: str) -> None:
     """Create the first administrator with a random password, once; print the password."""
-    import secrets
-    import string
+    from app.hooks.password_policy import PasswordRejected, check_password
 
     sm = current_app.appbuilder.sm
     if sm.find_user(username=username) is not None:
         click.echo(f"administrator '{username}' exists (its password is unchanged).")
         return
-    alphabet = string.ascii_letters + string.digits
-    password = "".join(secrets.choice(alphabet) for _ in range(12)) + "@1a"
-    user = sm.add_user(username, "系统", "管理员", f"{username}@localhost",
-                       sm.find_role(current_app.config["AUTH_ROLE_ADMIN"]), password)
+    policy = sm.password_policy
+    password = _random_password(policy.min_length, policy.max_length)
+    while check_password(policy, password, username):
+        password = _random_password(policy.min_length, policy.max_length)
+    try:
+        user = sm.add_user(username, "系统", "管理员", f"{username}@localhost",
+                           sm.find_role(current_app.config["AUTH_ROLE_ADMIN"]), password)
+    except PasswordRejected as exc:
+        raise click.ClickException(_refusal(exc)) from None
     if not user:
         raise click.ClickException("the administrator could not be created (see the log)")
     click.echo(f"administrator created: username {username}  password {password}")
+    if user.must_change_password:
+        click.echo("The password must be changed at the first sign-in.")
+
+
+def _random_password(min_length: int, max_length: int) -> str:
+    """Upper, lower, digit and special, 16 characters (or the policy's bounds)."""
+    import secrets
+    import string
+
+    length = max(min(16, max_length), min_length)
+    pools = [string.ascii_uppercase, string.ascii_lowercase, string.digits, "@#$%&*!?"]
+    chars = [secrets.choice(pool) for pool in pools]
+    everything = "".join(pools)
+    chars += [secrets.choice(everything) for _ in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+def _refusal(exc: Any) -> str:
+    """A refused password, in English and in Chinese."""
+    from flask_babel import force_locale, gettext
+
+    from app.hooks.password_policy import english
+
+    values = exc.policy.placeholders()
+    with force_locale("zh_CN"):
+        chinese = [gettext(msgid, **values) for msgid in exc.problems]
+    return ("the password breaks the password policy: " + " ".join(english(exc.problems,
+                                                                         exc.policy))
+            + "\n密码不符合密码策略：" + "".join(chinese))
 
 
 @click.group("org", help="The organisation tree: divisions and units.")
@@ -235,3 +275,39 @@ def org_import(path: str) -> None:
         raise click.ClickException(f"{len(errors)} row(s) wrong; nothing was imported")
     session.commit()
     click.echo(f"{added} units imported.")
+
+
+@click.group("accounts", help="Account hygiene under the password policy.")
+def accounts_cli() -> None:
+    pass
+
+
+@accounts_cli.command("sweep")
+@click.option("--initial-deadline", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Also disable accounts that still have not changed their initial password "
+                   "by the end of this day (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Only say who would be disabled.")
+@with_appcontext
+def accounts_sweep(initial_deadline: Any, dry_run: bool) -> None:
+    """Disable (never delete) accounts unused for the policy's unused_days (default 90) and,
+    with --initial-deadline, accounts that never changed their initial password by then."""
+    from app.security.accounts import sweep
+
+    sm = current_app.appbuilder.sm
+    session = current_app.appbuilder.session
+    policy = sm.password_policy
+    findings = sweep(session, policy, current_app.config["AUTH_ROLE_ADMIN"],
+                     initial_deadline=initial_deadline.date() if initial_deadline else None,
+                     dry_run=dry_run)
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    verb = "would disable" if dry_run else "disabled"
+    for finding in findings:
+        click.echo(f"{verb if finding.disabled else 'kept'} {finding.username}: "
+                   f"{finding.reason}")
+    count = sum(1 for f in findings if f.disabled)
+    outcome = "would be disabled" if dry_run else "disabled"
+    click.echo(f"{count} account(s) {outcome}; unused means no sign-in for "
+               f"{policy.unused_days} days.")

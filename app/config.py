@@ -57,9 +57,15 @@ def defaults() -> dict[str, Any]:
         "AUTH_ROLE_ADMIN": "Admin",
         "AUTH_ROLE_PUBLIC": "Public",
         "AUTH_USER_REGISTRATION": False,
+        # Login limits per address on the page and the REST login (app/security/login.py);
+        # Redis when REDIS_URL is set, so that every worker counts together.
         "AUTH_RATE_LIMITED": True,
+        "AUTH_RATE_LIMIT": os.environ.get("AUTH_RATE_LIMIT", "10 per 20 second"),
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": (os.environ.get("RATELIMIT_STORAGE_URI")
+                                  or os.environ.get("REDIS_URL") or "memory://"),
+        # Deployment overrides of the YAML's password_policy (same keys; docs/hooks.md).
+        "ADMIN_PASSWORD_POLICY": {},
         "WTF_CSRF_ENABLED": True,
         "WTF_I18N_ENABLED": True,
         # Session: a government system does not keep people signed in for a month.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 FILE_TYPES = ("pdf", "jpg", "png", "xlsx", "docx", "zip")
 CHARACTER_CLASSES = ("upper", "lower", "digit", "special")
@@ -43,3 +45,14 @@ class PasswordPolicyParams(_Strict):
     idle_minutes = fields.Integer(validate=validate.Range(min=1, max=24 * 60))
     captcha = fields.Boolean()
     unused_days = fields.Integer(validate=validate.Range(min=1, max=3650))
+
+    @validates_schema
+    def _lengths_fit(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        from app.hooks.password_policy import PRESETS
+
+        preset = PRESETS[data.get("preset", "default")]
+        low = data.get("min_length", preset.min_length)
+        high = data.get("max_length", preset.max_length)
+        if low > high:
+            raise ValidationError(f"min_length {low} is greater than max_length {high}",
+                                  "min_length")

@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Column, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import relationship
 
 # Binary ordering on every database, so that "path starts with P" is the index range
@@ -60,9 +60,29 @@ class AppUser(User):
     # for agents (经办人): none until the legal person delegates.
     modules = Column(String(1000), nullable=True)
     org = relationship(Organisation, lazy="joined")
+    # Password policy (app/hooks/password_policy.py). FAB's fail_login_count counts the
+    # failed sign-ins since the last success or lock.
+    password_changed_at = Column(DateTime, nullable=True)
+    must_change_password = Column(Boolean, nullable=True, default=False)
+    locked_until = Column(DateTime, nullable=True)
+    password_history = relationship("PasswordHistory", cascade="all, delete-orphan",
+                                    order_by="PasswordHistory.id.desc()",
+                                    back_populates="user")
 
     def module_allowed(self, module: str) -> bool:
         chosen = {m for m in (self.modules or "").split(",") if m}
         if self.user_class == "agent":
             return module in chosen
         return not chosen or module in chosen
+
+
+class PasswordHistory(Model):
+    """Hashes of the passwords a user has had, newest first (the current one included)."""
+
+    __tablename__ = "auth_password_history"
+    id = Column(Integer, primary_key=True)
+    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False,
+                     index=True)
+    hash = Column(String(256), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=dt.datetime.now)
+    user = relationship(AppUser, back_populates="password_history")

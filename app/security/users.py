@@ -24,7 +24,7 @@ from flask_appbuilder.security.views import ResetMyPasswordView
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import false, select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -178,6 +178,7 @@ class UserForm(DynamicForm):
         super().__init__(*args, **kwargs)
         self.roles.choices = _role_choices()
         self.modules.choices = _module_choices()
+        self.password.description = current_app.appbuilder.sm.password_rules_text()
         if obj is not None and request.method == "GET":
             self.roles.data = [r.name for r in obj.roles]
             self.modules.data = [m for m in (obj.modules or "").split(",") if m]
@@ -265,8 +266,15 @@ class UserManagementView(ModelView):
         if item is None and not form.password.data:
             form.password.errors = [_("This field is required.")]
             return False
-        if problems:
-            form.roles.errors = problems
+        password_problems = []
+        if item is None:  # the password policy, with every rule the password breaks
+            password_problems = sm.password_problems(form.password.data,
+                                                     username=form.username.data.strip())
+        if problems or password_problems:
+            if problems:
+                form.roles.errors = problems
+            if password_problems:
+                form.password.errors = password_problems
             return False
         user = item or AppUser()
         user.username = form.username.data.strip()
@@ -278,7 +286,7 @@ class UserManagementView(ModelView):
         user.modules = ",".join(form.modules.data or []) or None
         user.roles = [sm.find_role(key) for key in form.roles.data]
         if item is None:
-            user.password = generate_password_hash(form.password.data)
+            sm.set_password(user, form.password.data, by_owner=False, check=False)
             user.active = True
             self.datamodel.session.add(user)
         self.datamodel.session.commit()
@@ -355,9 +363,20 @@ class ChangePasswordForm(DynamicForm):
         lazy_gettext("Confirm new password"), widget=BS3PasswordFieldWidget(),
         validators=[EqualTo("password", message=lazy_gettext("Passwords must match"))])
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.password.description = current_app.appbuilder.sm.password_rules_text()
+
     def validate_old_password(self, field: Any) -> None:
         if not check_password_hash(g.user.password, field.data or ""):
             raise ValidationError(_("The old password is wrong."))
+
+    def validate_password(self, field: Any) -> None:
+        """The policy, the history included (the current password always counts)."""
+        problems = current_app.appbuilder.sm.password_problems(field.data or "", user=g.user)
+        if problems:
+            field.errors.extend(problems[:-1])
+            raise ValidationError(problems[-1])
 
 
 class ChangeMyPasswordView(ResetMyPasswordView):
@@ -367,6 +386,10 @@ class ChangeMyPasswordView(ResetMyPasswordView):
     form = ChangePasswordForm
     form_title = lazy_gettext("Change password")
     message = lazy_gettext("Password changed.")
+
+    def form_post(self, form: Any) -> None:
+        self.appbuilder.sm.change_own_password(g.user, form.password.data)
+        flash(str(self.message), "info")
 
 
 def init_app(appbuilder: Any) -> None:
