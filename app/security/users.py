@@ -29,6 +29,7 @@ from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.audit import trail
 from app.fields import ReferenceField
 from app.labels import current_locale
 from app.security.models import AppUser, Organisation
@@ -283,12 +284,19 @@ class UserManagementView(ModelView):
         user.email = (form.email.data or "").strip() or f"{user.username}@localhost"
         user.org = org
         user.user_class = form.user_class.data or None
+        before = ([sorted(r.name for r in item.roles), item.modules or ""] if item is not None
+                  else [[], ""])
         user.modules = ",".join(form.modules.data or []) or None
         user.roles = [sm.find_role(key) for key in form.roles.data]
         if item is None:
             sm.set_password(user, form.password.data, by_owner=False, check=False)
             user.active = True
             self.datamodel.session.add(user)
+        after = [sorted(form.roles.data), user.modules or ""]
+        if after != before:  # a change of rights is audited (who gave whom which roles)
+            trail.record(self.datamodel.session, "permissions", changes={
+                "user": [user.username, user.username], "roles": [before[0], after[0]],
+                "modules": [before[1], after[1]]})
         self.datamodel.session.commit()
         flash(_("Saved."), "success")
         return True

@@ -209,3 +209,18 @@ def test_bulk_deactivate_cannot_reach_outside_the_jurisdiction(world: dict[str, 
     assert response.status_code == 302
     assert not _user(app, "bulk1").active
     assert _user(app, "gd_officer").active
+
+
+def test_role_changes_are_audited(world: dict[str, Any]) -> None:
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEntry
+
+    app = world["app"]
+    login(app, "fj_admin").post("/system/users/add", data=_new_user(
+        world, "audited", "350102", ["county"]))
+    with app.app_context():
+        entries = app.appbuilder.session.execute(select(AuditEntry).where(
+            AuditEntry.action == "permissions", AuditEntry.username == "fj_admin")).scalars()
+        changes = [e.changes for e in entries]
+    assert any('"audited"' in c and '"county"' in c for c in changes)
