@@ -20,14 +20,14 @@ from app.audit import trail
 from app.audit import views as audit_views
 from app.config import INSTANCE, defaults
 from app.extension import Admin
-from app.hooks import CATALOGUE
+from app.hooks import CATALOGUE, window_admin
 from app.index import IndexView
 from app.io import models as io_models  # noqa: F401 - its table belongs to FAB's metadata
 from app.labels import lazy
 from app.registry import register
 from app.security import assign, matrix_view, users
 from app.security.models import Organisation
-from app.storage import DiskStorage
+from app.storage import storage_from_config
 from app.workflow import changes as workflow_changes  # noqa: F401 - table in FAB's metadata
 from generator import load_spec
 from generator.models import build_models
@@ -83,8 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         appbuilder = AppBuilder(indexview=IndexView, base_template="admin/base.html")
         appbuilder.init_app(app, db.session)
         os.makedirs(app.config["ADMIN_UPLOAD_FOLDER"], exist_ok=True)
-        admin = Admin(spec, models, base.metadata, DiskStorage(app.config["ADMIN_UPLOAD_FOLDER"]),
-                      db.session)
+        admin = Admin(spec, models, base.metadata, storage_from_config(app.config), db.session)
         app.extensions["admin"] = admin
         assign.install(db.session, spec)
         trail.install(db.session)
@@ -93,6 +92,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         matrix_view.init_app(appbuilder)
         users.init_app(appbuilder)
         audit_views.init_app(appbuilder)
+        window_admin.init_app(appbuilder)
     errors.init_app(app)
     app.jinja_env.globals["csrf_token"] = generate_csrf  # for our hand-written forms
     return app

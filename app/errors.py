@@ -49,3 +49,11 @@ def init_app(app: Flask) -> None:
         if code != 500:
             app.register_error_handler(code, http_error)
     app.register_error_handler(500, server_error)
+
+    @app.before_request
+    def refuse_oversized_body() -> Any:
+        # FAB's REST wrapper turns werkzeug's 413 into a 500: refuse before any view runs.
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and (request.content_length or 0) > limit:
+            return _render(413)
+        return None

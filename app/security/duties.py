@@ -1,12 +1,24 @@
 """Rights that follow from a role's duty rather than from entity grants.
 
-- System administrators (`admin: system`) manage the users of their jurisdiction.
+- System administrators (`admin: system`) manage the users of their jurisdiction, and (when
+  some entity names `window_deadline`) the reporting windows of their jurisdiction.
 - Legal persons (`user_class: legal_person`) manage their own agents and delegate modules to
   them (子用户授权) on the same screen, narrowed to their enterprise.
+- Regulators (`user_class: regulator`) grant extensions of a reporting window to single units
+  of their jurisdiction (when some entity names `window_deadline`).
 """
 
 from __future__ import annotations
 
+from app.hooks.window_admin import (
+    CRUD,
+    EXTENSION_MENU,
+    EXTENSION_VIEW,
+    MENU_CATEGORY,
+    WINDOW_MENU,
+    WINDOW_VIEW,
+    uses_windows,
+)
 from app.security.matrix import MENU_ACCESS, Perm
 from generator.spec import Spec
 
@@ -21,4 +33,15 @@ def duty_perms(spec: Spec) -> dict[str, set[Perm]]:
             perms = {Perm(f"can_{a}", USER_SCREEN) for a in ("list", "add", "edit")}
             perms.update(Perm(MENU_ACCESS, name) for name in USER_MENU)
             result[role.key] = perms
+    if uses_windows(spec):
+        for role in spec.roles:
+            screens = []
+            if role.admin == "system":
+                screens.append((WINDOW_VIEW, WINDOW_MENU))
+            if role.user_class == "regulator":
+                screens.append((EXTENSION_VIEW, EXTENSION_MENU))
+            for view, menu in screens:
+                perms = result.setdefault(role.key, set())
+                perms.update(Perm(f"can_{a}", view) for a in CRUD)
+                perms.update({Perm(MENU_ACCESS, menu), Perm(MENU_ACCESS, MENU_CATEGORY)})
     return result

@@ -44,3 +44,40 @@
         });
     });
 })(jQuery);
+
+// Reporting window banner (app/hooks/window_deadline.py): count down to data-deadline, an
+// ISO 8601 time with its offset (+08:00); the texts come from the server in the page's language.
+(function () {
+    "use strict";
+
+    function render(el) {
+        var left = Math.floor((Date.parse(el.getAttribute("data-deadline")) - Date.now()) / 1000);
+        if (isNaN(left)) { return false; }
+        if (left <= 0) {
+            el.textContent = el.getAttribute("data-ended") || "";
+            return false;
+        }
+        var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600);
+        var m = Math.floor(left % 3600 / 60), s = left % 60;
+        var format = el.getAttribute(d ? "data-format-days" : "data-format") || "";
+        el.textContent = format.replace("{d}", d).replace("{h}", h).replace("{m}", m)
+            .replace("{s}", s);
+        return true;
+    }
+
+    function tick() {
+        var spans = document.querySelectorAll(".window-countdown[data-deadline]");
+        var running = false;
+        for (var i = 0; i < spans.length; i++) {
+            if (render(spans[i])) { running = true; }
+            else { spans[i].removeAttribute("data-deadline"); }
+        }
+        if (running) { window.setTimeout(tick, 1000); }
+    }
+
+    if (document.readyState === "loading") {
+        document.addEventListener("DOMContentLoaded", tick);
+    } else {
+        tick();
+    }
+})();
