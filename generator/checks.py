@@ -666,6 +666,14 @@ class Checker:
         scope = self.choice(body, "scope", path, SCOPES)
         grants = self.grants(body, path, fields, scope)
         hooks = self.hook_map(body, path, "entity")
+        references = sorted(f.name for f in fields if f.type == "reference")
+        for ref in hooks:  # a hook parameter naming a field must name one of this entity's
+            batch = ref.get("batch_field")
+            if batch is not None and batch not in references:
+                self.err("SCHEMA-E019", body["hooks"].where(ref.name),
+                         f"{path}.hooks.{ref.name}.batch_field",
+                         f"'{batch}' is not a reference field of {name}",
+                         f"one of {_choices(references) or '(no reference fields)'}")
         workflow = self.entity_workflow(body, path, fields)
         return Entity(
             key=name,

@@ -187,3 +187,22 @@ entities:
         "SCHEMA-E025 entities.yaml:11 entities.Report.fields.photo.hook: no hook 'upload_lmit' "
         "can run here; expected one of upload_limit",
     ]
+
+
+def test_window_batch_field_must_be_a_reference(tmp_path: Path) -> None:
+    path = _write(tmp_path, """
+module: m
+entities:
+  Batch:
+    fields: {name: string}
+  Demand:
+    hooks:
+      window_deadline: {window: w, batch_field: title}
+    fields:
+      title: string
+      batch: {type: reference, to: Batch}
+""")
+    [problem] = check_path(path, _catalogue())
+    assert (problem.code, problem.path) == ("SCHEMA-E019",
+                                            "entities.Demand.hooks.window_deadline.batch_field")
+    assert problem.allowed == "one of batch"
