@@ -352,3 +352,25 @@ def test_start_up_with_200_entities_syncs_quickly(tmp_path: Path) -> None:
           f"{applied.permissions.added} grants")
     assert applied.permissions.statements <= 20  # the same for 2 entities or 2,000
     assert applied.permissions.seconds < 3
+
+
+def test_permission_checks_cost_one_query_per_request(world: dict[str, Any]) -> None:
+    from sqlalchemy import event
+
+    app = world["app"]
+    client = login(app, "fj")
+    with app.app_context():
+        engine = app.appbuilder.session.get_bind()
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/procurement/demand/list/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    permission_queries = [s for s in statements if "ab_permission_view_role" in s]
+    assert len(permission_queries) == 1, len(permission_queries)
+    assert len(statements) <= 8, statements
