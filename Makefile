@@ -36,3 +36,20 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance/app.db
+
+# Benchmarks beside their anchors (bench/): `make bench` rewrites docs/performance.md (about
+# half an hour); `make bench-quick` runs every scenario at small size (CI smoke test, a few
+# minutes) into instance/performance-quick.md. bench/ makes the anchors' own environment
+# (Django, django-import-export, tablib) under instance/bench-anchor-venv by itself.
+BENCH_STAMP := $(VENV)/.bench-installed
+.PHONY: bench-quick
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[bench]"
+	touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)
+	$(BIN)/python -m bench.run
+
+bench-quick: setup $(BENCH_STAMP)
+	$(BIN)/python -m bench.run --quick

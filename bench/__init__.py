@@ -1,0 +1,1 @@
+"""Benchmarks: each scenario beside its anchors (`make bench`, `make bench-quick`)."""
