@@ -114,3 +114,25 @@ def field_errors(html: str) -> dict[str, list[str]]:
         if match and "alert-danger" in row:
             errors.setdefault(match.group(1), []).append(match.group(2).strip())
     return errors
+
+
+def seed_people(app: Any, orgs: dict[str, tuple[Any, ...]],
+                users: dict[str, tuple[str, ...]], password: str) -> dict[str, Any]:
+    """The national root, the given organisations (code -> (name, level, parent, kind)) and one
+    user per entry (username -> (role, organisation code[, user class])); call inside the app
+    context. Returns {code: Organisation}."""
+    from app.security.models import Organisation
+    from app.security.orgs import add_org, national
+
+    session, sm = app.appbuilder.session, app.appbuilder.sm
+    national(session)
+    for code, (name, level, parent, kind) in orgs.items():
+        add_org(session, code, name, level, parent, kind)
+    by_code = {o.code: o for o in session.query(Organisation)}
+    for username, (role, code, *user_class) in users.items():
+        user = sm.add_user(username, username, "", f"{username}@x", sm.find_role(role),
+                           password)
+        user.org = by_code[code]
+        if user_class:
+            user.user_class = user_class[0]
+    return by_code

@@ -14,7 +14,14 @@ import pytest
 import xlsxwriter
 from openpyxl import load_workbook
 
-from tests.conftest import ADMIN_PASSWORD, SCHEMAS, apply_schema, ensure_admin, make_app
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    SCHEMAS,
+    apply_schema,
+    ensure_admin,
+    make_app,
+    seed_people,
+)
 
 SCHEMA = SCHEMAS / "io" / "entities.yaml"
 PASSWORD = "Pass@12345"
@@ -33,23 +40,13 @@ ID_CARD = "440304199001010011"
 
 @pytest.fixture(scope="module")
 def world(database_url: str, tmp_path_factory: Any) -> dict[str, Any]:
-    from app.security.models import Organisation
-    from app.security.orgs import add_org, national
 
     app = make_app(database_url, SCHEMA, tmp_path_factory.mktemp("files"))
     apply_schema(app)
     ensure_admin(app)
     with app.app_context():
         session = app.appbuilder.session
-        sm = app.appbuilder.sm
-        national(session)
-        for code, (name, level, parent, kind) in ORGS.items():
-            add_org(session, code, name, level, parent, kind)
-        orgs = {o.code: o for o in session.query(Organisation)}
-        for username, (role, code) in USERS.items():
-            user = sm.add_user(username, username, "", f"{username}@x", sm.find_role(role),
-                               PASSWORD)
-            user.org = orgs[code]
+        orgs = seed_people(app, ORGS, USERS, PASSWORD)
         models = app.extensions["admin"].models
         drug = models["procurement.Drug"](name="阿莫西林")
         session.add_all([drug, models["procurement.Drug"](name="布洛芬")])

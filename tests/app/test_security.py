@@ -11,7 +11,14 @@ import prison
 import pytest
 
 from generator import load_spec
-from tests.conftest import ADMIN_PASSWORD, SCHEMAS, apply_schema, ensure_admin, make_app
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    SCHEMAS,
+    apply_schema,
+    ensure_admin,
+    make_app,
+    seed_people,
+)
 
 SCHEMA = SCHEMAS / "scoped" / "entities.yaml"
 SPEC = load_spec(str(SCHEMA))
@@ -61,7 +68,6 @@ def _q(**args: Any) -> dict[str, str]:
 def world(database_url: str, tmp_path_factory: Any) -> dict[str, Any]:
     """Two provinces with their cities, counties and hospitals; users at every level; rows."""
     from app.security.models import Organisation
-    from app.security.orgs import add_org, national
 
     app = make_app(database_url, SCHEMA, tmp_path_factory.mktemp("files"))
     apply_schema(app)
@@ -69,15 +75,7 @@ def world(database_url: str, tmp_path_factory: Any) -> dict[str, Any]:
     ids: dict[str, int] = {}
     with app.app_context():
         session = app.appbuilder.session
-        sm = app.appbuilder.sm
-        national(session)
-        for code, (name, level, parent, kind) in ORGS.items():
-            add_org(session, code, name, level, parent, kind)
-        orgs = {o.code: o for o in session.query(Organisation)}
-        for username, (role, code) in USERS.items():
-            user = sm.add_user(username, username, "", f"{username}@x", sm.find_role(role),
-                               PASSWORD)
-            user.org = orgs[code]
+        orgs = seed_people(app, ORGS, USERS, PASSWORD)
         session.commit()
         admin = app.extensions["admin"]
         demand_model = admin.models["procurement.Demand"]

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, SCHEMAS, apply_schema, ensure_admin, make_app
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    SCHEMAS,
+    apply_schema,
+    ensure_admin,
+    make_app,
+    seed_people,
+)
 
 SCHEMA = SCHEMAS / "users" / "entities.yaml"
 PASSWORD = "Pass@12345"
@@ -34,24 +41,12 @@ USERS = {  # username -> (role, org, user class)
 
 @pytest.fixture(scope="module")
 def world(database_url: str, tmp_path_factory: Any) -> dict[str, Any]:
-    from app.security.models import Organisation
-    from app.security.orgs import add_org, national
-
     app = make_app(database_url, SCHEMA, tmp_path_factory.mktemp("files"))
     apply_schema(app)
     ensure_admin(app)
     with app.app_context():
-        session = app.appbuilder.session
-        sm = app.appbuilder.sm
-        national(session)
-        for code, (name, level, parent, kind) in ORGS.items():
-            add_org(session, code, name, level, parent, kind)
-        orgs = {o.code: o for o in session.query(Organisation)}
-        for username, (role, code, user_class) in USERS.items():
-            user = sm.add_user(username, username, "", f"{username}@x", sm.find_role(role),
-                               PASSWORD)
-            user.org, user.user_class = orgs[code], user_class
-        session.commit()
+        orgs = seed_people(app, ORGS, USERS, PASSWORD)
+        app.appbuilder.session.commit()
         org_ids = {code: org.id for code, org in orgs.items()}
     return {"app": app, "orgs": org_ids}
 

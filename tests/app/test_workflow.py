@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, SCHEMAS, apply_schema, ensure_admin, make_app
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    SCHEMAS,
+    apply_schema,
+    ensure_admin,
+    make_app,
+    seed_people,
+)
 
 SCHEMA = SCHEMAS / "workflow" / "entities.yaml"
 PASSWORD = "Pass@12345"
@@ -33,23 +40,13 @@ FIRED: list[int] = []  # every successful transition of this module, for the aud
 
 @pytest.fixture(scope="module")
 def app(database_url: str, tmp_path_factory: Any) -> Any:
-    from app.security.models import Organisation
-    from app.security.orgs import add_org, national
 
     application = make_app(database_url, SCHEMA, tmp_path_factory.mktemp("files"))
     apply_schema(application)
     ensure_admin(application)
     with application.app_context():
         session = application.appbuilder.session
-        sm = application.appbuilder.sm
-        national(session)
-        for code, (name, level, parent, kind) in ORGS.items():
-            add_org(session, code, name, level, parent, kind)
-        orgs = {o.code: o for o in session.query(Organisation)}
-        for username, (role, code) in USERS.items():
-            user = sm.add_user(username, username, "", f"{username}@x", sm.find_role(role),
-                               PASSWORD)
-            user.org = orgs[code]
+        seed_people(application, ORGS, USERS, PASSWORD)
         session.commit()
     FIRED.clear()
     return application

@@ -8,7 +8,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ADMIN_PASSWORD, SCHEMAS, apply_schema, ensure_admin, make_app
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    SCHEMAS,
+    apply_schema,
+    ensure_admin,
+    make_app,
+    seed_people,
+)
 
 SCHEMA = SCHEMAS / "hooks" / "entities.yaml"
 PASSWORD = "Pass@12345"
@@ -33,23 +40,14 @@ USERS = {
 
 def build_world(database_url: str, tmp: Path, **config: Any) -> dict[str, Any]:
     from app.security.models import Organisation
-    from app.security.orgs import add_org, national
 
     app = make_app(database_url, SCHEMA, tmp, **config)
     apply_schema(app)
     ensure_admin(app)
     with app.app_context():
         session = app.appbuilder.session
-        sm = app.appbuilder.sm
         if session.query(Organisation).filter_by(code=HOSPITAL_A).first() is None:
-            national(session)
-            for code, (name, level, parent, kind) in ORGS.items():
-                add_org(session, code, name, level, parent, kind)
-            orgs = {o.code: o for o in session.query(Organisation)}
-            for username, (role, code) in USERS.items():
-                user = sm.add_user(username, username, "", f"{username}@x", sm.find_role(role),
-                                   PASSWORD)
-                user.org = orgs[code]
+            orgs = seed_people(app, ORGS, USERS, PASSWORD)
             models = app.extensions["admin"].models
             session.add_all([models["procurement.Batch"](name="第一批"),
                              models["procurement.Batch"](name="第二批")])
