@@ -363,6 +363,8 @@ class Importer:
         return None if any(v is None for v in combo) else combo
 
     def key_of(self, values: dict[str, Any]) -> tuple[Any, ...] | None:
+        if not self.entity.import_key:
+            return None  # no natural key: every row is a new one
         out = []
         for name in self.entity.import_key:
             value = values.get(name)

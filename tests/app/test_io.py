@@ -279,3 +279,13 @@ def test_100k_rows_one_bad_row_writes_nothing_then_imports(world: dict[str, Any]
         "filters": [{"col": "code", "opr": "sw", "value": "B"}], "page_size": 1})})
     assert total.json["count"] == 100_000
     print(f"\n100k-row xlsx: check only {checked:.1f}s, check + import {imported:.1f}s")
+
+
+def test_import_without_import_key_adds_every_row(world: dict[str, Any], tmp_path: Path) -> None:
+    client = login(world["app"], "admin")
+    path = tmp_path / "drugs.csv"
+    path.write_text("品种名称\n头孢克洛\n阿司匹林\n二甲双胍\n", encoding="utf-8")
+    response = client.post("/api/v1/drug/import", data={"file": _upload(path, "d.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200, response.json
+    assert response.json["created"] == 3
