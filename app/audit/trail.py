@@ -63,36 +63,24 @@ def record(session: Any, action: str, **kwargs: Any) -> None:
 
 def _changes(obj: Any, created: bool) -> dict[str, Any]:
     state = inspect(obj)
-    out: dict[str, Any] = {}
     entity = type(obj).__entity__
     # references (and the organisation) are recorded by the rows they point to, readable
     relations = [f.name for f in entity.fields if f.type == "reference"]
     relations += ["org"] if entity.org_scoped else []
-    for key in relations:
-        history = state.attrs[key].history
+    skip = SKIP | {f"{name}_id" for name in relations} | {"id"}
+    keys = relations + [a.key for a in state.mapper.column_attrs if a.key not in skip]
+    out: dict[str, Any] = {}
+    for key in keys:
         if created:
             value = getattr(obj, key)
             if value is not None:
                 out[key] = [None, _plain(value)]
-        elif history.has_changes():
-            old = history.deleted[0] if history.deleted else None
-            new = history.added[0] if history.added else None
-            if old is not new:
-                out[key] = [_plain(old), _plain(new)]
-    skip = SKIP | {f"{name}_id" for name in relations}
-    for attr in state.mapper.column_attrs:
-        key = attr.key
-        if key in skip or key == "id":
             continue
         history = state.attrs[key].history
-        if created:
-            value = getattr(obj, key)
-            if value is not None:
-                out[key] = [None, _plain(value)]
-        elif history.has_changes():
+        if history.has_changes():
             old = history.deleted[0] if history.deleted else None
             new = history.added[0] if history.added else None
-            if old != new:
+            if old != new:  # rows compare by identity, values by value
                 out[key] = [_plain(old), _plain(new)]
     return out
 
