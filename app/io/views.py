@@ -43,6 +43,7 @@ from app.io.template import build_error_report, build_template
 from app.labels import current_locale
 
 IMPORT_SUFFIXES = (".xlsx", ".csv")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _disposition(name: str) -> str:
@@ -71,8 +72,7 @@ def stream_export(entity: Any, model: type, query: Any, names: list[str] | None,
         response.headers["Content-Disposition"] = _disposition(_file_name(entity, ".csv"))
         return response
     path = write_xlsx(cols, rows, entity.label.get(current_locale()))
-    response = send_file(path, mimetype="application/vnd.openxmlformats-officedocument."
-                                         "spreadsheetml.sheet",
+    response = send_file(path, mimetype=XLSX,
                          as_attachment=True, download_name=_file_name(entity, ".xlsx"))
     response.call_on_close(lambda: os.remove(path))
     return response
@@ -80,8 +80,7 @@ def stream_export(entity: Any, model: type, query: Any, names: list[str] | None,
 
 def _template_response(entity: Any) -> Response:
     data = build_template(entity, columns(entity, for_import=True))
-    response = Response(data, mimetype="application/vnd.openxmlformats-officedocument."
-                                        "spreadsheetml.sheet")
+    response = Response(data, mimetype=XLSX)
     suffix = _("import template")
     response.headers["Content-Disposition"] = _disposition(
         f"{entity.label.get(current_locale())}_{suffix}.xlsx")
@@ -203,8 +202,7 @@ class ViewIO:
     def import_errors(self, run_id: int) -> Any:
         run = self._run(run_id)
         data = build_error_report(runs.load_errors(current_app, run))
-        response = Response(data, mimetype="application/vnd.openxmlformats-officedocument."
-                                            "spreadsheetml.sheet")
+        response = Response(data, mimetype=XLSX)
         suffix = _("errors")
         response.headers["Content-Disposition"] = _disposition(
             f"{os.path.splitext(run.file_name)[0]}_{suffix}.xlsx")
