@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from generator.checks_features import FeatureChecks, _Pending
 from generator.expr import ExprError, compile_expr
 from generator.identifiers import VALIDATORS
 from generator.loader import Loaded, Location, Node, Seq
@@ -47,16 +48,17 @@ from generator.spec import (
 
 ROOT_KEYS = ("app", "include", "roles", "hooks", "workflows")
 APP_KEYS = ("title",)
-MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles", "workflows")
+MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles", "workflows", "gate")
 ENTITY_KEYS = (
     "label", "table", "display", "icon", "fields", "list", "search", "filters", "order",
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
-    "permissions", "hooks", "import_key", "workflow",
+    "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
 )
-WORKFLOW_KEYS = ("field", "initial", "states", "transitions", "changes")
+WORKFLOW_KEYS = ("field", "initial", "states", "transitions", "changes", "log_field")
 CHANGE_KEYS = ("states", "roles", "approvers")
 STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction")
-TRANSITION_KEYS = ("label", "from", "to", "roles", "reason", "requires", "batch")
+TRANSITION_KEYS = ("label", "from", "to", "roles", "reason", "requires", "batch", "all",
+                   "needs")
 ROLE_KEYS = ("label", "level", "user_class", "admin")
 GRANT_KEYS = ("actions", "scope", "readonly", "hidden")
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -71,7 +73,7 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "date": ("min", "max"),
     "datetime": ("min", "max"),
     "enum": ("values",),
-    "reference": ("to", "on_delete"),
+    "reference": ("to", "on_delete", "choices"),
     "child": ("entity",),
     "file": ("hook", "params"),
     "computed": ("expr", "format", "places"),
@@ -122,7 +124,7 @@ class HookCatalogue(Protocol):
     def check_params(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]: ...
 
 
-class Checker:
+class Checker(FeatureChecks):
     def __init__(self, loaded: Loaded, hooks: Mapping[str, HookCatalogue] | None = None):
         self.loaded = loaded
         self.hook_types = dict(hooks or {})
@@ -130,6 +132,7 @@ class Checker:
         self.raw_modules: list[_RawModule] = []
         self.role_index: dict[str, Role] = {}
         self.workflow_index: dict[str, Workflow] = {}
+        self.pending: list[_Pending] = []  # names of other entities, resolved after link()
 
     # -- reporting ---------------------------------------------------------------------
     def err(self, code: str, where: Location, path: str, message: str, allowed: str = "") -> None:
@@ -320,6 +323,12 @@ class Checker:
                          if self.known_role(r, where, f"{at}.roles")]
                 reason = self.flag(spec, "reason", at)
                 batch = self.flag(spec, "batch", at)
+                every = self.flag(spec, "all", at)
+                if reason and every:
+                    self.err("SCHEMA-E027", spec.where("all"), f"{at}.all",
+                             "a transition that needs a reason cannot run on all rows at once",
+                             "all: false, or no reason")
+                self.read_needs(spec, at, key)
                 if reason and batch:
                     self.err("SCHEMA-E027", spec.where("batch"), f"{at}.batch",
                              "a transition that needs a reason cannot run on many rows at once",
@@ -329,7 +338,7 @@ class Checker:
                 transitions.append(Transition(
                     name, self.label(spec, "label", at, name), tuple(sources), target,
                     tuple(roles), reason, tuple(n for n, _ in self.names(spec, "requires", at)),
-                    batch))
+                    batch, every))
         elif "transitions" in body:
             self.expect(raw_t, dict, body.where("transitions"), f"{path}.transitions")
         changes: dict[str, tuple[str, ...]] = {"states": (), "roles": (), "approvers": ()}
@@ -350,7 +359,8 @@ class Checker:
         if not names or initial not in names:
             return None
         return Workflow(key, column, initial, tuple(states), tuple(transitions),
-                        changes["states"], changes["roles"], changes["approvers"])
+                        changes["states"], changes["roles"], changes["approvers"],
+                        self.read_log_field(body, path))
 
     def known_role(self, role: str, where: Location, path: str) -> bool:
         if role in self.role_index:
@@ -380,6 +390,7 @@ class Checker:
                     self.err("SCHEMA-E019", body.where("workflow"), f"{path}.workflow",
                              f"transition '{t.key}' requires unknown field '{name}'",
                              f"one of {_choices(sorted(names))}")
+        self.check_log_field(flow, body, path, fields)
         return flow
 
     # -- hooks ---------------------------------------------------------------------------
@@ -539,6 +550,7 @@ class Checker:
             self.expect(icon, str, data.where("icon"), "icon")
             icon = "fa-folder"
         order = self.integer(data, "order", "", 100, 0, 100000)
+        self.read_gate(data, key)
         entities_raw = data.get("entities")
         entities: list[tuple[str, Node]] = []
         if entities_raw is not None and self.expect(entities_raw, dict, data.where("entities"),
@@ -585,7 +597,7 @@ class Checker:
             result.append(Module(module.key, module.label, module.icon, module.order,
                                  tuple(entities)))
         self.children(result)
-        return self.lines_follow_parents(result)
+        return self.resolve_features(self.lines_follow_parents(result), known)
 
     @staticmethod
     def lines_follow_parents(modules: list[Module]) -> list[Module]:
@@ -662,8 +674,9 @@ class Checker:
                      f"unknown field '{display}'", f"one of {_choices(sorted(stored))}")
             display = "id"
         order = self.default_order(body, path, column_names)
-        indexes = self.indexes(body, path, table, fields, column_names)
         scope = self.choice(body, "scope", path, SCOPES)
+        keyed = column_names | ({"org"} if scope is not None else set())
+        indexes = self.indexes(body, path, table, fields, keyed)
         grants = self.grants(body, path, fields, scope)
         hooks = self.hook_map(body, path, "entity")
         references = sorted(f.name for f in fields if f.type == "reference")
@@ -675,6 +688,8 @@ class Checker:
                          f"'{batch}' is not a reference field of {name}",
                          f"one of {_choices(references) or '(no reference fields)'}")
         workflow = self.entity_workflow(body, path, fields)
+        list_edit = self.read_list_edit(body, path, fields, workflow)
+        summaries = self.read_summaries(body, path, fields, scope is not None, workflow)
         return Entity(
             key=name,
             module=module,
@@ -691,8 +706,8 @@ class Checker:
             order_columns=pick("order", column_names),
             default_order=order,
             form_columns=pick("form", {f.name for f in fields if f.type != "computed"}),
-            import_key=pick("import_key", column_names - {f.name for f in fields
-                                                          if f.type == "text"}),
+            import_key=pick("import_key", keyed - {f.name for f in fields
+                                                   if f.type == "text"}),
             indexes=indexes,
             page_size=self.integer(body, "page_size", path, 20, 5, 100),
             menu=self.flag(body, "menu", path, True),
@@ -700,6 +715,8 @@ class Checker:
             grants=grants,
             hooks=hooks,
             workflow=workflow,
+            list_edit=list_edit,
+            summaries=summaries,
         )
 
     def default_order(self, body: Node, path: str, columns: set[str]) -> tuple[str, str] | None:
@@ -729,7 +746,7 @@ class Checker:
                     self.err("SCHEMA-E019", where, at, f"unknown field '{fname}'",
                              f"one of {_choices(sorted(columns))}")
                     return
-                cols.append(by_name[fname].column)
+                cols.append("org_id" if fname == "org" else by_name[fname].column)
             result.append(Index(name or index_name(table, cols, unique), tuple(cols), unique))
 
         for f in fields:
@@ -833,6 +850,8 @@ class Checker:
             kw["values"] = self.enum_values(body, path)
         if ftype == "reference":
             kw["to"] = self.target(body, "to", path, module, known)
+            if "choices" in body:  # path: entities.<Entity>.fields.<name>
+                self.read_choices(body, path, module, f"{module}.{path.split('.')[1]}.{name}")
             on_delete = body.get("on_delete", "restrict")
             if on_delete not in ON_DELETE:
                 self.err("SCHEMA-E017", body.where("on_delete"), f"{path}.on_delete",

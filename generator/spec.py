@@ -57,6 +57,32 @@ class RequiredIf:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """`where: {field: value}` or `{field: [values]}`: the field holds one of the values."""
+
+    field: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """Which rows a reference field may point to, beyond the chooser's data range.
+
+    `where` filters the target's own fields. With `via`, a row of the entity `via` whose
+    reference `via_field` points to the target (and that matches `via_where`) must exist
+    (`exists`) or must not exist (`exists: False`); `own` limits those rows to the
+    organisation of the person choosing (e.g. products bound to my enterprise)."""
+
+    where: tuple[Condition, ...] = ()
+    via: str | None = None  # qualified entity name
+    via_field: str | None = None
+    via_where: tuple[Condition, ...] = ()
+    own: bool = True
+    exists: bool = True
+    message: Label | None = None  # shown when a value outside the choices is sent
+
+
+@dataclass(frozen=True)
 class HookRef:
     """A hook named in the YAML with its checked parameters."""
 
@@ -97,6 +123,7 @@ class Field:
     format: str = "number"
     places: int = 2
     hook: HookRef | None = None  # file fields: upload_limit
+    choices: Choices | None = None  # reference: which targets may be chosen
 
     @property
     def is_column(self) -> bool:
@@ -167,6 +194,19 @@ class Transition:
     reason: bool = False  # a reason must be given (退回补正)
     requires: tuple[str, ...] = ()  # fields that must be filled
     batch: bool = False  # offered on the list for many rows at once
+    all: bool = False  # a button above the list fires it on every reachable row at once
+    needs: Needs | None = None  # a related record that must exist first (e.g. 承诺函)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """A transition's guard: a row of `entity` of the same organisation, equal on `match`
+    (fields of the same name on both rows) and with `filled` fields not empty, must exist."""
+
+    entity: str  # qualified entity name (org-scoped)
+    match: tuple[str, ...]
+    filled: tuple[str, ...]
+    message: Label
 
 
 @dataclass(frozen=True)
@@ -180,6 +220,8 @@ class Workflow:
     change_states: tuple[str, ...] = ()
     change_roles: tuple[str, ...] = ()
     change_approvers: tuple[str, ...] = ()
+    # 审核记录: a text field every transition appends one line to (when, who, what, why)
+    log_field: str | None = None
 
     def state(self, key: str | None) -> State | None:
         return next((s for s in self.states if s.key == key), None)
@@ -197,6 +239,35 @@ class Index:
     name: str
     fields: tuple[str, ...]
     unique: bool = False
+
+
+@dataclass(frozen=True)
+class ListEdit:
+    """Fields typed straight into the list; a list action saves the selected rows and, when
+    `transition` is set, moves each row it may move (e.g. 未填报 -> 已保存)."""
+
+    fields: tuple[str, ...]
+    transition: str | None = None
+    label: Label = Label("保存", "Save")
+
+
+SUMMARY_ORG_LEVELS = ("org.province", "org.city", "org.county", "org")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An aggregate screen over an entity: sums of `sums` per `group_by`, rows limited by
+    `where` and by the viewer's data range; a row drills down into `drill`.
+
+    Dimensions are stored field names or the organisation at a level (SUMMARY_ORG_LEVELS)."""
+
+    key: str
+    label: Label
+    group_by: tuple[str, ...]
+    sums: tuple[str, ...]
+    where: tuple[Condition, ...] = ()
+    drill: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -223,6 +294,8 @@ class Entity:
     hooks: tuple[HookRef, ...] = ()  # entity hooks, e.g. window_deadline
     import_key: tuple[str, ...] = ()  # natural key: an imported row matching it updates
     workflow: Workflow | None = None
+    list_edit: ListEdit | None = None
+    summaries: tuple[Summary, ...] = ()
 
     def hook(self, name: str) -> HookRef | None:
         return next((h for h in self.hooks if h.name == name), None)
@@ -263,12 +336,25 @@ class Entity:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """Users of `user_classes` enter the module only once their organisation has a row of
+    `entity` with `fields` filled (and matching `where`): e.g. 企业信息 completed first."""
+
+    entity: str  # qualified entity name (org-scoped)
+    fields: tuple[str, ...]
+    message: Label
+    where: tuple[Condition, ...] = ()
+    user_classes: tuple[str, ...] = ("legal_person", "agent")
+
+
+@dataclass(frozen=True)
 class Module:
     key: str
     label: Label
     icon: str
     order: int
     entities: tuple[Entity, ...]
+    gate: Gate | None = None
 
 
 @dataclass(frozen=True)
@@ -294,6 +380,9 @@ class Spec:
 
     def hook(self, name: str) -> HookRef | None:
         return next((h for h in self.hooks if h.name == name), None)
+
+    def module(self, key: str) -> Module:
+        return next(m for m in self.modules if m.key == key)
 
     def role(self, key: str) -> Role:
         return next(r for r in self.roles if r.key == key)
