@@ -54,7 +54,8 @@ ENTITY_KEYS = (
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
 )
-WORKFLOW_KEYS = ("field", "initial", "states", "transitions", "changes", "log_field")
+WORKFLOW_KEYS = ("field", "initial", "states", "transitions", "changes", "log_field",
+                 "state_label")
 CHANGE_KEYS = ("states", "roles", "approvers")
 STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction")
 TRANSITION_KEYS = ("label", "from", "to", "roles", "reason", "requires", "batch", "all",
@@ -92,7 +93,11 @@ TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 RESERVED_FIELDS = frozenset({"id", "metadata", "query", "registry", "version_id", "org", "org_id",
                              "org_path", "row_version"}) | frozenset(
     keyword.kwlist
-)
+) | frozenset({  # Flask-AppBuilder hands the posted form to WTForms as the object to read
+    # from, so a field named like one of its methods would read the method, not the value.
+    "add", "clear", "copy", "deepcopy", "fromkeys", "get", "getlist", "items", "keys", "lists",
+    "listvalues", "pop", "popitem", "popitemlist", "poplist", "setdefault", "setlist",
+    "setlistdefault", "to_dict", "update", "values"})
 
 KIND_NAMES = {dict: "a mapping", list: "a list", str: "text", int: "a whole number",
               bool: "yes/no (true or false)"}
@@ -360,7 +365,9 @@ class Checker(FeatureChecks):
             return None
         return Workflow(key, column, initial, tuple(states), tuple(transitions),
                         changes["states"], changes["roles"], changes["approvers"],
-                        self.read_log_field(body, path))
+                        self.read_log_field(body, path),
+                        self.label(body, "state_label", path, "状态") if "state_label" in body
+                        else None)
 
     def known_role(self, role: str, where: Location, path: str) -> bool:
         if role in self.role_index:
@@ -653,6 +660,8 @@ class Checker(FeatureChecks):
             self.computed(fields, fields_raw, path)
             self.required_if(fields, fields_raw, path)
 
+        entity_scoped = body.get("scope") in SCOPES  # `org` may then be listed
+
         def pick(key: str, allow: set[str] | None = None) -> tuple[str, ...]:
             out = []
             for fname, where in self.names(body, key, path):
@@ -699,7 +708,7 @@ class Checker(FeatureChecks):
             display=display,
             icon=body.get("icon", "fa-table") if isinstance(body.get("icon"), str)
             else "fa-table",
-            list_columns=pick("list") or tuple(
+            list_columns=pick("list", names | ({"org"} if entity_scoped else set())) or tuple(
                 f.name for f in fields if f.type not in ("child", "text", "file"))[:8],
             search_columns=pick("search", column_names),
             filter_columns=pick("filters", column_names),

@@ -222,6 +222,14 @@ class Workflow:
     change_approvers: tuple[str, ...] = ()
     # 审核记录: a text field every transition appends one line to (when, who, what, why)
     log_field: str | None = None
+    state_title: Label | None = None  # YAML state_label: the state column's title
+
+    @property
+    def state_field(self) -> Field:
+        """The state column as an enum field: its title and state labels for lists, filters,
+        exports and the history."""
+        return Field(self.field, "enum", self.state_title or Label("状态", "State"),
+                     values=tuple(EnumValue(s.key, s.label) for s in self.states))
 
     def state(self, key: str | None) -> State | None:
         return next((s for s in self.states if s.key == key), None)
