@@ -10,7 +10,7 @@ from sqlalchemy import MetaData, false, select
 from app.security.models import Organisation
 from app.security.scope import current, is_admin, scope_condition, within
 from app.storage import Storage
-from generator.spec import Spec
+from generator.spec import Field, Spec
 
 
 @dataclass
@@ -33,6 +33,22 @@ class Admin:
         entity = getattr(model, "__entity__", None)
         condition = scope_condition(entity, model, user) if entity is not None else None
         return query if condition is None else query.where(condition)
+
+    def choice_query(self, field: Field, user: Any = None) -> Any:
+        """Rows a reference field may point to: in the chooser's scope and, when the field
+        has `choices`, matching them (see app/choices.py). The one place every door asks."""
+        from app.choices import choice_conditions
+
+        user = user if user is not None else current()
+        query = self.related_query(self.models[field.to], user)  # type: ignore[index]
+        conditions = choice_conditions(self.spec, self.models, field, user)
+        return query.where(*conditions) if conditions else query
+
+    def load_choice(self, field: Field, pk: int, user: Any = None) -> Any:
+        """One target of a reference field, or None when it is not among its choices."""
+        model: Any = self.models[field.to]  # type: ignore[index]
+        query = self.choice_query(field, user).where(model.id == pk)
+        return self.session.execute(query).scalar_one_or_none()
 
     def load_related(self, model: type, pk: int) -> Any:
         """One row for a reference field, or None when it does not exist for this person."""

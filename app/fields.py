@@ -39,11 +39,14 @@ class ReferenceField(Field):
     widget = AjaxSelectWidget()
 
     def __init__(self, label: Any = None, validators: Any = None, *, target: type,
-                 view_endpoint: str, load: Any, **kwargs: Any):
+                 view_endpoint: str, load: Any, refused: Any = None, **kwargs: Any):
         super().__init__(label, validators, **kwargs)
         self.target = target
         self.view_endpoint = view_endpoint
-        self.load = load  # (model, id) -> instance or None; applies scope where there is one
+        # (model, id) -> instance or None; applies scope (and the field's choices) where
+        # there is one
+        self.load = load
+        self.refused = refused  # the message for a value outside the choices, when not ours
         self.invalid_choice = False
 
     def _value(self) -> str:
@@ -59,7 +62,7 @@ class ReferenceField(Field):
 
     def pre_validate(self, form: Any) -> None:
         if self.invalid_choice:
-            raise StopValidation(_("The selected record does not exist."))
+            raise StopValidation(str(self.refused or _("The selected record does not exist.")))
 
 
 class OrgField(ReferenceField):

@@ -12,8 +12,8 @@ from flask_appbuilder.fieldwidgets import (
     Select2Widget,
 )
 from flask_appbuilder.forms import DynamicForm
+from flask_babel import LazyString, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from wtforms import (
     BooleanField,
     DateField,
@@ -28,6 +28,7 @@ from wtforms import (
 )
 from wtforms.validators import StopValidation
 
+from app.choices import refusal
 from app.fields import ChildLinesField, OrgField, ReferenceField, StoredFileField
 from app.hooks import runtime
 from app.labels import lazy
@@ -107,10 +108,21 @@ def build_field(spec: Spec, entity: Entity, f: Field, models: dict[str, type],
         return SelectField(choices=choices, widget=Select2Widget(), validate_choice=False,
                            coerce=lambda v: v or None, **kw)
     if kind == "reference":
+        if f.choices is not None:  # the field's own choices, not only the user's scope
+            return ReferenceField(target=models[f.to], view_endpoint=endpoint,
+                                  load=_choice_loader(f), refused=_refused(f), **kw)
         return ReferenceField(target=models[f.to], view_endpoint=endpoint, load=load, **kw)
     if kind == "file":
         return StoredFileField(**kw)
     raise ValueError(kind)
+
+
+def _choice_loader(f: Field) -> Any:
+    return lambda _model, pk: current_app.extensions["admin"].load_choice(f, pk)
+
+
+def _refused(f: Field) -> Any:
+    return LazyString(lambda: refusal(f))
 
 
 class EntityForm(DynamicForm):
@@ -145,8 +157,12 @@ class EntityForm(DynamicForm):
             except runtime.Denied as exc:
                 extra.setdefault(f.name, []).append(_(exc.reason, **exc.params))
         if ok:  # only ask the database once the values themselves are right
+            item = self.existing_item()  # org left empty: the row's, or for a new row mine
+            org = (getattr(item, "org_id", None) if item is not None
+                   else getattr(g.user, "org_id", None))
             extra.update(unique_errors(self.spec_entity, self.model,
-                                       current_app.appbuilder.session, values, self._id))
+                                       current_app.appbuilder.session, values, self._id,
+                                       org=org))
         for name, messages in extra.items():
             if name in self._fields:
                 self[name].errors = list(self[name].errors) + messages

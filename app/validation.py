@@ -106,18 +106,31 @@ def required_if_errors(entity: Entity, values: Mapping[str, Any]) -> Errors:
     return errors
 
 
+ORG_COLUMN = "org_id"  # an index of an org-scoped entity may include the row's organisation
+
+
 def unique_errors(entity: Entity, model: type, session: Session, values: Mapping[str, Any],
-                  exclude_id: Any = None) -> Errors:
-    """Check every unique index (single field and together) against the database."""
+                  exclude_id: Any = None, org: Any = None) -> Errors:
+    """Check every unique index (single field and together) against the database.
+
+    An index may include the row's organisation: `values["org"]` when one was chosen, else
+    `org` (the stored row's, or for a new row the user's: see security/assign.py)."""
     errors: Errors = {}
     by_column = {f.column: f for f in entity.fields}
+    chosen = values.get("org")
+    org_id = getattr(chosen if chosen is not None else org, "id",
+                     chosen if chosen is not None else org)
     for index in entity.indexes:
         if not index.unique:
             continue
-        fields = [by_column[c] for c in index.fields]
-        current = [values.get(f.name) for f in fields]
-        current = [getattr(v, "id", v) if f.type == "reference" else v
-                   for f, v in zip(fields, current, strict=True)]
+        current = []
+        for column in index.fields:
+            if column == ORG_COLUMN:
+                current.append(org_id)
+                continue
+            f = by_column[column]
+            value = values.get(f.name)
+            current.append(getattr(value, "id", value) if f.type == "reference" else value)
         if any(is_blank(v) for v in current):
             continue  # NULLs never collide
         pairs = zip(index.fields, current, strict=True)
@@ -127,13 +140,15 @@ def unique_errors(entity: Entity, model: type, session: Session, values: Mapping
             query = query.where(model.id != exclude_id)
         if session.execute(query).scalar():
             locale = current_locale()
-            if len(fields) == 1:
+            names = [by_column[c].name if c != ORG_COLUMN else "org" for c in index.fields]
+            if len(names) == 1:
                 message = _("This value is already used by another record.")
             else:
                 message = _("The combination of %(fields)s is already used by another record.",
-                            fields="、".join(f.label.get(locale) for f in fields))
-            for f in fields:
-                errors.setdefault(f.name, []).append(message)
+                            fields="、".join(by_column[c].label.get(locale) if c != ORG_COLUMN
+                                            else _("Organisation") for c in index.fields))
+            for name in names:
+                errors.setdefault(name, []).append(message)
     return errors
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from generator.spec import USER_CLASSES
+
 FILE_TYPES = ("pdf", "jpg", "png", "xlsx", "docx", "zip")
 CHARACTER_CLASSES = ("upper", "lower", "digit", "special")
 PASSWORD_PRESETS = ("default", "seed_8_20", "strict")
@@ -28,6 +30,10 @@ class UploadLimitParams(_Strict):
 class WindowDeadlineParams(_Strict):
     window = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,40}$"))
     batch_field = fields.String(load_default=None, allow_none=True)
+    # only users of these classes are held to the window (absent: everyone)
+    user_classes = fields.List(fields.String(validate=validate.OneOf(USER_CLASSES)),
+                               load_default=None, allow_none=True,
+                               validate=validate.Length(min=1))
 
 
 class PasswordPolicyParams(_Strict):

@@ -19,7 +19,9 @@ closing times (Beijing time) and an open/closed switch. Which window holds for a
   that window for that unit only; it does not reopen a window switched off.
 
 Outside the window (switched off, not yet open, closed) the write or transition is refused
-with a Chinese message, through every door. No window at all for the row: refused too, so a
+with a Chinese message, through every door. With `user_classes` (e.g. `[institution]`) only
+users of those classes are held to the window (and see its banner); others, e.g. reviewers,
+are not. No window at all for the row: refused too, so a
 forgotten set-up fails closed rather than open.
 """
 
@@ -150,9 +152,17 @@ def batch_key(obj: Any, batch_field: str | None) -> str | None:
     return str(raw) if raw is not None else None
 
 
+def held(ref: HookRef, user: Any) -> bool:
+    """Whether the user is held to the window: everyone, unless `user_classes` names some."""
+    classes = ref.get("user_classes")
+    return not classes or getattr(user, "user_class", None) in classes
+
+
 def check(ref: HookRef, entity: Entity, obj: Any, user: Any, session: Any,
           transition: str | None = None) -> None:
     """Refuse (raise Denied) a write or transition outside the window."""
+    if not held(ref, user):
+        return
     name = ref.get("window")
     batch_field = ref.get("batch_field")
     org = _row_org(obj, user, session)
@@ -240,6 +250,8 @@ def _line(option: Applied, now: dt.datetime, batch: str | None) -> tuple[str, Ma
 
 def banner(ref: HookRef, entity: Entity, user: Any, session: Any) -> Any:
     """上报开关状态, 可操作时间范围, 剩余时间 for the user's window, or None."""
+    if not held(ref, user):
+        return None
     org = getattr(user, "org", None)
     batch = ANY_BATCH if ref.get("batch_field") else None
     options = resolve(session, ref.get("window"), org, batch)

@@ -52,12 +52,20 @@ def columns(entity: Entity, names: list[str] | None = None, *, for_import: bool 
             if entity.org_scoped:
                 out.append(Column(ORG, _("Organisation"), None, entity.scope is not None))
             continue
+        flow = entity.workflow
+        if flow is not None and base == flow.field:  # the state: exported, never imported
+            if not for_import:
+                state = flow.state_field
+                out.append(Column(base, state.label.get(locale), state, False))
+            continue
         if not entity.has_field(base) or base in rights.hidden:
             continue
         f = entity.field(base)
         if f.type == "child" or (for_import and f.type in ("computed", "file")):
             continue
-        importable = f.type not in ("computed", "file") and base not in rights.readonly
+        logged = entity.workflow is not None and entity.workflow.log_field == base
+        importable = (f.type not in ("computed", "file") and base not in rights.readonly
+                      and not logged)  # the review log is written by transitions only
         if for_import and not importable:
             continue
         out.append(Column(base, f.label.get(locale), f, importable))

@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, insert, select, tuple_, update
 
 from app.audit import trail
 from app.audit.models import AuditEntry
+from app.choices import refusal
 from app.hooks import runtime
 from app.io.columns import ORG, Column, columns
 from app.labels import current_locale
@@ -173,7 +174,7 @@ class Importer:
                 result.header_errors.append(_("Required column %(name)s is missing.",
                                               name=column.header))
         for name in self.entity.import_key:
-            if name not in keys:
+            if name not in keys and name != ORG:  # no 所属机构 column: the importer's own
                 result.header_errors.append(_("Key column %(name)s is missing.",
                                               name=self.entity.field(name).label.get(
                                                   current_locale())))
@@ -306,7 +307,9 @@ class Importer:
                 keys = [getattr(model, target.display)]
             found: dict[str, list[Any]] = {}
             for key in keys:
-                query = self.admin.related_query(model, self.user).where(key.in_(wanted))
+                query = (self.admin.related_query(model, self.user) if column.kind == "org"
+                         else self.admin.choice_query(column.field, self.user))
+                query = query.where(key.in_(wanted))
                 for obj in self.session.execute(query).scalars():
                     found.setdefault(str(getattr(obj, key.key)), []).append(obj)
             for _number, values, errors in parsed:
@@ -318,9 +321,14 @@ class Importer:
                     values[column.key] = next(iter(matches.values()))
                 else:
                     values[column.key] = None
-                    message = (_("Several records are called %(name)s; make it unique.",
-                                 name=text) if matches else
-                               _("No record %(name)s within your reach.", name=text))
+                    if matches:
+                        message = _("Several records are called %(name)s; make it unique.",
+                                    name=text)
+                    elif column.field is not None and column.field.choices is not None \
+                            and column.field.choices.message is not None:
+                        message = refusal(column.field)
+                    else:
+                        message = _("No record %(name)s within your reach.", name=text)
                     errors.append(RowError(_number, column.header, message))
 
     def existing_rows(self, parsed: list[tuple[int, dict[str, Any], list[RowError]]]
@@ -331,7 +339,7 @@ class Importer:
         wanted = {self.key_of(values) for _, values, _ in parsed} - {None}
         if not key or not wanted:
             return {}, set()
-        columns_ = [self.model.__table__.c[self.entity.field(n).column] for n in key]
+        columns_ = [self.table.c[self.column_of(n)] for n in key]
         query = select(self.table.c.id, *columns_).where(tuple_(*columns_).in_(list(wanted)))
         found = {tuple(r[1:]): r[0] for r in self.session.execute(query)}
         condition = scope_condition(self.entity, self.model, self.user)
@@ -345,7 +353,7 @@ class Importer:
         """Per unique index: values of this chunk already in the database -> their row id."""
         out = []
         for ix in self.unique_sets:
-            names = [f.name for f in self.entity.fields if f.column in ix.fields]
+            names = self.index_names(ix.fields)
             combos = {self.combo(values, names) for _, values, _ in parsed} - {None}
             cols = [self.table.c[c] for c in ix.fields]
             found: dict[tuple[Any, ...], int] = {}
@@ -355,11 +363,31 @@ class Importer:
             out.append(found)
         return out
 
-    @staticmethod
-    def combo(values: dict[str, Any], names: list[str]) -> tuple[Any, ...] | None:
-        if not set(names) <= set(values):
+    def column_of(self, name: str) -> str:
+        """Table column of a key or index part: a field, or the row's organisation."""
+        return "org_id" if name == ORG else self.entity.field(name).column
+
+    def index_names(self, index_columns: tuple[str, ...]) -> list[str]:
+        """Field names (or "org") of an index, in the order of its columns."""
+        by_column = {f.column: f.name for f in self.entity.fields}
+        return [ORG if c == "org_id" else by_column[c] for c in index_columns]
+
+    def label_of(self, name: str) -> str:
+        return (_("Organisation") if name == ORG
+                else self.entity.field(name).label.get(current_locale()))
+
+    def value_of(self, values: dict[str, Any], name: str) -> Any:
+        """A row's value for a key part; the organisation is the 所属机构 cell when given,
+        else the importer's own (as the row is written: see check_row)."""
+        if name == ORG:
+            org = values.get(ORG) or getattr(self.user, "org", None)
+            return getattr(org, "id", None)
+        return getattr(values.get(name), "id", values.get(name))
+
+    def combo(self, values: dict[str, Any], names: list[str]) -> tuple[Any, ...] | None:
+        if not set(names) - {ORG} <= set(values):
             return None
-        combo = tuple(getattr(values.get(n), "id", values.get(n)) for n in names)
+        combo = tuple(self.value_of(values, n) for n in names)
         return None if any(v is None for v in combo) else combo
 
     def key_of(self, values: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -367,10 +395,10 @@ class Importer:
             return None  # no natural key: every row is a new one
         out = []
         for name in self.entity.import_key:
-            value = values.get(name)
+            value = self.value_of(values, name)
             if value is None:
                 return None
-            out.append(getattr(value, "id", value))
+            out.append(value)
         return tuple(out)
 
     # one row --------------------------------------------------------------------------
@@ -397,7 +425,7 @@ class Importer:
                   existing: dict[tuple[Any, ...], int], reachable: set[int],
                   taken: list[dict[tuple[Any, ...], int]]) -> dict[str, Any]:
         """Key, uniqueness and scope; then the row as the table stores it."""
-        entity, locale = self.entity, current_locale()
+        entity = self.entity
         row: dict[str, Any] = {}
         key = self.key_of(values)
         match = existing.get(key) if key is not None else None
@@ -411,11 +439,11 @@ class Importer:
                                                      "not within your reach.")))
             row["id"] = match
         for ix, seen, found in zip(self.unique_sets, self.seen, taken, strict=True):
-            names = [f.name for f in entity.fields if f.column in ix.fields]
+            names = self.index_names(ix.fields)
             combo = self.combo(values, names)
             if combo is None:
                 continue
-            headers = "、".join(entity.field(n).label.get(locale) for n in names)
+            headers = "、".join(self.label_of(n) for n in names)
             if combo in seen:
                 errors.append(RowError(number, headers, _("Appears twice in the file.")))
             seen.add(combo)

@@ -107,6 +107,7 @@ def build_template(entity: Entity, cols: list[Column]) -> bytes:
     if entity.import_key:
         notes.append([_("Rows whose %(key)s matches an existing record update it.",
                         key="、".join(entity.field(n).label.get(current_locale())
+                                     if n != "org" else _("Organisation")
                                      for n in entity.import_key))])
     notes.append([])
     notes.append([_("Column"), _("Required"), _("Rules"), _("Example")])

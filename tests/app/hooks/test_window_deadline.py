@@ -285,3 +285,74 @@ def _transition(app: Any, username: str, pk: int) -> str | None:
         finally:
             session.rollback()
         return None
+
+
+# -- user_classes: only the named classes are held to the window ---------------------------
+@pytest.fixture()
+def classed(world: dict[str, Any]) -> dict[str, Any]:
+    """An institution user and a reviewer (regulator) with their user class set."""
+    from tests.app.hooks.conftest import PASSWORD
+
+    app = world["app"]
+    with app.app_context():
+        sm = app.appbuilder.sm
+        for username, role, code, user_class in (
+                ("inst_a", "institution", HOSPITAL_A, "institution"),
+                ("reviewer", "province", "350000", "regulator")):
+            if sm.find_user(username=username) is None:
+                user = sm.add_user(username, username, "", f"{username}@x", sm.find_role(role),
+                                   PASSWORD)
+                user.org_id = world["orgs"][code]
+                user.user_class = user_class
+        app.appbuilder.session.commit()
+    return world
+
+
+def _review_transition(app: Any, username: str, pk: int) -> str | None:
+    from flask_babel import gettext
+
+    from app.hooks import runtime
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}), app.app_context():
+        admin = app.extensions["admin"]
+        session = app.appbuilder.session
+        user = app.appbuilder.sm.find_user(username=username)
+        entity = admin.spec.entity("procurement.Review")
+        row = session.get(admin.models[entity.qualified], pk)
+        try:
+            runtime.before_transition(entity, row, "approve", user, session)
+        except runtime.Denied as exc:
+            return gettext(exc.reason, **exc.params)
+        finally:
+            session.rollback()
+        return None
+
+
+def test_user_classes_hold_only_those_classes(classed: dict[str, Any]) -> None:
+    app = classed["app"]
+    now = beijing_now()
+    set_window(app, "review_window", opens=now - 10 * DAY, closes=now - DAY)
+    unit, reviewer = login(app, "inst_a"), login(app, "reviewer")
+    refused = unit.post("/procurement/review/add", data={"code": "V001"})
+    assert refused.status_code == 200 and "未保存：不在上报时间内" in refused.text
+    post = unit.post("/api/v1/review/", json={"code": "V002"})
+    assert post.status_code == 422 and OUTSIDE.search(post.json["message"])
+    assert "上报开关状态" in unit.get("/procurement/review/list/").text
+    # the reviewer is not held: saves, REST writes and transitions pass, no banner
+    assert reviewer.post("/procurement/review/add", data={"code": "V003"}).status_code == 302
+    created = reviewer.post("/api/v1/review/", json={"code": "V004", "opinion": "同意"})
+    assert created.status_code == 201, created.json
+    pk = created.json["id"]
+    assert reviewer.put(f"/api/v1/review/{pk}", json={"opinion": "复核同意"}).status_code == 200
+    assert "上报开关状态" not in reviewer.get("/procurement/review/list/").text
+    assert _review_transition(app, "reviewer", pk) is None
+    assert OUTSIDE.search(_review_transition(app, "inst_a", pk) or "")
+
+
+def test_without_user_classes_everyone_is_held(classed: dict[str, Any]) -> None:
+    app = classed["app"]
+    past(app)
+    reviewer = login(app, "reviewer")
+    refused = reviewer.post("/api/v1/demand/", json={"code": "H001"})
+    assert refused.status_code == 422 and OUTSIDE.search(refused.json["message"])
+    assert "上报开关状态" in reviewer.get("/procurement/demand/list/").text
