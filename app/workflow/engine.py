@@ -6,18 +6,20 @@ two clicks) on the same row exactly one changes it; the other is told the row ha
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Text, func, select, update
 
 from app.audit import trail
 from app.hooks import runtime
 from app.labels import current_locale
 from app.security.scope import is_admin, role_names, scope_condition
 from app.validation import is_blank
-from generator.spec import Entity, Transition
+from generator.spec import Entity, Needs, Transition
 
 
 @dataclass
@@ -77,6 +79,8 @@ def fire(entity: Entity, model: type, session: Any, user: Any, key: str, ids: li
     if condition is not None:
         query = query.where(condition)
     rows = {row.id: row for row in session.execute(query).scalars()}
+    present = _needed_rows(transition.needs, entity, list(rows.values()), session)
+    log = _log_values(flow.log_field, model, transition, reason, user)
     for pk in ids:
         row = rows.get(pk)
         if row is None:
@@ -94,6 +98,10 @@ def fire(entity: Entity, model: type, session: Any, user: Any, key: str, ids: li
             result.refused.append((pk, _("Fill in first: %(fields)s.",
                                          fields="、".join(missing))))
             continue
+        if transition.needs is not None and _needs_key(transition.needs, entity, row) \
+                not in present:
+            result.refused.append((pk, transition.needs.message.get(locale)))
+            continue
         try:
             runtime.before_transition(entity, row, key, user, session)
         except runtime.Denied as exc:
@@ -102,7 +110,7 @@ def fire(entity: Entity, model: type, session: Any, user: Any, key: str, ids: li
         changed = session.execute(
             update(model).where(model.id == pk, column == state)
             .values({flow.field: transition.target,
-                     "row_version": model.row_version + 1})
+                     "row_version": model.row_version + 1, **log})
             .execution_options(synchronize_session=False))
         if changed.rowcount != 1:  # someone else moved it first
             result.refused.append((pk, _("Someone else has just handled this record.")))
@@ -116,3 +124,49 @@ def fire(entity: Entity, model: type, session: Any, user: Any, key: str, ids: li
         session.expire(row)
     return result
 
+
+def _needs_key(needs: Needs, entity: Entity, row: Any) -> tuple[Any, ...]:
+    """What a row of the needed entity must equal: the organisation, then the match fields."""
+    return (getattr(row, "org_id", None),
+            *(getattr(row, entity.field(n).column) for n in needs.match))
+
+
+def _needed_rows(needs: Needs | None, entity: Entity, rows: list[Any],
+                 session: Any) -> set[tuple[Any, ...]]:
+    """Keys (see _needs_key) of the needed rows that exist, in one query for all rows."""
+    if needs is None or not rows:
+        return set()
+    admin = current_app.extensions["admin"]
+    target = admin.spec.entity(needs.entity)
+    other = admin.models[needs.entity]
+    columns = [getattr(other, target.field(n).column) for n in needs.match]
+    orgs = {org for org in (getattr(row, "org_id", None) for row in rows) if org is not None}
+    query = select(other.org_id, *columns).where(other.org_id.in_(sorted(orgs)))
+    for name in needs.filled:
+        column = getattr(other, target.field(name).column)
+        query = query.where(column.is_not(None))
+        if target.field(name).type in ("string", "text", "enum", "file"):
+            query = query.where(column != "")
+    return {tuple(found) for found in session.execute(query) if None not in found}
+
+
+def log_line(transition: Transition, reason: str | None, user: Any,
+             when: dt.datetime | None = None) -> str:
+    """One line of the review log: when, who (of which organisation), what, why."""
+    when = when or dt.datetime.now()
+    name = ((getattr(user, "first_name", "") or "") + (getattr(user, "last_name", "") or "")
+            ).strip() or getattr(user, "username", "")
+    org = getattr(getattr(user, "org", None), "name", None) or ""
+    line = f"{when:%Y-%m-%d %H:%M} {name}（{org}）{transition.label.zh}"
+    return f"{line}：{' '.join(reason.split())}" if reason else line  # one line per event
+
+
+def _log_values(log_field: str | None, model: type, transition: Transition,
+                reason: str | None, user: Any) -> dict[str, Any]:
+    """The log column's new value, computed by the database inside the guarded UPDATE (so
+    the line is appended exactly when the state moves)."""
+    if log_field is None:
+        return {}
+    column = getattr(model, log_field)
+    before = func.coalesce(func.nullif(column, "", type_=Text).concat("\n"), "", type_=Text)
+    return {log_field: before.concat(log_line(transition, reason, user))}
