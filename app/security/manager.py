@@ -31,6 +31,7 @@ from app.hooks.password_policy import (
 )
 from app.labels import current_locale
 from app.security import login
+from app.security.matrix import summary_menu
 from app.security.models import AppUser, PasswordHistory
 from app.security.scope import current, is_admin
 from app.security.users import ChangeMyPasswordView
@@ -68,6 +69,8 @@ class AppSecurityManager(SecurityManager):
             for entity in module.entities:
                 names[entity.permission_name] = module.key
                 names[entity.qualified] = module.key
+                for summary in entity.summaries:
+                    names[summary_menu(entity, summary)] = module.key
         return names
 
     def exist_permission_on_roles(self, view_name: str, permission_name: str,

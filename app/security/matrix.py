@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from generator.spec import ACTIONS, Spec
+from generator.spec import ACTIONS, Entity, Spec, Summary
 
 MENU_ACCESS = "menu_access"
 # What every signed-in user needs on FAB's own screens: their info and their password.
@@ -47,6 +47,11 @@ def action_of(perm: Perm) -> str:
     return perm.permission.removeprefix("can_")
 
 
+def summary_menu(entity: Entity, summary: Summary) -> str:
+    """Menu name of a summary screen (app/summary.py); its right is `can_<key>`."""
+    return f"{entity.qualified}.summary.{summary.key}"
+
+
 def entity_perms(spec: Spec) -> set[Perm]:
     """Every action on every entity, granted or not: the matrix's full set of columns."""
     perms = set()
@@ -60,6 +65,9 @@ def entity_perms(spec: Spec) -> set[Perm]:
                     perms.update(Perm(p, entity.permission_name) for p in CHANGE_PERMS)
             if entity.menu:
                 perms.add(Perm(MENU_ACCESS, entity.qualified))
+            for summary in entity.summaries:
+                perms.add(Perm(f"can_{summary.key}", entity.permission_name))
+                perms.add(Perm(MENU_ACCESS, summary_menu(entity, summary)))
         perms.add(Perm(MENU_ACCESS, module.key))
     return perms
 
@@ -88,6 +96,11 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
                     result[role].add(Perm(CHANGE_PERMS[0], entity.permission_name))
                 for role in flow.change_approvers:
                     result[role].add(Perm(CHANGE_PERMS[1], entity.permission_name))
+            for summary in entity.summaries:  # a screen of its own, with its menu item
+                for key in summary.roles:
+                    result[key].update((Perm(f"can_{summary.key}", entity.permission_name),
+                                         Perm(MENU_ACCESS, summary_menu(entity, summary)),
+                                         Perm(MENU_ACCESS, module.key)))
     return result
 
 
