@@ -13,7 +13,12 @@ from flask_appbuilder.api import ModelRestApi, expose, protect, safe
 from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from flask_jwt_extended import verify_jwt_in_request
+from flask_login import current_user
+from sqlalchemy import func, select
 
+from app import gate
+from app.choices import refusal
 from app.hooks import runtime
 from app.io.views import ApiIO
 from app.security.fields import field_rights
@@ -70,6 +75,23 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
     def _init_model_schemas(self) -> None:
         """Built on first use: see LazySchema."""
 
+    def create_blueprint(self, appbuilder: Any, *args: Any, **kwargs: Any) -> Any:
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        blueprint.before_request(self._gate)  # every endpoint of the API, before its view
+        return blueprint
+
+    def _gate(self) -> Any:
+        """The module's gate (app/gate.py): 403 until it is met."""
+        if not getattr(current_user, "is_authenticated", False):
+            try:  # a JWT caller is known only once its token is read (protect reads it again)
+                verify_jwt_in_request(optional=True)
+            except Exception:  # noqa: BLE001 - a bad token is protect's to answer (401)
+                return None
+        refused = gate.refusal(self.entity)
+        if refused is None:
+            return None
+        return self.response(403, message=refused.message)
+
     def adjust_schema(self, name: str, schema: Any) -> Any:
         if name == "add_model_schema":
             # Columns stay nullable in the database; "required" is the schema's rule, so say
@@ -119,6 +141,30 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
                                                fields=", ".join(sorted(
                                                    set(self.search_columns) - hidden))))
         return super().get_list_headless(**kwargs)
+
+    def _get_list_related_field(self, field: Any, filter_rel_field: Any, page: Any = None,
+                                page_size: Any = None) -> tuple[int, list[dict[str, Any]]]:
+        """The reference values `_info` offers: the rows the form's search offers (scope and
+        the field's choices), not FAB's whole related table."""
+        admin = current_app.extensions["admin"]
+        spec_field = next((f for f in self.entity.fields
+                           if f.name == field.name and f.type == "reference"), None)
+        if field.name == "org" and self.entity.scope is not None:
+            model: Any = Organisation
+            query = admin.related_query(Organisation)
+        elif spec_field is not None:
+            model = admin.models[spec_field.to]
+            query = admin.choice_query(spec_field)
+        else:
+            return 0, []
+        page, page_size = self._sanitize_page_args(page, page_size)
+        session = self.datamodel.session
+        count = session.execute(select(func.count()).select_from(query.subquery())).scalar()
+        query = query.order_by(model.id)
+        if page_size is not None:
+            query = query.offset((page or 0) * page_size).limit(page_size)
+        return int(count or 0), [{"id": row.id, "value": str(row)}
+                                 for row in session.execute(query).scalars()]
 
     def response_404(self) -> Any:  # FAB's says "Not found" in English
         return self.response(404, message=_("Not found"))
@@ -269,6 +315,7 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
             org = self._org(data["org"], admin)
             if org is None:
                 errors.setdefault("org", []).append(_("The selected record does not exist."))
+            values["org"] = org
         for f in self.entity.column_fields:
             if f.name not in columns:
                 values[f.name] = getattr(item, f.name) if item is not None else None
@@ -284,10 +331,9 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
                     errors.setdefault(f.name, []).append(str(exc))
                     continue
                 if f.type == "reference" and value is not None:
-                    target = admin.load_related(admin.models[f.to], value)
+                    target = admin.load_choice(f, value)  # scope and the field's choices
                     if target is None:
-                        errors.setdefault(f.name, []).append(
-                            _("The selected record does not exist."))
+                        errors.setdefault(f.name, []).append(refusal(f))
                         continue
                     value = target
                 elif isinstance(value, str):
@@ -300,6 +346,8 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
             errors.setdefault(name, []).extend(messages)
         if not errors:
             model = admin.models[self.entity.qualified]
+            org = (getattr(item, "org_id", None) if item is not None
+                   else getattr(g.user, "org_id", None))  # when the body names none
             errors.update(unique_errors(self.entity, model, self.datamodel.session, values,
-                                        getattr(item, "id", None)))
+                                        getattr(item, "id", None), org=org))
         return errors

@@ -18,26 +18,32 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from markupsafe import Markup, escape
 
+from app import summary
 from app.api import GeneratedRestApi
 from app.forms import build_form, endpoint_for
 from app.io.views import API_IO_METHODS, VIEW_IO_METHODS
 from app.labels import current_locale, lazy, lazy_title
+from app.search import search_options
 from app.security.scope import ScopeFilter
 from app.views import GeneratedModelView
 from generator.models import file_attr
 from generator.spec import Entity, Field, Spec
 
-NOT_SEARCHABLE = ("child", "computed", "file", "reference")
 ORG = "org"  # the organisation a row of an org-scoped entity belongs to
 ORG_LABEL = lazy_gettext("Organisation")
-STATE_LABEL = lazy_gettext("State")
 # FAB method -> action of the permission vocabulary (generator.spec.ACTIONS).
 VIEW_METHODS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
                 "download": "show", "choices": "list", "action": "edit", "action_post": "edit",
-                "transition": "show", "request_change": "request_change",
+                "transition": "show", "transition_all": "list",
+                "request_change": "request_change",
                 "decide_change": "decide_change"}
 API_METHODS = {"get_list": "list", "get": "show", "info": "list", "post": "add", "put": "edit",
                "delete": "delete", "transition": "show", "transition_many": "list"}
+
+
+def log_field(entity: Entity) -> str | None:
+    """The workflow's review log: only transitions write it (never a form, the API, imports)."""
+    return entity.workflow.log_field if entity.workflow is not None else None
 
 
 def security_options(entity: Entity) -> dict[str, Any]:
@@ -54,6 +60,8 @@ def _format(spec: Spec, entity: Entity, f: Field) -> Callable[[Any], Any]:
     def blank(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
         return lambda v: "" if v is None else fn(v)
 
+    if f.name == log_field(entity):  # one line per transition
+        return blank(lambda v: Markup("<br>").join(escape(x) for x in str(v).splitlines()))
     if f.type == "enum":
         return blank(lambda v: f.enum_label(v, current_locale()))
     if f.type == "boolean":
@@ -97,17 +105,14 @@ def _lines_table(spec: Spec, line: Entity, parent: Entity, lines: list[Any]) -> 
 
 def _shown(entity: Entity, names: tuple[str, ...]) -> list[str]:
     """Column names as FAB sees them: files through their FileRef property."""
-    return [file_attr(n) if entity.field(n).type == "file" else n for n in names]
+    return [n if n == ORG else file_attr(n) if entity.field(n).type == "file" else n
+            for n in names]
 
 
 def view_options(spec: Spec, entity: Entity) -> dict[str, Any]:
     everything = tuple(f.name for f in entity.fields)
-    editable = entity.form_columns or tuple(f.name for f in entity.fields
-                                           if f.type != "computed")
-    searchable = tuple(n for n in (entity.search_columns + entity.filter_columns)
-                       if entity.field(n).type not in NOT_SEARCHABLE)
-    if not searchable:
-        searchable = tuple(f.name for f in entity.fields if f.type in ("string", "enum"))[:4]
+    editable = tuple(n for n in entity.form_columns or tuple(
+        f.name for f in entity.fields if f.type != "computed") if n != log_field(entity))
     orderable = entity.order_columns or tuple(
         f.name for f in entity.fields if f.is_column and f.type not in ("text", "file",
                                                                         "reference"))
@@ -125,7 +130,7 @@ def view_options(spec: Spec, entity: Entity) -> dict[str, Any]:
     state = [entity.workflow.field] if entity.workflow is not None else []
     if entity.workflow is not None:
         flow = entity.workflow
-        labels[flow.field] = STATE_LABEL
+        labels[flow.field] = lazy(flow.state_field.label)
         formatters[flow.field] = lambda v, _flow=flow: _flow.state_label(v, current_locale())
     if entity.org_scoped:
         labels[ORG] = ORG_LABEL
@@ -135,7 +140,7 @@ def view_options(spec: Spec, entity: Entity) -> dict[str, Any]:
                                                                else []),
         "add_columns": list(editable) + own_org,
         "edit_columns": list(editable) + own_org,
-        "search_columns": list(dict.fromkeys(searchable)),
+        **search_options(spec, entity),
         "order_columns": list(orderable),
         "base_order": (entity.field(order[0]).column if order[0] != "id" else "id", order[1]),
         "page_size": entity.page_size,
@@ -151,12 +156,13 @@ def view_options(spec: Spec, entity: Entity) -> dict[str, Any]:
 
 def api_options(spec: Spec, entity: Entity) -> dict[str, Any]:
     stored = [f for f in entity.fields if f.is_column and f.type != "file"]
-    writable = [f.name for f in stored]
+    columns = [f.name for f in stored]
     computed = [f.name for f in entity.fields if f.type == "computed"]
     files = [f"{f.name}_name" for f in entity.fields if f.type == "file"]
     state = [entity.workflow.field] if entity.workflow is not None else []
-    shown = (["id", "row_version"] + state + writable + files + computed
+    shown = (["id", "row_version"] + state + columns + files + computed
              + ([ORG] if entity.org_scoped else []))
+    writable = [n for n in columns if n != log_field(entity)]  # the review log: transitions
     writable += [ORG] if entity.scope is not None else []
     labels: dict[str, Any] = {"id": "ID", ORG: ORG_LABEL}
     descriptions: dict[str, Any] = {}
@@ -189,9 +195,12 @@ def build_view(spec: Spec, entity: Entity, models: dict[str, type], load: Any) -
     name = endpoint_for(entity)
     form = build_form(spec, entity, models, name, load, tuple(options["add_columns"]))
     batch = _batch_actions(entity)
-    permissions = {**VIEW_METHODS, **VIEW_IO_METHODS, **{n: k for n, k in batch["names"]}}
+    edits = _list_edit_action(entity)
+    permissions = {**VIEW_METHODS, **VIEW_IO_METHODS, **{n: k for n, k in batch["names"]},
+                   **{n: "edit" for n in edits}}
     return type(name, (GeneratedModelView,), {
         **batch["methods"],
+        **edits,
         "entity": entity,
         "datamodel": SQLAInterface(model),
         "route_base": f"/{entity.module}/{entity.resource}",
@@ -223,11 +232,25 @@ def _batch_actions(entity: Entity) -> dict[str, Any]:
     return {"methods": methods, "names": names}
 
 
+def _list_edit_action(entity: Entity) -> dict[str, Any]:
+    """The list action saving the values typed into the selected rows (needs can_edit)."""
+    if entity.list_edit is None:
+        return {}
+
+    def list_edit_save(self: Any, items: Any) -> Any:
+        return self.save_list_edit(items)
+
+    return {"list_edit_save": action("list_edit", lazy(entity.list_edit.label), None,
+                                     "fa-save", single=False)(list_edit_save)}
+
+
 def build_api(spec: Spec, entity: Entity, models: dict[str, type]) -> type:
+    summary_methods, summary_names = summary.api_methods(entity)
     return type(f"{endpoint_for(entity)[:-4]}Api", (GeneratedRestApi,), {
+        **summary_methods,
         "entity": entity,
         "datamodel": SQLAInterface(models[entity.qualified]),
-        "method_permission_name": {**API_METHODS, **API_IO_METHODS},
+        "method_permission_name": {**API_METHODS, **API_IO_METHODS, **summary_names},
         **security_options(entity),
         **api_options(spec, entity),
     })
@@ -245,4 +268,5 @@ def register(appbuilder: AppBuilder, spec: Spec, models: dict[str, type], load: 
                 )
             else:
                 appbuilder.add_view_no_menu(view)
+            summary.register(appbuilder, module, entity)
             appbuilder.add_api(build_api(spec, entity, models))

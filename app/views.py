@@ -28,17 +28,19 @@ from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import String, cast
+from sqlalchemy import String, cast, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import gate
 from app.audit import history
 from app.hooks import runtime
 from app.io.views import ViewIO
 from app.labels import current_locale
 from app.security.fields import VisibleColumns, field_rights
 from app.security.models import Organisation
-from app.workflow import changes, engine
+from app.security.scope import scope_condition, user_scope
+from app.workflow import changes, engine, list_edit
 from generator.spec import Entity
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class GeneratedModelView(ViewIO, ModelView):
     add_template = "admin/add.html"
     edit_template = "admin/edit.html"
     show_template = "admin/show.html"
+    list_widget = list_edit.ListEditWidget
     add_row_message = lazy_gettext("Saved.")
     edit_row_message = lazy_gettext("Changes saved.")
     delete_row_message = lazy_gettext("Deleted.")
@@ -71,6 +74,19 @@ class GeneratedModelView(ViewIO, ModelView):
                 delattr(cls, name)
                 setattr(cls, f"_{name}_default", value)
 
+    def create_blueprint(self, appbuilder: Any, *args: Any, **kwargs: Any) -> Any:
+        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        blueprint.before_request(self._gate)  # every screen of the entity, before its view
+        return blueprint
+
+    def _gate(self) -> Any:
+        """The module's gate (app/gate.py): to the gate entity's screens until it is met."""
+        refused = gate.refusal(self.entity)
+        if refused is None:
+            return None
+        flash(refused.message, "warning")
+        return redirect(refused.url)
+
     def __init__(self, **kwargs: Any) -> None:
         for name in VISIBLE_OPTIONS:
             self.__dict__[f"_{name}_all"] = list(getattr(type(self), f"_{name}_default", []))
@@ -79,6 +95,12 @@ class GeneratedModelView(ViewIO, ModelView):
     def render_template(self, template: str, **kwargs: Any) -> Any:
         if template == self.list_template:
             kwargs["io_links"] = self.io_links()
+            kwargs["all_transitions"] = [(t.key, t.label.get(current_locale()))
+                                         for t in self._all_transitions()]
+            edit = self.entity.list_edit
+            kwargs["list_edit_label"] = (
+                edit.label.get(current_locale()) if edit is not None and self.appbuilder.sm
+                .has_access("can_edit", self.class_permission_name) else None)
         if template in (self.list_template, self.add_template, self.edit_template,
                         self.show_template):
             kwargs["hook_banner"] = runtime.banner(self.entity, g.user, self.datamodel.session)
@@ -174,6 +196,89 @@ class GeneratedModelView(ViewIO, ModelView):
               "success")
         return redirect(url_for(".show", pk=item.id))
 
+    # -- transitions on every reachable row at once (`all: true`) ---------------------------
+    def _all_transitions(self) -> list[Any]:
+        flow = self.entity.workflow
+        sm, name = self.appbuilder.sm, self.class_permission_name
+        return [t for t in (flow.transitions if flow is not None else ())
+                if t.all and engine.may_fire(t, g.user) and sm.has_access(f"can_{t.key}", name)]
+
+    @expose("/transition_all/<key>", methods=["POST"])
+    @has_access
+    def transition_all(self, key: str) -> Any:
+        """Fire the transition on every row of the user's range in one of its source states."""
+        flow = self.entity.workflow
+        transition = flow.transition(key) if flow is not None else None
+        if transition is None or not transition.all:
+            abort(404)
+        if transition not in self._all_transitions():
+            abort(403)
+        model, session = self.datamodel.obj, self.datamodel.session
+        query = select(model.id).where(getattr(model, flow.field).in_(  # type: ignore[union-attr]
+            transition.sources))
+        condition = scope_condition(self.entity, model, g.user)
+        if condition is not None:
+            query = query.where(condition)
+        ids = list(session.execute(query.order_by(model.id)).scalars())
+        if not ids:
+            flash(_("No record can be handled by %(action)s now.",
+                    action=transition.label.get(current_locale())), "warning")
+        else:
+            self._flash_fired(engine.fire(self.entity, model, session, g.user, key, ids), key)
+        return redirect(url_for(".list"))
+
+    # -- 列表填报: inputs in the list, saved for the selected rows (list_edit) ---------------
+    def _get_list_widget(self, filters: Any, **kwargs: Any) -> Any:
+        widgets = super()._get_list_widget(filters, **kwargs)
+        widget = widgets["list"]
+        fields = list_edit.editable_fields(self.entity, self.list_columns)
+        args = widget.template_args
+        args["edit_cells"], args["edit_checked"] = {}, set()
+        if fields and self.appbuilder.sm.has_access("can_edit", self.class_permission_name):
+            session, model = self.datamodel.session, self.datamodel.obj
+            rows = {pk: session.get(model, pk) for pk in args["pks"]}  # loaded by the list
+            kept = g.get("list_edit_kept") or {}
+            args["edit_cells"] = list_edit.cells(self.entity, rows, fields,
+                                                 kept.get("typed", {}), kept.get("wrong", set()))
+            args["edit_checked"] = kept.get("checked", set())
+        return widgets
+
+    @expose("/action_post", methods=["GET", "POST"])
+    def action_post(self) -> Any:
+        """FAB's list actions; a GET is a page or sort link of a list shown again after a
+        refused save (its links keep this address): back to the list with the same query."""
+        if request.method == "GET":
+            query: dict[str, Any] = request.args.to_dict()
+            return redirect(url_for(".list", **query))
+        return super().action_post()
+
+    def save_list_edit(self, items: Any) -> Any:
+        """FAB list action: save what was typed into the selected rows, all or nothing."""
+        model, session = self.datamodel.obj, self.datamodel.session
+        fields = list_edit.editable_fields(self.entity, self.list_columns)
+        outcome = list_edit.save(self.entity, model, session, g.user, request.form, fields)
+        for message in outcome.skipped[:20]:
+            flash(message, "warning")
+        if outcome.errors:
+            for message in outcome.errors[:50]:
+                flash(message, "danger")
+            flash(_("Nothing was saved; correct the values and save again."), "danger")
+            g.list_edit_kept = {"typed": list_edit.typed_values(request.form),
+                                "wrong": outcome.wrong,
+                                "checked": set(request.form.getlist("rowid"))}
+            self._refuse_hidden_arguments()
+            return self.render_template(self.list_template, title=self.list_title,
+                                        widgets=self._list())
+        if outcome.saved:
+            flash(_("Saved: %(count)s record(s).", count=len(outcome.saved)), "success")
+        key = self.entity.list_edit.transition if self.entity.list_edit is not None else None
+        if key and self.appbuilder.sm.has_access(f"can_{key}", self.class_permission_name):
+            fired = list_edit.then_fire(self.entity, model, session, g.user, outcome.saved)
+            for pk, message in fired.refused[:20] if fired is not None else ():
+                flash(_("Record %(pk)s: %(message)s", pk=pk, message=message), "warning")
+        query: dict[str, Any] = request.args.to_dict()  # the page the list was on
+        return redirect(url_for(".list", **query))
+
     def fire_batch(self, key: str, items: Any) -> Any:
         """FAB list action: the same transition on every selected row the user can reach."""
         items = items if isinstance(items, list) else [items]
@@ -212,7 +317,10 @@ class GeneratedModelView(ViewIO, ModelView):
     def _apply_field_rights(self, form: Any, item: Any) -> list[str]:
         """Hidden fields leave the form; read-only ones show their value and keep it."""
         rights = field_rights(self.entity)
-        for name in rights.hidden | rights.readonly:
+        hidden = set(rights.hidden)
+        if self.entity.scope is not None and user_scope(self.entity, g.user) == "own":
+            hidden.add("org")  # 本单位 only: the row is the user's own organisation's
+        for name in hidden | rights.readonly:
             if name in form:  # whatever was sent, the stored value (or default) stays
                 field = form[name]
                 stored = getattr(item, name) if item is not None else field.default
@@ -220,7 +328,7 @@ class GeneratedModelView(ViewIO, ModelView):
                 field.validators = ()
                 if name in rights.readonly:
                     field.render_kw = {**(field.render_kw or {}), "disabled": True}
-        return sorted(rights.hidden)
+        return sorted(hidden)
 
     # -- after saving, back to the list (where the new or changed row is visible) ------------
     def post_add_redirect(self) -> Any:
@@ -338,6 +446,7 @@ class GeneratedModelView(ViewIO, ModelView):
         admin = current_app.extensions["admin"]
         if field == "org" and self.entity.scope is not None:
             model, display = Organisation, Organisation.name
+            query = admin.related_query(model)
         else:
             spec_field = next((f for f in self.entity.fields
                                if f.name == field and f.type == "reference"), None)
@@ -345,9 +454,9 @@ class GeneratedModelView(ViewIO, ModelView):
                 abort(404)
             model = admin.models[spec_field.to]
             display = getattr(model, admin.spec.entity(spec_field.to).display)
+            query = admin.choice_query(spec_field)  # scope and the field's choices
         term = (request.args.get("q") or "").strip()[:100]
         page = max(1, request.args.get("page", 1, type=int))
-        query = admin.related_query(model)
         if term:
             column = display if isinstance(display.type, String) else cast(display, String)
             escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

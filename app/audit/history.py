@@ -66,7 +66,7 @@ def _text(entity: Entity, name: str, value: Any) -> str:
 
 def _label(entity: Entity, name: str) -> str:
     if entity.workflow is not None and name == entity.workflow.field:
-        return _("State")
+        return entity.workflow.state_field.label.get(current_locale())
     base = name[:-3] if name.endswith("_id") and entity.has_field(name[:-3]) else name
     if name in ("org_id", "org"):
         return _("Organisation")

@@ -21,8 +21,8 @@ from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.views import ResetMyPasswordView
+from flask_babel import LazyString, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from sqlalchemy import false, select
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
@@ -197,7 +197,7 @@ class UserManagementView(ModelView):
                               "action_post": "edit", "download": "list"}
     datamodel = SQLAInterface(AppUser)
     base_filters = [["id", ManagedUsersFilter, None]]
-    list_title = lazy_gettext("User management")
+    list_title = LazyString(lambda: screen_title())
     show_title = lazy_gettext("User")
     add_title = lazy_gettext("Add user")
     edit_title = lazy_gettext("Edit user")
@@ -400,8 +400,17 @@ class ChangeMyPasswordView(ResetMyPasswordView):
         flash(str(self.message), "info")
 
 
+def screen_title() -> str:
+    """The seeds' names: 子用户授权 for a legal person (seed 001), 用户管理 for administrators
+    (seed 000)."""
+    user = current()
+    if getattr(user, "user_class", None) == "legal_person":
+        return _("Delegation to agents")
+    return _("User management")
+
+
 def init_app(appbuilder: Any) -> None:
     appbuilder.add_view(UserManagementView, "user_management", icon="fa-users",
-                        label=lazy_gettext("User management"), category="system_admin",
+                        label=LazyString(lambda: screen_title()), category="system_admin",
                         category_label=lazy_gettext("System administration"),
                         category_icon="fa-cogs")
