@@ -1,0 +1,111 @@
+"""药品年度报告 (seed 000 §6) as the seed walks it: the enterprise completes its information
+first, fills and submits one report a year; the provincial regulator sees its region, returns
+a report for correction with a reason (it disappears from the regulators' lists), the
+enterprise corrects and resubmits, and 补正历史 shows what changed; the NMPA sees all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.modules.conftest import MAKER, add_row, flashes, login, rows
+from tests.modules.enterprise import complete_info, products
+
+LIST = "/annual_report/annual_report/list/"
+REPORT = {"year": "2025", "title": "2025年度药品年度报告", "production": "共生产片剂 3 个品种",
+          "quality": "质量体系运行正常", "contact": "李丽", "mobile": "13812345678"}
+STATE: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="module")
+def app(world: dict[str, Any]) -> Any:
+    return world["app"]
+
+
+def test_01_enterprise_information_comes_first(app: Any) -> None:
+    maker = login(app, "maker_legal")
+    response = maker.get(LIST)
+    assert response.status_code == 302 and "/basic/enterprise_info/" in response.headers[
+        "Location"]
+    assert "请先在“基础数据 → 企业信息”中补充企业信息" in flashes(
+        maker.get(LIST, follow_redirects=True).text)
+    api = maker.get("/api/v1/annual_report/")
+    assert api.status_code == 403 and "企业信息" in api.json["message"]
+    complete_info(app, "maker_legal", "辽宁康华制药有限公司", MAKER)
+    assert maker.get(LIST).status_code == 200
+    # regulators are never held at the gate
+    assert login(app, "ln_reg").get(LIST).status_code == 200
+
+
+def test_02_fill_and_submit_one_report_a_year(app: Any) -> None:
+    maker = login(app, "maker_legal")
+    response = maker.post("/annual_report/annual_report/add", data=REPORT)
+    assert response.status_code == 302, flashes(response.text)[-800:]
+    [report] = rows(app, "annual_report.AnnualReport")
+    STATE["report"] = report.id
+    assert report.state == "draft"
+    twice = maker.post("/annual_report/annual_report/add", data=REPORT)
+    assert twice.status_code == 200 and len(rows(app, "annual_report.AnnualReport")) == 1
+    # a draft is not yet shown to... nobody but its enterprise may change it
+    page = maker.post(f"/annual_report/annual_report/transition/submit/{report.id}",
+                      follow_redirects=True)
+    assert "提交" in flashes(page.text)
+    assert rows(app, "annual_report.AnnualReport")[0].state == "submitted"
+    # after submitting: no edit, no delete
+    delete = maker.post(f"/annual_report/annual_report/delete/{report.id}",
+                        follow_redirects=True)
+    assert "不能删除" in flashes(delete.text)
+    assert maker.put(f"/api/v1/annual_report/{report.id}", json={"title": "x"}
+                     ).status_code == 409
+    assert len(rows(app, "annual_report.AnnualReport")) == 1
+
+
+def test_03_regulators_see_their_region_and_return_for_correction(app: Any) -> None:
+    pk = STATE["report"]
+    ln = login(app, "ln_reg")
+    assert "2025年度药品年度报告" in ln.get("/annual_report/annual_report/list/").text
+    assert ln.get(f"/annual_report/annual_report/show/{pk}").status_code == 200
+    assert login(app, "sc_reg").get(f"/annual_report/annual_report/show/{pk}"
+                                    ).status_code == 404
+    assert "2025年度药品年度报告" in login(app, "nmpa").get(LIST).text
+    no_reason = ln.post(f"/annual_report/annual_report/transition/send_back/{pk}",
+                        data={"reason": " "}, follow_redirects=True)
+    assert "请填写原因" in flashes(no_reason.text) or "原因" in flashes(no_reason.text)
+    assert rows(app, "annual_report.AnnualReport")[0].state == "submitted"
+    ln.post(f"/annual_report/annual_report/transition/send_back/{pk}",
+            data={"reason": "质量管理情况过于简略，请补充"})
+    assert rows(app, "annual_report.AnnualReport")[0].state == "returned"
+    # gone from the regulators until resubmitted
+    assert "2025年度药品年度报告" not in ln.get(LIST).text
+    assert login(app, "nmpa").get(f"/annual_report/annual_report/show/{pk}").status_code == 404
+
+
+def test_04_enterprise_corrects_resubmits_and_the_history_shows_it(app: Any) -> None:
+    pk = STATE["report"]
+    maker = login(app, "maker_legal")
+    page = maker.get(f"/annual_report/annual_report/show/{pk}").text
+    assert "退回补正" in page and "质量管理情况过于简略" in page
+    response = maker.post(f"/annual_report/annual_report/edit/{pk}",
+                          data={**REPORT, "quality": "建立并运行药品质量管理体系，年度自检 2 次"})
+    assert response.status_code == 302, flashes(response.text)[-600:]
+    maker.post(f"/annual_report/annual_report/transition/submit/{pk}")
+    assert rows(app, "annual_report.AnnualReport")[0].state == "submitted"
+    page = login(app, "ln_reg").get(f"/annual_report/annual_report/show/{pk}").text
+    assert "补正历史" in page and "质量体系运行正常" in page and "年度自检 2 次" in page
+    assert "质量管理情况过于简略，请补充" in page
+
+
+def test_05_imported_product_lines_need_a_bound_product(app: Any) -> None:
+    ids = products(app)
+    maker = login(app, "maker_legal")
+    data = {**REPORT, "year": "2024", "title": "2024年度报告",
+            "products-0-product": str(ids["国药准字HJ20150001"]), "products-0-imported_qty": "10"}
+    refused = maker.post("/annual_report/annual_report/add", data=data)
+    assert "该产品未绑定到本企业或已解绑" in flashes(refused.text)
+    assert len(rows(app, "annual_report.AnnualReport")) == 1
+    add_row(app, "binding.ProductBinding", MAKER, product_id=ids["国药准字HJ20150001"],
+            state="bound")
+    allowed = maker.post("/annual_report/annual_report/add", data=data)
+    assert allowed.status_code == 302, flashes(allowed.text)[-600:]
+    assert len(rows(app, "annual_report.AnnualReportProduct")) == 1

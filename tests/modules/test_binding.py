@@ -1,0 +1,92 @@
+"""产品绑定/解绑管理 (seed 000 §5): only the domestic agent of an overseas holder binds imported
+products; a product bound to one agent cannot be found by another until a regulator unbinds
+it; after unbinding the enterprise can no longer report on the product."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.modules.conftest import AGENT_LN, AGENT_SC, MAKER, flashes, login, rows
+from tests.modules.enterprise import complete_info, products
+
+BASE = "/binding/product_binding"
+HJ1, HJ2, H3 = "国药准字HJ20150001", "国药准字HJ20160002", "国药准字H20203001"
+STATE: dict[str, Any] = {}
+
+
+@pytest.fixture(scope="module")
+def app(world: dict[str, Any]) -> Any:
+    STATE["ids"] = products(world["app"])
+    return world["app"]
+
+
+def _bindings(app: Any) -> list[Any]:
+    return rows(app, "binding.ProductBinding")
+
+
+def test_01_only_agents_of_overseas_holders_bind(app: Any) -> None:
+    complete_info(app, "maker_legal", "辽宁康华制药有限公司", MAKER)
+    maker = login(app, "maker_legal")
+    page = maker.get(f"{BASE}/list/", follow_redirects=True).text
+    assert "只有境外药品上市许可持有人指定的境内企业法人需要绑定进口产品" in flashes(page)
+    complete_info(app, "ln_agent_legal", "辽宁远航医药有限公司", AGENT_LN, kind="overseas_agent")
+    complete_info(app, "sc_agent_legal", "四川海通医药有限公司", AGENT_SC, kind="overseas_agent")
+    assert login(app, "ln_agent_legal").get(f"{BASE}/list/").status_code == 200
+
+
+def test_02_bind_imported_products_by_approval_number(app: Any) -> None:
+    ids = STATE["ids"]
+    agent = login(app, "ln_agent_legal")
+    found = agent.get(f"{BASE}/choices/product?q=HJ").json["results"]
+    assert {r["text"] for r in found} == {HJ1, HJ2}  # the domestic product is not offered
+    refused = agent.post(f"{BASE}/add", data={"product": str(ids[H3])})
+    assert "该产品不是进口药品" in flashes(refused.text) and not _bindings(app)
+    assert agent.post(f"{BASE}/add", data={"product": str(ids[HJ1])}).status_code == 302
+    assert [b.state for b in _bindings(app)] == ["bound"]
+    # the other agent cannot find nor bind it while it is bound
+    other = login(app, "sc_agent_legal")
+    assert {r["text"] for r in other.get(f"{BASE}/choices/product?q=HJ").json["results"]} \
+        == {HJ2}
+    taken = other.post("/api/v1/product_binding/", json={"product": ids[HJ1]})
+    assert taken.status_code == 422 and "仍绑定在其他企业名下" in str(taken.json)
+    assert len(_bindings(app)) == 1
+
+
+def test_03_the_agent_reports_on_its_bound_product(app: Any) -> None:
+    ids = STATE["ids"]
+    agent = login(app, "ln_agent_legal")
+    data = {"year": "2025", "title": "2025年度报告", "production": "进口销售", "quality": "正常",
+            "contact": "赵敏", "mobile": "13900000000",
+            "products-0-product": str(ids[HJ1]), "products-0-imported_qty": "500"}
+    assert agent.post("/annual_report/annual_report/add", data=data).status_code == 302
+    STATE["report_data"] = data
+
+
+def test_04_regulator_finds_the_enterprise_and_unbinds(app: Any) -> None:
+    [binding] = _bindings(app)
+    sc = login(app, "sc_reg")
+    assert sc.get(f"{BASE}/show/{binding.id}").status_code == 404  # not its province
+    ln = login(app, "ln_reg")
+    page = ln.get(f"{BASE}/list/").text
+    assert "辽宁远航医药有限公司" in page and HJ1 in page
+    assert "解绑" in ln.get(f"{BASE}/show/{binding.id}").text
+    ln.post(f"{BASE}/transition/unbind/{binding.id}", data={"reason": "原代理人已变更，附变更证明"})
+    assert _bindings(app)[0].state == "unbound"
+    # the enterprise itself cannot unbind
+    assert login(app, "ln_agent_legal").post(
+        f"/api/v1/product_binding/{binding.id}/transition/unbind",
+        json={"reason": "x"}).status_code == 403
+
+
+def test_05_after_unbinding_no_more_reports_and_the_product_is_free(app: Any) -> None:
+    ids = STATE["ids"]
+    agent = login(app, "ln_agent_legal")
+    data = {**STATE["report_data"], "year": "2024", "title": "2024年度报告"}
+    refused = agent.post("/annual_report/annual_report/add", data=data)
+    assert "该产品未绑定到本企业或已解绑" in flashes(refused.text)
+    assert agent.get(f"{BASE}/choices/product?q=HJ").json["results"] != []
+    other = login(app, "sc_agent_legal")
+    assert other.post(f"{BASE}/add", data={"product": str(ids[HJ1])}).status_code == 302
+    assert sorted(b.state for b in _bindings(app)) == ["bound", "unbound"]

@@ -1,0 +1,329 @@
+"""集采需求报量 (seed 002), walked in the seed's order through the generated screens: the national
+office publishes a batch and its 品规 catalogue, the province imports the 2020 volumes, the
+institution queries, fills, saves, uploads its 承诺函, 上报s, checks the results, exports and
+withdraws (§4.2.2); county, city, province and the national office review level by level; the
+national office sums the approved demand into 标的量计算基数 and drills down by province."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+import re
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.modules.conftest import (
+    HOSP1,
+    HOSP2,
+    HOSP_SC,
+    add_row,
+    flashes,
+    login,
+    make_pdf,
+    open_window,
+    rows,
+    set_window,
+)
+
+BATCH = "第十一批国家组织药品集中采购"
+ITEMS = [("11-001", "阿托伐他汀钙片", "10mg*7片", "按最小制剂单位填报"),
+         ("11-002", "苯磺酸氨氯地平片", "5mg*28片", ""),
+         ("11-003", "阿莫西林胶囊", "0.25g*24粒", ""),
+         ("11-004", "二甲双胍缓释片", "0.5g*30片", "")]
+DEMAND = "procurement.Demand"
+STATE: dict[str, Any] = {}
+
+
+def _csv(rows_: list[list[Any]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows_)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _import(client: Any, resource: str, content: bytes) -> Any:
+    return client.post(f"/api/v1/{resource}/import",
+                       data={"file": (io.BytesIO(content), "data.csv")},
+                       content_type="multipart/form-data")
+
+
+def _mine(app: Any, code: str) -> list[Any]:
+    return [r for r in rows(app, DEMAND) if r.org_id == STATE["orgs"][code]]
+
+
+@pytest.fixture(scope="module")
+def app(world: dict[str, Any]) -> Any:
+    STATE["orgs"] = world["orgs"]
+    return world["app"]
+
+
+def test_01_national_office_publishes_the_batch_and_its_catalogue(app: Any) -> None:
+    lcb = login(app, "lcb")
+    response = lcb.post("/api/v1/batch/", json={"name": BATCH, "year": 2026,
+                                                "baseline_year": 2020})
+    assert response.status_code == 201, response.text
+    STATE["batch"] = response.json["id"]
+    content = _csv([["国采批次", "品规编号", "品种名称（通用名）", "规格", "填报说明"]]
+                   + [[BATCH, *item] for item in ITEMS])
+    response = _import(lcb, "catalog_item", content)
+    assert response.status_code == 200, response.text
+    assert len(rows(app, "procurement.CatalogItem")) == len(ITEMS)
+    # an institution reads the catalogue but cannot change it
+    hosp = login(app, "ln_hosp1")
+    assert hosp.post("/api/v1/batch/", json={"name": "x", "year": 2026}).status_code == 403
+
+
+def test_02_province_imports_the_2020_volumes_of_its_institutions(app: Any) -> None:
+    header = ["国采批次", "品规编号", "品种名称", "规格", "填报说明", "2020年采购量", "所属机构"]
+    body = [[BATCH, *item, 100 * (i + 1), org] for org in ("沈阳市第一人民医院", "和平区中心医院")
+            for i, item in enumerate(ITEMS)]
+    response = _import(login(app, "ln_prov"), "demand", _csv([header] + body))
+    assert response.status_code == 200, response.text
+    assert len(rows(app, DEMAND)) == 2 * len(ITEMS)
+    assert {r.state for r in rows(app, DEMAND)} == {"pending"}
+    # importing again updates (batch + 品规编号 + institution is the key), never duplicates
+    body[0][5] = 120
+    assert _import(login(app, "ln_prov"), "demand", _csv([header] + body)).status_code == 200
+    assert len(rows(app, DEMAND)) == 2 * len(ITEMS)
+    assert sorted(r.baseline for r in _mine(app, HOSP1))[:2] == [120, 200]
+    # another province cannot write rows of Liaoning's institutions
+    refused = _import(login(app, "sc_prov"), "demand", _csv([header] + body[:1]))
+    assert refused.status_code == 422
+    assert len(rows(app, DEMAND)) == 2 * len(ITEMS)
+    # Sichuan's own institution
+    add_row(app, DEMAND, HOSP_SC, batch_id=STATE["batch"], item_code="11-001",
+            item_name="阿托伐他汀钙片", spec="10mg*7片", baseline=50, state="pending")
+
+
+def test_03_institution_queries_the_catalogue_by_generic_name(app: Any) -> None:
+    hosp = login(app, "ln_hosp1")
+    page = hosp.get("/procurement/catalog_item/list/?_flt_2_name=氨氯地平").text
+    assert "11-002" in page and "11-001" not in page
+    demand = hosp.get("/procurement/demand/list/").text
+    for title in ("品规编号", "品种名称", "规格", "填报说明", "2020年采购量", "预采购量",
+                  "增幅/降幅", "增幅降幅说明", "审核记录"):
+        assert title in demand
+    assert "未填报" in demand and "和平区中心医院" not in demand  # only its own rows
+
+
+def test_04_fill_and_save_outside_the_window_is_refused(app: Any) -> None:
+    mine = _mine(app, HOSP1)
+    hosp = login(app, "ln_hosp1")
+    data = {"action": "list_edit", "rowid": [str(mine[0].id)],
+            f"edit-{mine[0].id}-planned": "150"}
+    page = flashes(hosp.post("/procurement/demand/action_post", data=data,
+                             follow_redirects=True).text)
+    assert "上报未开放" in page
+    assert rows(app, DEMAND, id=mine[0].id)[0].planned is None
+
+
+def test_05_fill_and_save_moves_rows_to_saved(app: Any) -> None:
+    STATE["window"] = open_window(app)
+    mine = _mine(app, HOSP1)
+    hosp = login(app, "ln_hosp1")
+    assert "剩余时间" in hosp.get("/procurement/demand/list/").text  # the window banner
+    # a wrong value saves nothing and keeps what was typed
+    data: dict[str, Any] = {"action": "list_edit", "rowid": [str(r.id) for r in mine[:3]]}
+    for r, value in zip(mine[:3], ("150", "-5", "80"), strict=True):
+        data[f"edit-{r.id}-planned"] = value
+    data[f"edit-{mine[0].id}-change_note"] = "门诊量增加"
+    page = hosp.post("/procurement/demand/action_post", data=data, follow_redirects=True).text
+    assert "不能小于 0" in flashes(page) and 'value="-5"' in page and 'value="150"' in page
+    assert all(r.planned is None for r in _mine(app, HOSP1))
+    data[f"edit-{mine[1].id}-planned"] = "200"
+    page = hosp.post("/procurement/demand/action_post", data=data, follow_redirects=True).text
+    saved = {r.id: r for r in _mine(app, HOSP1)}
+    assert [saved[r.id].planned for r in mine[:3]] == [150, 200, 80]
+    assert [saved[r.id].state for r in mine[:3]] == ["saved"] * 3
+    assert saved[mine[0].id].change_note == "门诊量增加"
+    assert "已保存" in page
+    # a row of another institution sent along is not touched
+    other = _mine(app, HOSP2)[0]
+    data = {"action": "list_edit", "rowid": [str(other.id)], f"edit-{other.id}-planned": "9"}
+    hosp.post("/procurement/demand/action_post", data=data)
+    assert rows(app, DEMAND, id=other.id)[0].planned is None
+
+
+def test_06_report_needs_the_commitment_letter(app: Any) -> None:
+    hosp = login(app, "ln_hosp1")
+    page = flashes(hosp.post("/procurement/demand/transition_all/submit",
+                             follow_redirects=True).text)
+    assert "请先上传本批次的承诺函" in page
+    assert {r.state for r in _mine(app, HOSP1)} == {"saved", "pending"}
+
+
+def test_07_template_download_and_exactly_one_pdf_letter(app: Any) -> None:
+    hosp = login(app, "ln_hosp1")
+    lcb = login(app, "lcb")
+    response = lcb.post(f"/procurement/batch/edit/{STATE['batch']}", data={
+        "name": BATCH, "year": "2026", "baseline_year": "2020",
+        "letter_template": (io.BytesIO(make_pdf("承诺函模板")), "承诺函模板.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, flashes(response.text)[:500]
+    template = hosp.get(f"/procurement/batch/download/letter_template/{STATE['batch']}")
+    assert template.status_code == 200 and template.data.startswith(b"%PDF-")
+    add = "/procurement/commitment_letter/add"
+    two = hosp.post(add, data={"batch": str(STATE["batch"]), "letter": [
+        (io.BytesIO(make_pdf()), "承诺函1.pdf"), (io.BytesIO(make_pdf()), "承诺函2.pdf")]},
+        content_type="multipart/form-data")
+    assert "只能上传 1 个文件" in flashes(two.text)
+    fake = hosp.post(add, data={"batch": str(STATE["batch"]),
+                                "letter": (io.BytesIO(b"<html>not a pdf</html>"), "承诺函.pdf")},
+                     content_type="multipart/form-data")
+    assert fake.status_code == 200 and not rows(app, "procurement.CommitmentLetter")
+    good = hosp.post(add, data={"batch": str(STATE["batch"]),
+                                "letter": (io.BytesIO(make_pdf()), "承诺函.pdf")},
+                     content_type="multipart/form-data")
+    assert good.status_code == 302, flashes(good.text)[:500]
+    [letter] = rows(app, "procurement.CommitmentLetter")
+    assert letter.letter_name == "承诺函.pdf"
+    shown = hosp.get(f"/procurement/commitment_letter/download/letter/{letter.id}")
+    assert shown.status_code == 200 and shown.data.startswith(b"%PDF-")
+    # a second letter for the same batch is refused: one letter, replaced by a new upload
+    again = hosp.post(add, data={"batch": str(STATE["batch"]),
+                                 "letter": (io.BytesIO(make_pdf()), "另一份.pdf")},
+                      content_type="multipart/form-data")
+    assert again.status_code == 200 and len(rows(app, "procurement.CommitmentLetter")) == 1
+    # the county sees the letter of its institution, Sichuan does not
+    assert login(app, "ln_county").get(
+        f"/procurement/commitment_letter/download/letter/{letter.id}").status_code == 200
+    assert login(app, "sc_county").get(
+        f"/procurement/commitment_letter/download/letter/{letter.id}").status_code == 404
+
+
+def test_08_report_everything_at_once(app: Any) -> None:
+    hosp = login(app, "ln_hosp1")
+    page = flashes(hosp.post("/procurement/demand/transition_all/submit",
+                             follow_redirects=True).text)
+    assert "3 条" in page or "3 record" in page
+    states = sorted(r.state for r in _mine(app, HOSP1))
+    assert states == ["pending", "submitted", "submitted", "submitted"]  # unfilled stay
+    assert {r.state for r in _mine(app, HOSP2)} == {"pending"}  # another institution's rows
+    listed = hosp.get("/procurement/demand/list/").text
+    assert "已上报" in listed
+    # reported rows are locked
+    reported = next(r for r in _mine(app, HOSP1) if r.state == "submitted")
+    edit = hosp.post(f"/procurement/demand/edit/{reported.id}", data={"planned": "1"},
+                     follow_redirects=True)
+    assert "不能修改" in flashes(edit.text)
+
+
+def test_09_results_search_export_and_withdraw(app: Any) -> None:
+    hosp = login(app, "ln_hosp1")
+    found = hosp.get("/procurement/demand/list/?_flt_0_item_code=11-002").text
+    assert "苯磺酸氨氯地平片" in found and "阿托伐他汀钙片" not in found
+    by_state = hosp.get("/procurement/demand/list/?_flt_3_state=submitted").text
+    assert by_state.count("已上报") >= 3 and "二甲双胍缓释片" not in by_state
+    export = hosp.get("/procurement/demand/export/xlsx")
+    assert export.status_code == 200
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    values = list(sheet.values)
+    assert "预采购量" in values[0] and len(values) == 1 + len(ITEMS)
+    # withdraw one reported but unreviewed row, change it, report it again
+    pk = next(r.id for r in _mine(app, HOSP1) if r.item_code == "11-003")
+    page = hosp.post("/procurement/demand/action_post",
+                     data={"action": "withdraw", "rowid": [str(pk)]}, follow_redirects=True)
+    assert "撤回" in flashes(page.text)
+    assert rows(app, DEMAND, id=pk)[0].state == "saved"
+    hosp.post("/procurement/demand/action_post", data={
+        "action": "list_edit", "rowid": [str(pk)], f"edit-{pk}-planned": "90"})
+    assert rows(app, DEMAND, id=pk)[0].planned == 90
+    hosp.post("/procurement/demand/transition_all/submit")
+    assert rows(app, DEMAND, id=pk)[0].state == "submitted"
+
+
+def test_10_review_up_the_chain_with_a_review_record(app: Any) -> None:
+    reported = [r.id for r in _mine(app, HOSP1) if r.state == "submitted"]
+    county = login(app, "ln_county")
+    returned = reported[0]
+    page = county.post(f"/procurement/demand/transition/send_back/{returned}",
+                       data={"reason": "预采购量明显偏高，请核实"}, follow_redirects=True)
+    assert rows(app, DEMAND, id=returned)[0].state == "returned"
+    # a returned row leaves the reviewers' lists until it is reported again
+    assert f"/procurement/demand/show/{returned}" not in county.get(
+        "/procurement/demand/list/").text
+    assert county.get(f"/procurement/demand/show/{returned}").status_code == 404
+    hosp = login(app, "ln_hosp1")
+    assert "退回修改" in hosp.get("/procurement/demand/list/").text
+    hosp.post("/procurement/demand/action_post", data={
+        "action": "list_edit", "rowid": [str(returned)], f"edit-{returned}-planned": "100",
+        f"edit-{returned}-change_note": "已核实"})
+    hosp.post("/procurement/demand/transition_all/submit")
+    assert rows(app, DEMAND, id=returned)[0].state == "submitted"
+    for user, action, target in (("ln_county", "county_approve", "county_ok"),
+                                 ("ln_city", "city_approve", "city_ok"),
+                                 ("ln_prov", "province_approve", "province_ok"),
+                                 ("lcb", "national_approve", "national_ok")):
+        page = login(app, user).post("/procurement/demand/action_post", data={
+            "action": action, "rowid": [str(pk) for pk in reported]}, follow_redirects=True)
+        assert [rows(app, DEMAND, id=pk)[0].state for pk in reported] == [target] * 3, \
+            flashes(page.text)[:400]
+    log = rows(app, DEMAND, id=returned)[0].review_log
+    assert "预采购量明显偏高，请核实" in log and "审核通过" in log
+    # 保存, 上报, 退回, 上报 again and the four levels; saving a returned row moves nothing
+    assert len(log.splitlines()) == 8
+    page = login(app, "ln_hosp1").get("/procurement/demand/list/").text
+    assert "国家联采办审核通过" in page and "预采购量明显偏高" in page  # 审核记录 in the list
+    # a row not yet reviewed by the county cannot jump to the city
+    pending = next(r.id for r in _mine(app, HOSP1) if r.state == "pending")
+    login(app, "ln_city").post("/procurement/demand/action_post", data={
+        "action": "city_approve", "rowid": [str(pending)]})
+    assert rows(app, DEMAND, id=pending)[0].state == "pending"
+
+
+def test_11_national_award_base_with_drill_down(app: Any) -> None:
+    lcb = login(app, "lcb")
+    page = lcb.get("/procurement/demand/summary/base/").text
+    assert "标的量计算基数" in page
+    approved = {r.item_code: r.planned for r in rows(app, DEMAND) if r.state == "national_ok"}
+    for code, planned in approved.items():
+        assert code in page and str(planned) in page
+    assert "11-004" not in page  # nothing approved for it
+    # each row drills down into the provinces that asked for the item
+    links = sorted(set(re.findall(
+        r'href="(/procurement/demand/summary/base/\?batch=[^"]+)"', page)))
+    assert len(links) == len(approved)
+    drill = lcb.get(html.unescape(links[0])).text
+    assert "辽宁省" in drill and "四川省" not in drill
+    sheet = load_workbook(io.BytesIO(lcb.get("/procurement/demand/summary/base/export/xlsx"
+                                             ).data)).active
+    exported = {row[1]: row[4] for row in list(sheet.values)[1:] if row[1] in approved}
+    assert exported == approved
+    # views by region: both provinces for the national office, one for a province
+    assert "辽宁省" in lcb.get("/procurement/demand/summary/by_region/").text
+    province = login(app, "sc_prov").get("/procurement/demand/summary/by_region/")
+    assert province.status_code == 200 and "辽宁省" not in province.text
+    # the award base is the national office's alone
+    assert login(app, "ln_prov").get("/procurement/demand/summary/base/").status_code == 403
+    assert login(app, "ln_hosp1").get("/procurement/demand/summary/by_item/").status_code \
+        == 403
+
+
+def test_12_history_by_batch_and_closed_window(app: Any) -> None:
+    hosp = login(app, "ln_hosp1")
+    page = hosp.get(f"/procurement/demand/list/?_flt_0_batch={STATE['batch']}").text
+    assert "国家联采办审核通过" in page
+    assert hosp.get(f"/procurement/demand/export/csv?_flt_0_batch={STATE['batch']}"
+                    ).status_code == 200
+    set_window(app, STATE["window"], is_open=False)
+    pending = next(r for r in _mine(app, HOSP1) if r.state == "pending")
+    page = flashes(hosp.post("/procurement/demand/action_post", data={
+        "action": "list_edit", "rowid": [str(pending.id)],
+        f"edit-{pending.id}-planned": "5"}, follow_redirects=True).text)
+    assert "上报已关闭" in page
+    assert rows(app, DEMAND, id=pending.id)[0].planned is None
+    from app.hooks.models import beijing_now
+
+    set_window(app, STATE["window"], is_open=True,
+               closes_at=beijing_now() - dt.timedelta(hours=1))
+    with app.app_context():  # a row saved in time, not yet reported when the window closed
+        session = app.appbuilder.session
+        row = session.get(app.extensions["admin"].models[DEMAND], pending.id)
+        row.planned, row.state = 5, "saved"
+        session.commit()
+    assert "不在上报时间内" in flashes(hosp.post(
+        "/procurement/demand/transition_all/submit", follow_redirects=True).text)
+    assert rows(app, DEMAND, id=pending.id)[0].state == "saved"
