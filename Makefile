@@ -23,6 +23,7 @@ run: setup
 	$(BIN)/flask schema apply
 	$(BIN)/flask org load-divisions
 	$(BIN)/flask users bootstrap
+	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: setup

@@ -311,3 +311,36 @@ def accounts_sweep(initial_deadline: Any, dry_run: bool) -> None:
     outcome = "would be disabled" if dry_run else "disabled"
     click.echo(f"{count} account(s) {outcome}; unused means no sign-in for "
                f"{policy.unused_days} days.")
+
+
+@click.group("demo", help="The demo data set of the bundled schema.")
+def demo_cli() -> None:
+    pass
+
+
+@demo_cli.command("load")
+@with_appcontext
+def demo_load() -> None:
+    """Add the demo organisations, accounts and records; again: nothing changes."""
+    from app.demo import PASSWORD, DemoError, accounts_table, load
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        result = load(app)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from None
+    if result.skipped:
+        click.echo(f"demo data skipped: {result.skipped}.")
+        return
+    if not result.changed:
+        click.echo("demo data already loaded; nothing changed.")
+        return
+    click.echo("demo data loaded: " + ", ".join(
+        f"{what} {count}" for what, count in result.created.items() if count) + ".")
+    rows = accounts_table(app)
+    width = max(len(name) for name, _, _ in rows)
+    change = (", to be changed at the first sign-in"
+              if current_app.appbuilder.sm.password_policy.change_first_login else "")
+    click.echo(f"demo accounts (password {PASSWORD}{change}):")
+    for name, role, org in rows:
+        click.echo(f"  {name:<{width}}  {role}（{org}）")

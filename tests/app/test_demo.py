@@ -1,0 +1,213 @@
+"""`flask demo load` on the bundled schema: what it creates, that a second run changes nothing,
+and that a demo account signs in and sees its own rows only (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from typing import Any
+
+import prison
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from app.demo.data import ACCOUNTS, INSTITUTIONS, OPEN_BATCH, OPEN_ITEMS, PASSWORD, PAST_ITEMS
+from tests.conftest import ROOT, apply_schema, make_app
+
+SCHEMA = ROOT / "schema" / "entities.yaml"
+ORG_SCOPED = ("basic.EnterpriseInfo", "procurement.Demand", "procurement.CommitmentLetter",
+              "annual_report.AnnualReport", "annual_report.AnnualReportProduct",
+              "export_dossier.ExportDossier", "binding.ProductBinding")
+
+
+@pytest.fixture(scope="module")
+def demo(database_url: str, tmp_path_factory: Any) -> Any:
+    from app.cli import demo_cli
+
+    app = make_app(database_url, SCHEMA, tmp_path_factory.mktemp("files"))
+    apply_schema(app)
+    result = app.test_cli_runner().invoke(demo_cli, ["load"])
+    yield app, result
+    with app.app_context():
+        app.appbuilder.session.remove()
+        app.appbuilder.session.get_bind().dispose()
+
+
+def model(app: Any, name: str) -> Any:
+    return app.extensions["admin"].models[name]
+
+
+def states(app: Any, name: str, **where: Any) -> Counter[str]:
+    target = model(app, name)
+    with app.app_context():
+        query = select(target.state).filter_by(**where)
+        return Counter(app.appbuilder.session.execute(query).scalars())
+
+
+def table_counts(app: Any) -> dict[str, int]:
+    """Rows of every table (generated and Flask-AppBuilder's, the audit trail included)."""
+    from flask_appbuilder import Model
+
+    with app.app_context():
+        session = app.appbuilder.session
+        tables = [*app.extensions["admin"].metadata.sorted_tables,
+                  *Model.metadata.sorted_tables]
+        return {t.name: session.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in tables}
+
+
+def test_the_first_run_says_what_it_made(demo: Any) -> None:
+    _, result = demo
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("demo data loaded: divisions ")
+    assert f"password {PASSWORD}" in result.output
+    assert "ln_hospital1" in result.output and "沈阳市和平区第一人民医院" in result.output
+
+
+def test_one_account_per_role_in_both_provinces(demo: Any) -> None:
+    app, _ = demo
+    from app.security.models import AppUser
+
+    spec = app.extensions["admin"].spec
+    classes = {r.key: r.user_class for r in spec.roles}
+    with app.app_context():
+        users = app.appbuilder.session.execute(select(AppUser)).unique().scalars().all()
+        held = Counter(role.name for user in users for role in user.roles)
+        assert {r.key for r in spec.roles} <= set(held)
+        assert held == Counter(a.role for a in ACCOUNTS)
+        assert held["institution"] == 4 and held["sys_admin"] == 3
+        for user in users:
+            assert user.user_class == classes[user.roles[0].name], user.username
+            assert user.org is not None
+        by_name = {u.username: u for u in users}
+        assert by_name["ln_agent"].modules == "export_dossier"
+        assert not by_name["ln_agent"].module_allowed("annual_report")
+        assert by_name["ln_hospital1"].org.path.startswith("/CN/210000/210100/210102/")
+        assert by_name["sc_county"].org.code == "510104"
+
+
+def test_procurement_batches_items_demand_and_states(demo: Any) -> None:
+    app, _ = demo
+    batch, item = model(app, "procurement.Batch"), model(app, "procurement.CatalogItem")
+    demand = model(app, "procurement.Demand")
+    with app.app_context():
+        session = app.appbuilder.session
+        current = session.execute(select(batch).where(batch.name == OPEN_BATCH)).scalar_one()
+        items = session.execute(select(item.code).where(item.batch_id == current.id)
+                                ).scalars().all()
+        assert len(items) == len(OPEN_ITEMS) == 50 and "11-001" in items
+        assert current.letter_template_name == "承诺函模板.pdf"
+        count = session.execute(select(func.count()).select_from(demand).where(
+            demand.batch_id == current.id)).scalar_one()
+        assert count == len(INSTITUTIONS) * len(OPEN_ITEMS)
+        returned = session.execute(select(demand).where(demand.state == "returned")
+                                   ).scalar_one()
+        assert "审核不通过（退回修改）：" in returned.review_log  # by the county, with a reason
+        assert returned.review_log.count("\n") == 2  # saved, reported, returned
+        assert returned.baseline > 0 and returned.planned > returned.baseline
+
+        from app.hooks.models import Window, beijing_now
+
+        windows = {w.batch: w for w in session.execute(select(Window)).unique().scalars()}
+        now = beijing_now()
+        assert windows[str(current.id)].is_open
+        assert windows[str(current.id)].opens_at < now < windows[str(current.id)].closes_at
+        assert len(windows) == 2 and not all(w.is_open for w in windows.values())
+    open_states = states(app, "procurement.Demand", batch_id=current.id)
+    assert {"pending", "saved", "submitted", "county_ok", "city_ok", "returned"} <= set(
+        open_states)
+    assert open_states["returned"] == 1 and open_states["pending"] > open_states["saved"]
+    past = states(app, "procurement.Demand", state="national_ok")
+    assert past["national_ok"] == len(INSTITUTIONS) * len(PAST_ITEMS)
+
+
+def test_the_commitment_letter_is_a_stored_one_page_pdf(demo: Any) -> None:
+    app, _ = demo
+    letter = model(app, "procurement.CommitmentLetter")
+    with app.app_context():
+        row = app.appbuilder.session.execute(select(letter)).scalar_one()
+        with app.extensions["admin"].storage.open(row.letter) as stored:
+            data = stored.read()
+        assert row.letter_name == "承诺函.pdf" and row.letter_size == len(data)
+        assert row.org.name == "沈阳市和平区中医院"
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1 and "承诺函" in reader.pages[0].extract_text()
+
+
+def test_enterprise_modules(demo: Any) -> None:
+    app, _ = demo
+    from generator.identifiers import is_approval_number
+
+    product = model(app, "basic.Product")
+    with app.app_context():
+        session = app.appbuilder.session
+        products = session.execute(select(product)).scalars().all()
+        assert len(products) >= 10 and all(is_approval_number(p.approval) for p in products)
+        assert {p.approval.startswith("国药准字HJ") for p in products if p.imported} == {True}
+        infos = session.execute(select(model(app, "basic.EnterpriseInfo"))).scalars().all()
+        enterprises = [a for a in ACCOUNTS if a.role == "legal_person"]
+        assert len(infos) == len(enterprises) - 1  # one enterprise meets the gates
+        lines = session.execute(select(model(app, "annual_report.AnnualReportProduct"))
+                                ).scalars().all()
+        assert lines and all(line.product.imported for line in lines)
+    assert states(app, "annual_report.AnnualReport") == Counter(
+        draft=1, submitted=2, returned=1)
+    assert states(app, "binding.ProductBinding")["unbound"] == 1
+    assert states(app, "binding.ProductBinding")["bound"] >= 3
+    assert states(app, "export_dossier.ExportDossier") == Counter(draft=1, submitted=1)
+
+
+def test_rows_carry_their_organisation_and_path(demo: Any) -> None:
+    app, _ = demo
+    with app.app_context():
+        session = app.appbuilder.session
+        for name in ORG_SCOPED:
+            for row in session.execute(select(model(app, name))).unique().scalars():
+                assert row.org is not None and row.org_path == row.org.path, name
+
+
+def test_a_second_run_changes_nothing(demo: Any) -> None:
+    app, _ = demo
+    from app.cli import demo_cli
+
+    before = table_counts(app)
+    result = app.test_cli_runner().invoke(demo_cli, ["load"])
+    assert result.exit_code == 0, result.output
+    assert "nothing changed" in result.output
+    assert table_counts(app) == before
+
+
+def _login(app: Any, username: str) -> Any:
+    client = app.test_client()
+    response = client.post("/login/", data={"username": username, "password": PASSWORD})
+    assert response.headers.get("Location") == "/", response.text[:300]
+    return client
+
+
+def _count(client: Any, resource: str) -> int:
+    response = client.get(f"/api/v1/{resource}/",
+                          query_string={"q": prison.dumps({"page_size": 1})})
+    assert response.status_code == 200, response.text
+    return int(response.json["count"])
+
+
+def test_a_demo_account_signs_in_and_sees_its_rows_only(demo: Any) -> None:
+    app, _ = demo
+    per_institution = len(OPEN_ITEMS) + len(PAST_ITEMS)
+    assert _count(_login(app, "ln_hospital1"), "demand") == per_institution
+    # the county sees both hospitals of 和平区, without the row returned to one of them
+    assert _count(_login(app, "ln_county"), "demand") == 2 * per_institution - 1
+    assert _count(_login(app, "sc_county"), "demand") == 2 * per_institution
+    assert _count(_login(app, "lcb"), "demand") == 4 * per_institution - 1
+    assert _count(_login(app, "ln_import"), "product_binding") == 4
+    assert _count(_login(app, "sc_import"), "product_binding") == 2
+
+
+def test_the_readme_lists_every_demo_account_and_the_password() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Demo accounts"):]
+    section = section[:section.index("\n## ")]
+    assert f"`{PASSWORD}`" in section
+    for account in ACCOUNTS:
+        assert f"| `{account.username}` |" in section, account.username
