@@ -1,0 +1,178 @@
+"""The medical institution's §4.2.2 flow of seed 002 in a real browser, in Chinese: sign in with
+the captcha, change the initial password, fill and save the demand, upload the 承诺函, 上报
+everything, see 已上报, 撤回 one row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.browser.test_browser import CHROMIUM, SHOTS
+from tests.conftest import apply_schema, ensure_admin, make_app, seed_people
+from tests.modules.conftest import HOSP1, ORGS, PASSWORD, SCHEMA, USERS, make_pdf
+
+pytestmark = pytest.mark.browser
+CAPTCHA = "K7PX"
+NEW_PASSWORD = "Yk#2026demand"
+ITEMS = [("11-001", "阿托伐他汀钙片", "10mg*7片", 1200),
+         ("11-002", "苯磺酸氨氯地平片", "5mg*28片", 800),
+         ("11-003", "阿莫西林胶囊", "0.25g*24粒", 3000)]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: Any) -> Iterator[dict[str, Any]]:
+    from app.hooks.models import Window, beijing_now
+
+    folder = tmp_path_factory.mktemp("browser")
+    app = make_app(f"sqlite:///{folder}/flow.db", SCHEMA, tmp=folder, WTF_CSRF_ENABLED=True,
+                   ADMIN_CAPTCHA_FIXED=CAPTCHA,
+                   ADMIN_PASSWORD_POLICY={"captcha": True, "change_first_login": True,
+                                          "not_username": False})
+    apply_schema(app)
+    ensure_admin(app)
+    with app.app_context():
+        session = app.appbuilder.session
+        orgs = seed_people(app, ORGS, USERS, PASSWORD)
+        for user in session.query(app.appbuilder.sm.user_model):
+            user.must_change_password = user.username != "admin"
+        models = app.extensions["admin"].models
+        batch = models["procurement.Batch"](name="第十一批国家组织药品集中采购", year=2026)
+        session.add(batch)
+        for code, name, spec, baseline in ITEMS:
+            session.add(models["procurement.Demand"](
+                batch=batch, item_code=code, item_name=name, spec=spec, baseline=baseline,
+                org=orgs[HOSP1]))
+        now = beijing_now()
+        session.add(Window(window="procurement", opens_at=now - dt.timedelta(days=1),
+                           closes_at=now + dt.timedelta(days=10, hours=3), is_open=True))
+        session.commit()
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{httpd.server_port}", "app": app, "folder": folder}
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def page(server: dict[str, Any]) -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: scripts/ensure_chromium.sh installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--lang=zh-CN"])
+        context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
+        yield context.new_page()
+        browser.close()
+
+
+def _shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _states(server: dict[str, Any]) -> dict[str, str]:
+    app = server["app"]
+    with app.app_context():
+        session = app.appbuilder.session
+        session.expire_all()
+        return {r.item_code: r.state
+                for r in session.query(app.extensions["admin"].models["procurement.Demand"])}
+
+
+def _action(page: Any, label: str) -> None:
+    """FAB's 操作 menu above the list, then its confirmation dialog."""
+    page.locator("button.dropdown-toggle", has_text="操作").click()
+    page.locator("ul.dropdown-menu a", has_text=label).first.click()
+    with page.expect_navigation():
+        page.locator("#modal-confirm-ok").click()
+    page.wait_for_load_state("load")
+
+
+def _submit(page: Any, locator: Any) -> None:
+    """Click something that posts a form and wait for the page it leads to."""
+    with page.expect_navigation():
+        locator.click()
+    page.wait_for_load_state("load")
+
+
+def test_institution_fills_saves_uploads_reports_and_withdraws(server: dict[str, Any],
+                                                              page: Any,
+                                                              tmp_path: Path) -> None:
+    url = server["url"]
+    page.goto(f"{url}/login/")
+    assert "验证码" in page.content()
+    page.fill("input[name=username]", "ln_hosp1")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=captcha]", CAPTCHA)
+    _shot(page, "10-procurement-login")
+    _submit(page, page.locator("form [type=submit]"))
+    # the initial password must be changed before anything else
+    assert "resetmypassword" in page.url, page.url
+    page.fill("input[name=old_password]", PASSWORD)
+    page.fill("input[name=password]", NEW_PASSWORD)
+    page.fill("input[name=conf_password]", NEW_PASSWORD)
+    _shot(page, "11-change-password")
+    _submit(page, page.locator("form [type=submit]"))
+    assert "resetmypassword" not in page.url
+
+    page.goto(f"{url}/procurement/demand/list/")
+    content = page.content()
+    for text in ("上报开关状态", "可操作时间范围", "剩余时间", "品规编号", "2020年采购量",
+                 "审核记录", "维护及审核状态", "未填报"):
+        assert text in content, text
+    # fill 预采购量 and 增幅降幅说明 in the list, then 保存 the selected rows
+    rows = {code: page.locator("tr", has_text=code) for code, *_ in ITEMS}
+    rows["11-001"].locator("input[name$='-planned']").fill("1500")
+    rows["11-001"].locator("input[name$='-change_note']").fill("门诊量增长")
+    rows["11-002"].locator("input[name$='-planned']").fill("600")
+    _shot(page, "12-demand-filled")
+    _submit(page, page.locator("button.list-edit-save", has_text="保存"))  # 【保存】
+    assert "已保存" in page.content()
+    assert _states(server) == {"11-001": "saved", "11-002": "saved", "11-003": "pending"}
+    assert "25.00%" in page.content()  # 增幅/降幅 of 1200 -> 1500
+    _shot(page, "13-demand-saved")
+
+    # 上报 before the letter: refused, in Chinese
+    page.once("dialog", lambda dialog: dialog.accept())
+    _submit(page, page.locator("form.transition-all button", has_text="上报"))
+    assert "请先上传本批次的承诺函" in page.content()
+
+    # download the template, upload one PDF letter
+    page.goto(f"{url}/procurement/commitment_letter/add")
+    page.locator("#batch + .select2 .select2-selection").click()
+    page.locator("li.select2-results__option", has_text="第十一批").click()
+    letter = tmp_path / "承诺函.pdf"
+    letter.write_bytes(make_pdf())
+    page.set_input_files("input[name=letter]", str(letter))
+    _shot(page, "14-letter-form")
+    _submit(page, page.locator("#model_form [type=submit]"))
+    assert "承诺函.pdf" in page.content()
+    _shot(page, "15-letter-list")
+
+    # 上报 everything at once
+    page.goto(f"{url}/procurement/demand/list/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    _submit(page, page.locator("form.transition-all button", has_text="上报"))
+    assert "已上报" in page.content()
+    assert _states(server) == {"11-001": "submitted", "11-002": "submitted",
+                               "11-003": "pending"}
+    _shot(page, "16-demand-reported")
+
+    # 撤回 one reported row that nobody reviewed yet
+    page.locator("tr", has_text="11-002").locator("input.action_check").check()
+    _action(page, "撤回")
+    page.locator(".alert", has_text="撤回").wait_for()
+    assert _states(server)["11-002"] == "saved"
+    _shot(page, "17-demand-withdrawn")
