@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
@@ -79,6 +79,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["APP_NAME"] = lazy(spec.title)
     db = SQLA()
     db.init_app(app)
+    # Every state-changing POST of the screens carries the session's token (forms, list
+    # actions, transitions, 变更, deletes). Before the views are registered, so that FAB exempts
+    # its REST blueprints (token-authenticated, no cookie to ride on).
+    CSRFProtect(app)
     with app.app_context():
         appbuilder = AppBuilder(indexview=IndexView, base_template="admin/base.html")
         appbuilder.init_app(app, db.session)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import lazy_gettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -21,13 +23,18 @@ MESSAGES = {
     429: lazy_gettext("Too many requests; please wait a moment and try again."),
     500: lazy_gettext("Something went wrong on the server; the administrator has been told."),
 }
+# A form posted without the session's token: an old page, or a request from another site.
+CSRF_MESSAGE = lazy_gettext("The page has expired or the request did not come from this site; "
+                            "nothing was saved. Go back, reload the page and try again.")
 
 
-def _render(code: int) -> Any:
-    message = str(MESSAGES.get(code, MESSAGES[500]))
+def _render(code: int, message: str | None = None) -> Any:
+    message = message or str(MESSAGES.get(code, MESSAGES[500]))
     if request.path.startswith("/api/"):
         return jsonify(message=message), code
     try:
+        if not hasattr(g, "user"):  # refused before FAB's own before-request ran
+            g.user = current_user
         appbuilder = current_app.appbuilder
         return render_template("admin/error.html", code=code, message=message,
                                appbuilder=appbuilder,
@@ -48,6 +55,7 @@ def init_app(app: Flask) -> None:
     for code in MESSAGES:
         if code != 500:
             app.register_error_handler(code, http_error)
+    app.register_error_handler(CSRFError, lambda _exc: _render(400, str(CSRF_MESSAGE)))
     app.register_error_handler(500, server_error)
 
     @app.before_request

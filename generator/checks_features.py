@@ -156,7 +156,9 @@ class FeatureChecks:
             return None
         self.keys(node, LIST_EDIT_KEYS, at, required=("fields",))
         by_name = {f.name: f for f in fields}
-        editable = sorted(n for n, f in by_name.items() if f.type not in NOT_EDITABLE_IN_LIST)
+        form = body.get("form")  # a field kept off the form is not typed into the list either
+        editable = sorted(n for n, f in by_name.items() if f.type not in NOT_EDITABLE_IN_LIST
+                          and (not isinstance(form, list) or n in form))
         chosen = []
         for name, where in self.names(node, "fields", at):
             if name not in editable:

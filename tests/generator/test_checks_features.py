@@ -69,3 +69,12 @@ def test_every_mistake_is_reported_with_its_place() -> None:
         "reference of Row to Plain; expected one of thing",
     ]
     assert sorted(problems) == sorted(expected + late)
+
+
+def test_list_editing_stays_within_the_form(tmp_path: Path) -> None:
+    path = tmp_path / "entities.yaml"
+    path.write_text("module: m\nentities:\n  Row:\n    fields: {qty: integer, note: string}\n"
+                    "    form: [note]\n    list_edit: {fields: [qty, note]}\n", encoding="utf-8")
+    [problem] = check_path(str(path))
+    assert str(problem) == ("SCHEMA-E019 entities.yaml:6 entities.Row.list_edit.fields: 'qty' "
+                            "cannot be edited in the list; expected one of note")
