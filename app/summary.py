@@ -1,9 +1,10 @@
 """Summaries (汇总): an entity's numbers summed per group, within the viewer's data range.
 
-One aggregate query per request: SELECT dims [, org_id, org_path], SUM(x)..., COUNT(*) WHERE
-scope AND `where` AND drill filters GROUP BY dims [, org_id, org_path]. Organisation levels
-(`org.province` ...) are rolled up here from the rows' org paths with one query for the
-organisations involved. Filters come from query arguments, are parsed per field type and
+One aggregate query per request: SELECT dims [, org], SUM(x)..., COUNT(*) WHERE scope AND
+`where` AND drill filters GROUP BY dims [, org]. Organisation levels (`org.province` ...) are
+grouped by the prefix of the rows' org paths that reaches that level, the row's own
+organisation (`org`) by org_id and org_path; then one query (per IN_CHUNK ids or codes) loads
+the organisations involved. Filters come from query arguments, are parsed per field type and
 reach SQL only as bound parameters; the screen, its xlsx/csv export and the REST door share
 the same table (`build_table`), so an export holds exactly what the screen shows.
 
@@ -19,6 +20,7 @@ import decimal
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 from urllib.parse import quote
 
@@ -28,7 +30,7 @@ from flask_appbuilder.api import expose as api_expose
 from flask_appbuilder.api import protect, safe
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, func, literal_column, or_, select
 
 from app import gate
 from app.labels import current_locale, lazy
@@ -50,7 +52,12 @@ ORG_LABELS = {
 }
 COUNT = "count"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-IN_CHUNK = 500  # organisation codes per IN list
+IN_CHUNK = 500  # ids or codes per IN list
+# Org paths are /CN/ then 6-digit division codes (app/security/orgs.py: PARENT_LEVELS): a
+# province is always the 2nd segment, a city the 3rd, a county the 3rd or 4th. So the first
+# characters below reach the level; a unit's longer code past them is cut off and ignored.
+PATH_PREFIX = {"province": len("/CN/350000/"), "city": len("/CN/350000/350100/"),
+               "county": len("/CN/350000/350100/350102/")}
 
 
 class BadFilter(Exception):
@@ -124,8 +131,10 @@ def parse_value(entity: Entity, dim: str, raw: str, user: Any) -> Any:
     if "\x00" in raw:  # no database takes it in a text parameter
         raise BadFilter(_("Not a valid value for %(name)s.", name=dim))
     try:
-        if f.type in ("integer", "reference"):
+        if f.type == "integer":
             return _whole(raw)
+        if f.type == "reference":
+            return _reference(f, _whole(raw), user)
         if f.type == "decimal":
             value = decimal.Decimal(raw)
             if not value.is_finite():
@@ -150,6 +159,17 @@ def _whole(raw: str) -> int:
     if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
         raise ValueError(raw)
     return int(raw)
+
+
+def _reference(f: Field, pk: int, user: Any) -> int:
+    """The id of a row the viewer may reach (its display shows in the breadcrumb); any other
+    answers like one that does not exist."""
+    admin = current_app.extensions["admin"]
+    model: Any = admin.models[f.to]  # type: ignore[index]
+    query = admin.related_query(model, user).where(model.id == pk)
+    if admin.session.execute(query.with_only_columns(model.id)).first() is None:
+        raise BadFilter(_("Not a valid value for %(name)s.", name=f.name))
+    return pk
 
 
 def _parse_org(entity: Entity, dim: str, raw: str, user: Any) -> Organisation:
@@ -286,8 +306,14 @@ def build_table(entity: Entity, summary: Summary, args: Any, user: Any) -> Table
     fields = [d for d in level.group if d not in SUMMARY_ORG_LEVELS]
     orgs = [d for d in level.group if d in SUMMARY_ORG_LEVELS]
     keys = [_column(entity, model, d) for d in fields]
-    if orgs:
+    by_id = ORG in orgs  # the row's own organisation: by id (and its path, for the levels)
+    if by_id:
         keys += [model.org_id, model.org_path]  # type: ignore[attr-defined]
+    elif orgs:  # levels only: the path prefix reaching the deepest (a literal: the same
+        # expression in SELECT and GROUP BY, also where parameters are bound server-side)
+        reach = max(PATH_PREFIX[ORG_LEVEL[d]] for d in orgs)  # type: ignore[index]
+        keys.append(func.substr(model.org_path, literal_column("1"),  # type: ignore[attr-defined]
+                                literal_column(str(reach))))
     conditions = [scope_condition(entity, model, user), *_where(entity, model, summary),
                   *(_condition(entity, model, d, v) for d, v in level.filters)]
     query = (select(*keys, *(func.sum(getattr(model, f.column)) for f in sums), func.count())
@@ -297,15 +323,22 @@ def build_table(entity: Entity, summary: Summary, args: Any, user: Any) -> Table
     results = session.execute(query).all()
     width = len(keys)
 
-    tree = _organisations(session, [(r[width - 2], r[width - 1]) for r in results]) \
-        if orgs else {}
+    def org_of(result: Any) -> tuple[Any, str | None]:
+        return (result[width - 2], result[width - 1]) if by_id else (None, result[width - 1])
+
+    tree: dict[Any, Organisation] = {}
+    if orgs:
+        places = [org_of(r) for r in results]
+        levels = any(ORG_LEVEL[d] is not None for d in orgs)
+        tree = _organisations(session, {i for i, _p in places if i is not None},
+                              {c for _i, p in places for c in _codes(p)} if levels else set())
     merged: dict[tuple[Any, ...], list[Any]] = {}
     for result in results:
         # "" and NULL are one group: the drill-down filter matches both
         values = {d: None if v == "" else v
                   for d, v in zip(fields, result[:len(fields)], strict=False)}
         for dim in orgs:
-            values[dim] = _org_at(tree, result[width - 2], result[width - 1], ORG_LEVEL[dim])
+            values[dim] = _org_at(tree, *org_of(result), ORG_LEVEL[dim])
         key = tuple(values[d] for d in level.group)
         if not keys and result[-1] == 0:
             continue  # an aggregate without GROUP BY answers one row even over no rows
@@ -314,7 +347,7 @@ def build_table(entity: Entity, summary: Summary, args: Any, user: Any) -> Table
             if value is not None:  # SUM over only empty values is NULL
                 slot[i] += decimal.Decimal(str(value)) if isinstance(value, float) else value
 
-    labels = _Labels(entity, session)
+    labels = _Labels(entity, session, user)
     labels.prepare(level.group, [k for k in merged])
     labels.prepare([d for d, _v in level.filters], [tuple(v for _d, v in level.filters)])
     base_args = {d: encode(v) for d, v in level.filters}
@@ -323,8 +356,11 @@ def build_table(entity: Entity, summary: Summary, args: Any, user: Any) -> Table
         slot = merged[key]
         row = Row(key, [labels.show(d, v) for d, v in zip(level.group, key, strict=True)],
                   [_number(f, v) for f, v in zip(sums, slot, strict=False)], int(slot[-1]))
+        # no link where the next level would refuse the filter: no organisation of the
+        # level, or a referenced row the viewer may not reach
         drillable = level.drills and not any(
-            v is None for d, v in zip(level.group, key, strict=True) if d in SUMMARY_ORG_LEVELS)
+            (v is None and d in SUMMARY_ORG_LEVELS) or not labels.reachable(d, v)
+            for d, v in zip(level.group, key, strict=True))
         if drillable:
             row.args = {**base_args, **{d: encode(v) for d, v in
                                         zip(level.group, key, strict=True)}}
@@ -352,17 +388,23 @@ def _crumbs(entity: Entity, summary: Summary, level: Level, labels: _Labels) -> 
     return crumbs
 
 
-def _organisations(session: Any, rows: list[tuple[Any, Any]]) -> dict[Any, Organisation]:
-    """The rows' organisations and every organisation above them, by id and by code: one
-    query (one per IN_CHUNK codes when the rows span very many organisations)."""
-    ids = sorted({org_id for org_id, _path in rows if org_id is not None})
-    codes = sorted({code for _id, path in rows if path for code in path.strip("/").split("/")})
-    chunks = [codes[i:i + IN_CHUNK] for i in range(0, len(codes), IN_CHUNK)] or [[]]
+def _chunks(values: Iterable[Any]) -> list[list[Any]]:
+    ordered = sorted(values)
+    return [ordered[i:i + IN_CHUNK] for i in range(0, len(ordered), IN_CHUNK)]
+
+
+def _codes(path: str | None) -> list[str]:
+    """The whole codes of a path or path prefix ('/CN/350000/9135' -> CN, 350000)."""
+    return (path or "").split("/")[1:-1]
+
+
+def _organisations(session: Any, ids: set[Any], codes: set[str]) -> dict[Any, Organisation]:
+    """The organisations of these ids and codes, by id and by code: one query, one more per
+    IN_CHUNK ids or codes when the rows span very many organisations."""
     found: dict[Any, Organisation] = {}
-    for number, chunk in enumerate(chunks):
-        condition: Any = Organisation.code.in_(chunk)
-        if number == 0:
-            condition = or_(Organisation.id.in_(ids), condition)
+    none: list[Any] = []
+    for id_chunk, code_chunk in zip_longest(_chunks(ids), _chunks(codes), fillvalue=none):
+        condition = or_(Organisation.id.in_(id_chunk), Organisation.code.in_(code_chunk))
         for org in session.execute(select(Organisation).where(condition)).scalars():
             found[org.id] = found[("code", org.code)] = org
     return found
@@ -373,7 +415,7 @@ def _org_at(tree: dict[Any, Organisation], org_id: Any, path: str | None,
     """The row's organisation (level None) or the one of `level` on its path (itself too)."""
     if level is None:
         return tree.get(org_id)
-    for code in (path or "").strip("/").split("/"):
+    for code in _codes(path):
         org = tree.get(("code", code))
         if org is not None and org.level == level:
             return org
@@ -410,24 +452,34 @@ def _number(f: Field, value: Any) -> Any:
 
 class _Labels:
     """Group values as shown: enum labels, the display of referenced rows (fetched once per
-    target), organisation names."""
+    target, only rows the viewer may reach), organisation names."""
 
-    def __init__(self, entity: Entity, session: Any) -> None:
-        self.entity, self.session = entity, session
-        self.targets: dict[str, dict[int, str]] = {}
+    def __init__(self, entity: Entity, session: Any, user: Any) -> None:
+        self.entity, self.session, self.user = entity, session, user
+        self.targets: dict[str, dict[int, str]] = {}  # dim -> reachable id -> display
+        self.asked: dict[str, set[int]] = {}
+
+    def _reference(self, dim: str) -> bool:
+        return not (dim in SUMMARY_ORG_LEVELS or _is_state(self.entity, dim)) \
+            and self.entity.field(dim).type == "reference"
 
     def prepare(self, dims: Iterable[str], keys: list[tuple[Any, ...]]) -> None:
         admin = current_app.extensions["admin"]
         for i, dim in enumerate(dims):
-            if (dim in SUMMARY_ORG_LEVELS or _is_state(self.entity, dim)
-                    or self.entity.field(dim).type != "reference"):
+            if not self._reference(dim):
                 continue
-            target = self.entity.field(dim).to
-            model = admin.models[target]  # type: ignore[index]
-            ids = {k[i] for k in keys if k[i] is not None} - set(self.targets.get(dim, {}))
-            if ids:
-                found = self.session.execute(select(model).where(model.id.in_(ids))).scalars()
-                self.targets.setdefault(dim, {}).update({r.id: str(r) for r in found})
+            model: Any = admin.models[self.entity.field(dim).to]  # type: ignore[index]
+            asked = self.asked.setdefault(dim, set())
+            ids = {k[i] for k in keys if k[i] is not None} - asked
+            asked |= ids
+            known = self.targets.setdefault(dim, {})
+            for chunk in _chunks(ids):
+                query = admin.related_query(model, self.user).where(model.id.in_(chunk))
+                known.update({r.id: str(r) for r in self.session.execute(query).scalars()})
+
+    def reachable(self, dim: str, value: Any) -> bool:
+        """Whether a group value may be a filter (a referenced row the viewer may reach)."""
+        return value is None or not self._reference(dim) or value in self.targets.get(dim, {})
 
     def show(self, dim: str, value: Any) -> str:
         if value is None:
@@ -563,7 +615,8 @@ class SummaryView(BaseView):
         try:
             return build_table(self.entity, self.summary, request.args, g.user)
         except BadFilter as exc:
-            abort(400, str(exc))
+            flash(str(exc), "danger")  # the error page shows it under its general message
+            abort(400)
         except HiddenField:
             abort(403)
 

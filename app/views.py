@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -122,7 +123,8 @@ class GeneratedModelView(ViewIO, ModelView):
             "can_decide_change": sm.has_access("can_decide_change", name),
             "change_requests": [(cr, history.readable(self.entity, cr.proposed))
                                 for cr in changes.pending(session, self.entity, item.id)],
-            "transitions": [t for t in engine.allowed_transitions(self.entity, item, g.user)
+            "transitions": [t for t in engine.allowed_transitions(self.entity, item, g.user,
+                                                                  session)
                             if self.appbuilder.sm.has_access(f"can_{t.key}",
                                                              self.class_permission_name)],
             "history": history.history(session, self.entity, item.id),
@@ -246,11 +248,39 @@ class GeneratedModelView(ViewIO, ModelView):
     @expose("/action_post", methods=["GET", "POST"])
     def action_post(self) -> Any:
         """FAB's list actions; a GET is a page or sort link of a list shown again after a
-        refused save (its links keep this address): back to the list with the same query."""
+        refused save (its links keep this address): back to the list with the same query.
+
+        An unknown action answers 404; the permission of a known one is checked as FAB does.
+        The selected rows are read in the user's range in one query: a `rowid` missing or
+        out of range is left out of `items` (the action reports it, see fire_batch)."""
         if request.method == "GET":
             query: dict[str, Any] = request.args.to_dict()
             return redirect(url_for(".list", **query))
-        return super().action_post()
+        name = request.form.get("action", "")
+        if name not in self.actions:
+            abort(404)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name),
+                                             self.class_permission_name):
+            flash(str(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
+            return redirect(".")
+        g.action_rowids = ids = list(dict.fromkeys(
+            int(v) for v in request.form.getlist("rowid") if v.isascii() and v.isdigit()))
+        model, session = self.datamodel.obj, self.datamodel.session
+        condition = scope_condition(self.entity, model, g.user)
+        found: dict[int, Any] = {}
+        for chunk in engine.chunks(ids):
+            rows = select(model).where(model.id.in_(chunk))
+            if condition is not None:
+                rows = rows.where(condition)
+            found.update((row.id, row) for row in session.execute(rows).scalars())
+        return self.actions[name].func([found[pk] for pk in ids if pk in found])
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name: str, pk: Any) -> Any:
+        """FAB's one-row action: an unknown one answers 404 (not a server error)."""
+        if name not in self.actions:
+            abort(404)
+        return super().action(name, pk)
 
     def save_list_edit(self, items: Any) -> Any:
         """FAB list action: save what was typed into the selected rows, all or nothing."""
@@ -280,10 +310,14 @@ class GeneratedModelView(ViewIO, ModelView):
         return redirect(url_for(".list", **query))
 
     def fire_batch(self, key: str, items: Any) -> Any:
-        """FAB list action: the same transition on every selected row the user can reach."""
-        items = items if isinstance(items, list) else [items]
+        """FAB list action: the same transition on every selected row the user can reach;
+        the others are reported as missing."""
+        ids = g.get("action_rowids")  # every row asked for (action_post), reached or not
+        if ids is None:
+            items = items if isinstance(items, list) else [items]
+            ids = [item.id for item in items if item is not None]
         fired = engine.fire(self.entity, self.datamodel.obj, self.datamodel.session, g.user,
-                            key, [item.id for item in items])
+                            key, ids)
         self._flash_fired(fired, key)
         return redirect(url_for(".list"))
 

@@ -59,7 +59,7 @@ WORKFLOW_KEYS = ("field", "initial", "states", "transitions", "changes", "log_fi
 CHANGE_KEYS = ("states", "roles", "approvers")
 STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction")
 TRANSITION_KEYS = ("label", "from", "to", "roles", "reason", "requires", "batch", "all",
-                   "needs")
+                   "needs", "when")
 ROLE_KEYS = ("label", "level", "user_class", "admin")
 GRANT_KEYS = ("actions", "scope", "readonly", "hidden")
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -334,6 +334,7 @@ class Checker(FeatureChecks):
                              "a transition that needs a reason cannot run on all rows at once",
                              "all: false, or no reason")
                 self.read_needs(spec, at, key)
+                self.read_when(spec, at, key)
                 if reason and batch:
                     self.err("SCHEMA-E027", spec.where("batch"), f"{at}.batch",
                              "a transition that needs a reason cannot run on many rows at once",

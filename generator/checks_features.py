@@ -26,6 +26,7 @@ from generator.spec import (
     Module,
     Needs,
     Summary,
+    When,
     Workflow,
 )
 
@@ -33,6 +34,7 @@ GATE_KEYS = ("entity", "fields", "where", "user_classes", "message")
 CHOICES_KEYS = ("where", "via", "message")
 VIA_KEYS = ("entity", "field", "where", "own", "exists")
 NEEDS_KEYS = ("entity", "match", "filled", "message")
+WHEN_KEYS = ("entity", "match", "field", "in", "default")
 LIST_EDIT_KEYS = ("fields", "transition", "label")
 SUMMARY_KEYS = ("label", "group_by", "sum", "where", "drill", "roles")
 SUMMABLE = ("integer", "decimal")
@@ -131,6 +133,13 @@ class FeatureChecks:
             return
         self.keys(node, NEEDS_KEYS, f"{at}.needs", required=("entity",))
         self.pending.append(_Pending("needs", node, f"{at}.needs", "", f"{flow}:{at}"))
+
+    def read_when(self, spec: Node, at: str, flow: str) -> None:
+        node = spec.get("when")
+        if node is None or not self.expect(node, dict, spec.where("when"), f"{at}.when"):
+            return
+        self.keys(node, WHEN_KEYS, f"{at}.when", required=("entity", "field", "in"))
+        self.pending.append(_Pending("when", node, f"{at}.when", "", f"{flow}:{at}"))
 
     def read_log_field(self, body: Node, path: str) -> str | None:
         value = body.get("log_field")
@@ -232,7 +241,9 @@ class FeatureChecks:
         gates: dict[str, Gate] = {}
         choices: dict[str, Choices] = {}
         needs: dict[str, Needs] = {}
+        whens: dict[str, When] = {}
         needs_nodes = {item.owner: item for item in self.pending if item.kind == "needs"}
+        when_nodes = {item.owner: item for item in self.pending if item.kind == "when"}
         for item in self.pending:
             if item.kind == "gate":
                 gate = self._gate(item, index, known)
@@ -242,6 +253,10 @@ class FeatureChecks:
                 found = self._choices(item, index, known)
                 if found is not None:
                     choices[item.owner] = found
+            elif item.kind == "when":
+                when = self._when(item, index, known)
+                if when is not None:
+                    whens[item.owner] = when
             else:
                 need = self._needs(item, index, known)
                 if need is not None:
@@ -256,18 +271,20 @@ class FeatureChecks:
                     for f in entity.fields)
                 flow = entity.workflow
                 if flow is not None:
-                    flow = self._flow_with_needs(flow, needs)
+                    flow = self._flow_with_needs(flow, needs, whens)
                     self._check_needs_fields(entity, flow, needs_nodes)
+                    self._check_when_fields(entity, flow, when_nodes)
                 entities.append(dataclasses.replace(entity, fields=new_fields, workflow=flow))
             out.append(dataclasses.replace(module, entities=tuple(entities),
                                            gate=gates.get(module.key)))
         return out
 
     @staticmethod
-    def _flow_with_needs(flow: Workflow, needs: dict[str, Needs]) -> Workflow:
+    def _flow_with_needs(flow: Workflow, needs: dict[str, Needs], whens: dict[str, When]
+                         ) -> Workflow:
         prefix = f"{flow.key}:workflows.{flow.key}.transitions."
         transitions = tuple(
-            dataclasses.replace(t, needs=needs[prefix + t.key]) if prefix + t.key in needs else t
+            dataclasses.replace(t, needs=needs.get(prefix + t.key), when=whens.get(prefix + t.key))
             for t in flow.transitions)
         return dataclasses.replace(flow, transitions=transitions)
 
@@ -383,6 +400,50 @@ class FeatureChecks:
         message = self.label(node, "message", path, NEEDS_MESSAGE.zh) if "message" in node \
             else NEEDS_MESSAGE
         return Needs(entity.qualified, match, filled, message)
+
+    def _when(self, item: _Pending, index: dict[str, Entity], known: dict[str, list[str]]
+              ) -> When | None:
+        node, path = item.node, item.path
+        entity = self._resolve(node, "entity", path, "", known, index)
+        if entity is None or not self._org_scoped(entity, node, "entity", path):
+            return None
+        pool = {f.name for f in entity.fields if f.is_column and f.type != "file"}
+        match = self._field_names(node, "match", path, pool)
+        name = node.get("field")
+        if name not in pool:
+            self.err("SCHEMA-E019", node.where("field"), f"{path}.field",
+                     f"unknown field '{name}'", f"one of {_choices(sorted(pool))}")
+            return None
+        raw = node.get("in")
+        values = tuple(raw) if isinstance(raw, list) else (raw,)
+        setting = entity.field(str(name))
+        allowed = [v.value for v in setting.values] if setting.type == "enum" else None
+        default = node.get("default")
+        for value, key in [(v, "in") for v in values] + ([(default, "default")]
+                                                         if "default" in node else []):
+            if allowed is not None and value not in allowed:
+                self.err("SCHEMA-E020", node.where(key), f"{path}.{key}",
+                         f"'{value}' is not one of the values of {name}",
+                         f"one of {_choices(allowed)}")
+                return None
+        return When(entity.qualified, match, str(name), values, default)
+
+    def _check_when_fields(self, entity: Entity, flow: Workflow,
+                           nodes: dict[str, _Pending]) -> None:
+        names = {f.name for f in entity.fields if f.is_column}
+        for t in flow.transitions:
+            item = nodes.get(f"{flow.key}:workflows.{flow.key}.transitions.{t.key}")
+            if t.when is None or item is None:
+                continue
+            for name in t.when.match:
+                if name not in names:
+                    self.err("SCHEMA-E019", item.node.where("match"), f"{item.path}.match",
+                             f"'{name}' is not a field of {entity.qualified}, which uses the "
+                             "workflow", f"one of {_choices(sorted(names))}")
+            if not entity.org_scoped:
+                self.err("SCHEMA-E019", item.node.where(), item.path,
+                         f"{entity.qualified} uses the workflow but has no organisation",
+                         "entities with `scope:`")
 
     def _check_needs_fields(self, entity: Entity, flow: Workflow,
                             nodes: dict[str, _Pending]) -> None:

@@ -196,6 +196,20 @@ class Transition:
     batch: bool = False  # offered on the list for many rows at once
     all: bool = False  # a button above the list fires it on every reachable row at once
     needs: Needs | None = None  # a related record that must exist first (e.g. 承诺函)
+    when: When | None = None  # a setting of the row's region decides whether it applies
+
+
+@dataclass(frozen=True)
+class When:
+    """A transition's guard read from a setting row (e.g. the province's 审核方式): the row of
+    `entity` belonging to the row's organisation or its nearest ancestor, equal on `match`,
+    must hold one of `values` in `field` (`default` counts when there is no such row)."""
+
+    entity: str  # qualified entity name (org-scoped)
+    match: tuple[str, ...]
+    field: str
+    values: tuple[Any, ...]
+    default: Any = None
 
 
 @dataclass(frozen=True)

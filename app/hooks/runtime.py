@@ -7,16 +7,45 @@ for the entity (or field) and raises `Denied` when one says no.
   transaction of the write (quotas are reserved here).
 - `before_transition`: a row is about to change state (workflow).
 - `banner`: what a screen shows about the entity's hooks (e.g. the reporting window).
+
+A door handling many rows at once (transitions, list editing) runs them inside `rows()`: there
+the hooks look up what all rows share (the reporting window of a series, organisation and
+batch) once, not once per row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from flask import g, has_app_context
 
 from app.hooks.base import Denied
 from generator.spec import Entity, Field
 
-__all__ = ["Denied", "banner", "before_save", "before_transition", "check_upload"]
+__all__ = ["Denied", "banner", "before_save", "before_transition", "check_upload", "memo",
+           "rows"]
+MEMO = "hook_memo"
+
+
+@contextmanager
+def rows() -> Iterator[None]:
+    """What the hooks look up is remembered until the block ends (so for one call only: a
+    window changed later is seen by the next call)."""
+    if not has_app_context() or MEMO in g:  # outside Flask, or within an outer block
+        yield
+        return
+    setattr(g, MEMO, {})
+    try:
+        yield
+    finally:
+        g.pop(MEMO, None)
+
+
+def memo() -> dict[Any, Any] | None:
+    """The memo of the `rows()` block running now, or None (look everything up)."""
+    return g.get(MEMO) if has_app_context() else None
 
 
 def check_upload(entity: Entity, field: Field, obj: Any, upload: Any, user: Any,

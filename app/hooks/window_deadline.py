@@ -36,6 +36,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
 
+from app.hooks import runtime
 from app.hooks.base import Denied
 from app.hooks.models import Window, WindowExtension, beijing_now
 from app.security.models import Organisation
@@ -134,6 +135,18 @@ def resolve(session: Any, name: str, org: Any, batch: Any = None) -> list[Applie
     return [_applied(session, w, org) for w in unique.values()]
 
 
+def _resolved(session: Any, name: str, org: Any, batch: Any) -> list[Applied]:
+    """`resolve`, once per (series, organisation, batch) within a `runtime.rows()` block."""
+    memo = runtime.memo()
+    org_id = getattr(org, "id", None)
+    if memo is None or (org is not None and org_id is None):  # an unsaved organisation
+        return resolve(session, name, org, batch)
+    key = ("window_deadline", name, org_id, batch)
+    if key not in memo:
+        memo[key] = resolve(session, name, org, batch)
+    return memo[key]  # type: ignore[no-any-return]
+
+
 def _row_org(obj: Any, user: Any, session: Any) -> Any:
     org = getattr(obj, "org", None) if obj is not None else None
     if org is None and obj is not None and getattr(obj, "org_id", None) is not None:
@@ -167,7 +180,7 @@ def check(ref: HookRef, entity: Entity, obj: Any, user: Any, session: Any,
     batch_field = ref.get("batch_field")
     org = _row_org(obj, user, session)
     batch = ANY_BATCH if obj is None and batch_field else batch_key(obj, batch_field)
-    options = resolve(session, name, org, batch)
+    options = _resolved(session, name, org, batch)
     now = beijing_now()
     if any(option.status(now) == "open" for option in options):
         return

@@ -19,7 +19,14 @@ from app.hooks import runtime
 from app.labels import current_locale
 from app.security.scope import is_admin, role_names, scope_condition
 from app.validation import is_blank
+from app.workflow import conditions
 from generator.spec import Entity, Needs, Transition
+
+IN_CHUNK = 1000  # ids per IN list (the rows of a large 全部上报 are read a chunk at a time)
+
+
+def chunks(values: list[Any]) -> list[list[Any]]:
+    return [values[i:i + IN_CHUNK] for i in range(0, len(values), IN_CHUNK)]
 
 
 @dataclass
@@ -28,13 +35,16 @@ class Fired:
     refused: list[tuple[int, str]] = field(default_factory=list)
 
 
-def allowed_transitions(entity: Entity, row: Any, user: Any) -> list[Transition]:
-    """Transitions the user may fire on the row now (for the buttons)."""
+def allowed_transitions(entity: Entity, row: Any, user: Any, session: Any = None
+                        ) -> list[Transition]:
+    """Transitions the user may fire on the row now (for the buttons): also those whose
+    `when` setting applies to the row, when a session is given to read it."""
     flow = entity.workflow
     if flow is None or user is None:
         return []
     state = getattr(row, flow.field)
-    return [t for t in flow.transitions if state in t.sources and may_fire(t, user)]
+    return [t for t in flow.transitions if state in t.sources and may_fire(t, user)
+            and (session is None or conditions.applies(t, entity, row, session))]
 
 
 def may_fire(transition: Transition, user: Any) -> bool:
@@ -57,12 +67,12 @@ def lock_reason(entity: Entity, row: Any, action: str) -> str | None:
     return _("A record in state %(state)s cannot be deleted.", state=label)
 
 
-def fire(entity: Entity, model: type, session: Any, user: Any, key: str, ids: list[int],
+def fire(entity: Entity, model: Any, session: Any, user: Any, key: str, ids: list[int],
          reason: str | None = None) -> Fired:
     flow = entity.workflow
     transition = flow.transition(key) if flow is not None else None
     result = Fired()
-    if transition is None:
+    if flow is None or transition is None:
         result.refused = [(i, _("Unknown action.")) for i in ids]
         return result
     if not may_fire(transition, user):
@@ -72,57 +82,72 @@ def fire(entity: Entity, model: type, session: Any, user: Any, key: str, ids: li
     if transition.reason and not reason:
         result.refused = [(i, _("Please give the reason.")) for i in ids]
         return result
-    locale = current_locale()
     column = getattr(model, flow.field)
-    query = select(model).where(model.id.in_(ids))
     condition = scope_condition(entity, model, user)
-    if condition is not None:
-        query = query.where(condition)
-    rows = {row.id: row for row in session.execute(query).scalars()}
+    rows: dict[int, Any] = {}
+    for chunk in chunks(ids):
+        query = select(model).where(model.id.in_(chunk))
+        if condition is not None:
+            query = query.where(condition)
+        rows.update((row.id, row) for row in session.execute(query).scalars())
     present = _needed_rows(transition.needs, entity, list(rows.values()), session)
+    settings = (conditions.setting_values(transition.when, entity, rows.values(), session)
+                if transition.when is not None else {})
     log = _log_values(flow.log_field, model, transition, reason, user)
-    for pk in ids:
-        row = rows.get(pk)
-        if row is None:
-            result.refused.append((pk, _("The record does not exist.")))
-            continue
-        state = getattr(row, flow.field)
-        if state not in transition.sources:
-            result.refused.append((pk, _("The record is %(state)s now; %(action)s is not "
-                                         "possible.", state=flow.state_label(state, locale),
-                                         action=transition.label.get(locale))))
-            continue
-        missing = [entity.field(n).label.get(locale) for n in transition.requires
-                   if is_blank(getattr(row, n))]
-        if missing:
-            result.refused.append((pk, _("Fill in first: %(fields)s.",
-                                         fields="、".join(missing))))
-            continue
-        if transition.needs is not None and _needs_key(transition.needs, entity, row) \
-                not in present:
-            result.refused.append((pk, transition.needs.message.get(locale)))
-            continue
-        try:
-            runtime.before_transition(entity, row, key, user, session)
-        except runtime.Denied as exc:
-            result.refused.append((pk, _(exc.reason, **exc.params)))
-            continue
-        changed = session.execute(
-            update(model).where(model.id == pk, column == state)
-            .values({flow.field: transition.target,
-                     "row_version": model.row_version + 1, **log})
-            .execution_options(synchronize_session=False))
-        if changed.rowcount != 1:  # someone else moved it first
-            result.refused.append((pk, _("Someone else has just handled this record.")))
-            continue
-        trail.record(session, "transition", entity=entity.qualified, record_id=pk,
-                     transition=key, reason=reason, user=user,
-                     changes={flow.field: [state, transition.target]})
-        result.done.append(pk)
+    entries = []  # the audit entries, added together at the end (not one flush per row)
+    with runtime.rows():  # what the hooks look up for one row serves the others
+        for pk in ids:
+            refusal = _refusal(entity, transition, rows.get(pk), present, user, session)
+            when = transition.when
+            if refusal is None and when is not None and settings.get(pk) not in when.values:
+                refusal = conditions.refusal(transition, settings.get(pk))
+            if refusal is not None:
+                result.refused.append((pk, refusal))
+                continue
+            state = getattr(rows[pk], flow.field)
+            changed = session.execute(
+                update(model).where(model.id == pk, column == state)
+                .values({flow.field: transition.target,
+                         "row_version": model.row_version + 1, **log})
+                .execution_options(synchronize_session=False))
+            if changed.rowcount != 1:  # someone else moved it first
+                result.refused.append((pk, _("Someone else has just handled this record.")))
+                continue
+            entries.append(trail.entry("transition", entity=entity.qualified, record_id=pk,
+                                       transition=key, reason=reason, user=user,
+                                       changes={flow.field: [state, transition.target]}))
+            result.done.append(pk)
+    session.add_all(entries)
     session.commit()
     for row in rows.values():
         session.expire(row)
     return result
+
+
+def _refusal(entity: Entity, transition: Transition, row: Any, present: set[tuple[Any, ...]],
+             user: Any, session: Any) -> str | None:
+    """Why the transition may not move the row (None: it may)."""
+    flow = entity.workflow
+    assert flow is not None
+    locale = current_locale()
+    if row is None:
+        return _("The record does not exist.")
+    state = getattr(row, flow.field)
+    if state not in transition.sources:
+        return _("The record is %(state)s now; %(action)s is not possible.",
+                 state=flow.state_label(state, locale), action=transition.label.get(locale))
+    missing = [entity.field(n).label.get(locale) for n in transition.requires
+               if is_blank(getattr(row, n))]
+    if missing:
+        return _("Fill in first: %(fields)s.", fields="、".join(missing))
+    if transition.needs is not None and _needs_key(transition.needs, entity, row) \
+            not in present:
+        return transition.needs.message.get(locale)
+    try:
+        runtime.before_transition(entity, row, transition.key, user, session)
+    except runtime.Denied as exc:
+        return _(exc.reason, **exc.params)
+    return None
 
 
 def _needs_key(needs: Needs, entity: Entity, row: Any) -> tuple[Any, ...]:
@@ -141,13 +166,17 @@ def _needed_rows(needs: Needs | None, entity: Entity, rows: list[Any],
     other = admin.models[needs.entity]
     columns = [getattr(other, target.field(n).column) for n in needs.match]
     orgs = {org for org in (getattr(row, "org_id", None) for row in rows) if org is not None}
-    query = select(other.org_id, *columns).where(other.org_id.in_(sorted(orgs)))
+    filled = []
     for name in needs.filled:
         column = getattr(other, target.field(name).column)
-        query = query.where(column.is_not(None))
+        filled.append(column.is_not(None))
         if target.field(name).type in ("string", "text", "enum", "file"):
-            query = query.where(column != "")
-    return {tuple(found) for found in session.execute(query) if None not in found}
+            filled.append(column != "")
+    found: set[tuple[Any, ...]] = set()
+    for chunk in chunks(sorted(orgs)):
+        query = select(other.org_id, *columns).where(other.org_id.in_(chunk), *filled)
+        found.update(tuple(row) for row in session.execute(query) if None not in row)
+    return found
 
 
 def log_line(transition: Transition, reason: str | None, user: Any,

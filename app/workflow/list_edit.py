@@ -213,16 +213,18 @@ def save(entity: Entity, model: Any, session: Any, user: Any, form: Any,
     if outcome.errors:
         return outcome
     try:
-        for row, changes in planned:
-            for name, value in changes.items():
-                if getattr(row, name) != value:
-                    setattr(row, name, value)
-            try:
-                runtime.before_save(entity, row, user, session)
-            except runtime.Denied as exc:
-                outcome.errors.append(_("Record %(pk)s: %(message)s", pk=str(row) or row.id,
-                                        message=_("Not saved: %(reason)s",
-                                                  reason=_(exc.reason, **exc.params))))
+        with runtime.rows():  # the reporting window is looked up once for all rows
+            for row, changes in planned:
+                for name, value in changes.items():
+                    if getattr(row, name) != value:
+                        setattr(row, name, value)
+                try:
+                    runtime.before_save(entity, row, user, session)
+                except runtime.Denied as exc:
+                    outcome.errors.append(_("Record %(pk)s: %(message)s",
+                                            pk=str(row) or row.id,
+                                            message=_("Not saved: %(reason)s",
+                                                      reason=_(exc.reason, **exc.params))))
         if not outcome.errors:
             session.commit()
     except StaleDataError:

@@ -160,3 +160,27 @@ def test_a_refused_save_keeps_the_page_of_the_list(app: Any) -> None:
     assert response.status_code == 200 and "psize_DemandView=5" in response.text
     follow = client.get(ACTION + query)  # a page link of the list shown again
     assert follow.status_code == 302 and follow.headers["Location"].startswith(LIST)
+
+
+def test_the_reporting_window_is_looked_up_once_per_save(app: Any) -> None:
+    """Saving 20 rows (then moving them to 已保存) asks for the window once each, not per row."""
+    from sqlalchemy import event
+
+    rows = [make_demand(app, f"Q-{i}") for i in range(20)]
+    client = login(app, "hosp")
+    windows: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "hook_window" in statement:
+            windows.append(statement)
+
+    with app.app_context():
+        engine = app.appbuilder.session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = save(client, rows, {f"edit-{pk}-planned": "7" for pk in rows})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 302
+    assert all((demand(app, pk).planned, demand(app, pk).state) == (7, "saved") for pk in rows)
+    assert len(windows) == 4, windows  # window and extension: for the save, for 保存

@@ -53,8 +53,13 @@ ROWS = [
     (IBU, HOSP_G, 9, 4, "national_ok", "bio", "X2", "20.00"),
     (IBU, HOSP_G, 500, 500, "submitted", "bio", "X2", "200.00"),  # not confirmed
 ]
+# 配送企业 of each row: a supplier of 福建 or of 广东 (org-scoped: 福建 may not reach 广东's);
+# 福州乙医院 orders one item from 广东's supplier.
+SUPPLIERS = {"fj": ("福建配送", "350000"), "gd": ("广东配送", "440000")}
+SUPPLIED_BY = ["fj", "fj", "fj", "fj", None, "gd", "gd", "gd", "gd"]
 BASE = "/procurement/demand/summary/base/"
 BY_KIND = "/procurement/demand/summary/by_kind/"
+BY_SUPPLIER = "/procurement/demand/summary/by_supplier/"
 HEADERS = ["品规编号", "通用名", "规格", "2020年采购量", "预采购量", "记录数"]
 
 
@@ -71,10 +76,16 @@ def app(database_url: str, tmp_path_factory: Any) -> Any:
         products = {"X1": product(code="X1", name="阿莫西林胶囊"),
                     "X2": product(code="X2", name="布洛芬片")}
         session.add_all(products.values())
-        for (code, name, spec), unit, baseline, planned, state, kind, prod, amount in ROWS:
+        supplier = models["procurement.Supplier"]
+        suppliers = {key: supplier(name=name, org=orgs[code])
+                     for key, (name, code) in SUPPLIERS.items()}
+        session.add_all(suppliers.values())
+        for row, by in zip(ROWS, SUPPLIED_BY, strict=True):
+            (code, name, spec), unit, baseline, planned, state, kind, prod, amount = row
             session.add(demand(item_code=code, item_name=name, spec=spec, baseline=baseline,
                                planned=planned, state=state, kind=kind,
                                product=products.get(prod or ""), org=orgs[unit],
+                               supplier=suppliers.get(by or ""),
                                amount=decimal.Decimal(amount) if amount else None))
         session.commit()
     return application
@@ -297,3 +308,108 @@ def test_the_permission_matrix_holds_the_summaries(app: Any) -> None:
         with app.appbuilder.session.get_bind().connect() as conn:
             assert drift(conn, wanted) == []
     assert login(app, "admin").get("/security/matrix/").status_code == 200
+
+
+def supplier_id(app: Any, name: str) -> int:
+    with app.app_context():
+        model = app.extensions["admin"].models["procurement.Supplier"]
+        return app.appbuilder.session.query(model).filter_by(name=name).one().id
+
+
+def test_a_reference_filter_only_names_rows_the_viewer_may_reach(app: Any) -> None:
+    fj_supplier, gd_supplier = supplier_id(app, "福建配送"), supplier_id(app, "广东配送")
+    assert table(screen(app, "nat", BY_SUPPLIER).text)[1:] == [
+        ["福建配送", "1018", "4"], ["广东配送", "505", "4"], ["（无）", "2", "1"],
+        ["合计", "1525", "9"]]
+    page = screen(app, "nat", f"{BY_SUPPLIER}?supplier={gd_supplier}").text
+    assert "配送企业：广东配送" in page
+    # 福建 sees its rows; the one ordered from 广东's supplier shows no name and no link
+    page = screen(app, "fj", BY_SUPPLIER).text
+    assert table(page)[1:] == [["福建配送", "1018", "4"], [str(gd_supplier), "0", "1"],
+                               ["（无）", "2", "1"], ["合计", "1020", "6"]]
+    assert "广东配送" not in page
+    assert links(page) == [f"{BY_SUPPLIER}?supplier={fj_supplier}", f"{BY_SUPPLIER}?supplier="]
+    page = screen(app, "fj", links(page)[0]).text
+    assert "配送企业：福建配送" in page
+    assert table(page)[1:] == [["鼓楼区", "1018", "4"], ["合计", "1018", "4"]]
+    page = screen(app, "fj", links(page)[0]).text
+    assert table(page)[1:] == [["福州甲医院", "1018", "4"], ["合计", "1018", "4"]]
+    # another province's supplier answers like one that does not exist, on every door
+    for pk in (gd_supplier, 999999):
+        page = screen(app, "fj", f"{BY_SUPPLIER}?supplier={pk}", expect=400).text
+        assert "广东配送" not in page and "supplier 的值无效" in page
+        response = login(app, "fj").get(f"/api/v1/demand/summary/by_supplier?supplier={pk}")
+        assert response.status_code == 400 and "广东配送" not in response.text
+        screen(app, "fj", f"{BY_SUPPLIER}export/csv?supplier={pk}", expect=400)
+
+
+def test_the_reason_of_a_refused_filter_is_shown(app: Any) -> None:
+    page = unescape(screen(app, "nat", BASE + "?nope=1", expect=400).text)
+    assert "未知的筛选条件：nope。" in page
+    page = unescape(screen(app, "nat", BASE + "export/xlsx?item_code=P001", expect=400).text)
+    assert "未知的筛选条件：item_code。" in page
+    assert "未知的筛选条件" not in screen(app, "nat").text  # shown once, not on the next page
+    body = login(app, "nat").get("/api/v1/demand/summary/base?nope=1").json
+    assert body == {"message": "未知的筛选条件：nope。"}
+
+
+def test_organisation_levels_are_the_same_in_small_chunks(app: Any,
+                                                        monkeypatch: Any) -> None:
+    """Many organisations are loaded a few at a time; the roll-up is the same."""
+    from app import summary
+
+    query = "?" + urlencode({"item_code": "P001", "item_name": "阿莫西林", "spec": "0.25g"})
+    by_org = query + "&org.province=" + str(org_id(app, "350000"))
+    pages = [BASE + query, BASE + by_org, BY_KIND]
+    pages += links(screen(app, "nat", BY_KIND).text)[:1]  # by city
+    by_county = links(screen(app, "nat", BY_SUPPLIER).text)[0]
+    pages += [by_county, *links(screen(app, "nat", by_county).text)[:1]]  # by unit
+    expected = [table(screen(app, "nat", url).text) for url in pages]
+    monkeypatch.setattr(summary, "IN_CHUNK", 1)
+    assert [table(screen(app, "nat", url).text) for url in pages] == expected
+
+
+def test_county_and_units_right_under_a_province_or_city_roll_up(app: Any) -> None:
+    """Levels come from the path: a county right under its province, a unit right under its
+    province or city, are each placed where they belong."""
+    from app.security.models import Organisation
+    from app.security.orgs import add_org
+
+    units = {"12350000488000003A": "福建省立医院", "12350100488000003F": "福州市直医院",
+             "123500004880000115": "平潭县医院"}
+    with app.app_context():
+        session = app.appbuilder.session
+        add_org(session, "350128", "平潭县", "county", "350000")
+        for (code, name), parent in zip(units.items(), ("350000", "350100", "350128"),
+                                        strict=True):
+            add_org(session, code, name, "unit", parent, "institution")
+        orgs = {o.code: o for o in session.query(Organisation)}
+        demand = app.extensions["admin"].models["procurement.Demand"]
+        rows = [demand(item_code="P009", item_name="试验药", spec="1g", baseline=1, planned=n,
+                       state="national_ok", org=orgs[code])
+                for n, code in enumerate(units, start=1)]
+        session.add_all(rows)
+        session.commit()
+    try:
+        top = "?" + urlencode({"item_code": "P009", "item_name": "试验药", "spec": "1g"})
+        page = screen(app, "nat", BASE + top).text
+        assert table(page)[1:] == [["福建省", "3", "6", "3"], ["合计", "3", "6", "3"]]
+        page = screen(app, "nat", links(page)[0]).text
+        assert table(page)[1:] == [["福建省立医院", "1", "1", "1"], ["福州市直医院", "1", "2", "1"],
+                                   ["平潭县医院", "1", "3", "1"], ["合计", "3", "6", "3"]]
+        client = login(app, "nat")
+        by_city = client.get("/api/v1/demand/summary/by_kind?kind=&product=").json
+        assert [(r["labels"]["org.city"], r["count"]) for r in by_city["rows"]] == [
+            ("福州市", 1), ("（无）", 2)]
+        by_county = client.get("/api/v1/demand/summary/by_supplier?supplier=").json
+        assert [(r["labels"]["org.county"], r["sums"]["planned"], r["count"])
+                for r in by_county["rows"]] == [("鼓楼区", 2, 1), ("平潭县", 3, 1),
+                                                ("（无）", 3, 2)]
+    finally:
+        with app.app_context():
+            session = app.appbuilder.session
+            demand = app.extensions["admin"].models["procurement.Demand"]
+            session.query(demand).filter_by(item_code="P009").delete()
+            session.query(Organisation).filter(Organisation.code.in_(
+                [*units, "350128"])).delete()
+            session.commit()

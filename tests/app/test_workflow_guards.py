@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import threading
@@ -11,7 +12,9 @@ from typing import Any
 import pytest
 
 from tests.app.list_edit_world import (
+    ACTION,
     DEMAND,
+    HOSPITAL,
     LIST,
     OTHER_HOSPITAL,
     build_world,
@@ -189,3 +192,113 @@ def test_the_log_cannot_be_written_by_a_form_the_api_or_an_import(app: Any) -> N
 
         entity = app.extensions["admin"].spec.entity(DEMAND)
         assert "review_log" not in [c.key for c in columns(entity, for_import=True)]
+
+
+def make_saved_rows(app: Any, count: int, prefix: str) -> list[int]:
+    """`count` saved rows of 福州甲医院, alternately of the first and the second batch."""
+    from app.security.models import Organisation
+
+    with app.app_context():
+        session = app.appbuilder.session
+        models = app.extensions["admin"].models
+        org = session.query(Organisation).filter_by(code=HOSPITAL).one()
+        batches = session.query(models["procurement.Batch"]).order_by("id").all()
+        rows = [models[DEMAND](item_code=f"{prefix}-{i}", state="saved", planned=1, org=org,
+                               batch=batches[i % 2]) for i in range(count)]
+        session.add_all(rows)
+        session.commit()
+        return [row.id for row in rows]
+
+
+def only_these_rows_to_submit(app: Any) -> None:
+    clear_letters(app)
+    make_letter(app)
+    make_letter(app, batch="第二批")
+    with app.app_context():
+        session = app.appbuilder.session
+        session.query(app.extensions["admin"].models[DEMAND]).update({"state": "submitted"})
+        session.commit()
+
+
+def test_submit_all_costs_a_bounded_number_of_statements_per_row(app: Any) -> None:
+    """The reporting window, the letters and the rows are looked up once, not per row."""
+    from sqlalchemy import event
+
+    only_these_rows_to_submit(app)
+    ids = make_saved_rows(app, 50, "C")
+    client = login(app, "hosp")
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = app.appbuilder.session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.post(SUBMIT_ALL)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert response.status_code == 302
+    assert [demand(app, pk).state for pk in ids] == ["submitted"] * 50
+    windows = [s for s in statements if "hook_window" in s]
+    assert len(windows) == 4, windows  # window and extension, once per batch
+    assert len(statements) <= 2 * 50 + 20, "\n".join(s[:80] for s in statements)
+
+
+def test_each_batch_keeps_its_own_window_within_one_submit_all(app: Any) -> None:
+    """Looking the window up once per batch does not lend one batch's window to another."""
+    from app.hooks.models import Window, beijing_now
+
+    only_these_rows_to_submit(app)
+    ids = make_saved_rows(app, 6, "W")
+    with app.app_context():
+        session = app.appbuilder.session
+        second = session.query(app.extensions["admin"].models["procurement.Batch"]).filter_by(
+            name="第二批").one()
+        now = beijing_now()
+        session.add(Window(window="procurement_batch", batch=str(second.id), is_open=False,
+                           opens_at=now - dt.timedelta(days=1),
+                           closes_at=now + dt.timedelta(days=1)))
+        session.commit()
+    try:
+        client = login(app, "hosp")
+        assert client.post(SUBMIT_ALL).status_code == 302
+        page = html.unescape(client.get(LIST).text)
+    finally:
+        with app.app_context():
+            session = app.appbuilder.session
+            session.query(Window).filter(Window.batch.is_not(None)).delete()
+            session.commit()
+    assert [demand(app, pk).state for pk in ids] == ["submitted", "saved"] * 3
+    assert "上报：已处理 3 条记录" in page
+    assert all(f"记录 {pk}：上报已关闭" in page for pk in ids[1::2])
+
+
+def test_list_actions_answer_404_for_unknown_ones_and_skip_missing_rows(app: Any) -> None:
+    mine = make_demand(app, "X-1", state="submitted", planned=1)
+    theirs = make_demand(app, "X-2", state="submitted", org=OTHER_HOSPITAL, planned=1)
+    hosp = login(app, "hosp")
+    assert hosp.post(ACTION, data={"action": "nope", "rowid": [str(mine)]}).status_code == 404
+    assert hosp.post(ACTION, data={"rowid": [str(mine)]}).status_code == 404
+    assert hosp.get(f"/procurement/demand/action/nope/{mine}").status_code == 404
+    # a batch transition: rows missing or out of range are reported like engine.fire does
+    response = hosp.post(ACTION, data={"action": "withdraw",
+                                       "rowid": [str(mine), str(theirs), "999999", "abc"]})
+    assert response.status_code == 302
+    page = html.unescape(hosp.get(LIST).text)
+    assert "撤回：已处理 1 条记录" in page
+    assert f"记录 {theirs}：记录不存在" in page and "记录 999999：记录不存在" in page
+    assert demand(app, mine).state == "saved"
+    other = demand(app, theirs)
+    assert (other.state, other.row_version) == ("submitted", 1)
+    # list editing skips them too
+    response = hosp.post(ACTION, data={"action": "list_edit", "rowid": ["999999", str(mine)],
+                                       f"edit-{mine}-planned": "8"})
+    assert response.status_code == 302 and demand(app, mine).planned == 8
+    assert "记录 999999：记录不存在" in html.unescape(hosp.get(LIST).text)
+    # a known action the user may not run is refused as FAB refuses it
+    county = login(app, "gl")
+    response = county.post(ACTION, data={"action": "withdraw", "rowid": [str(theirs)]})
+    assert response.status_code == 302 and demand(app, theirs).state == "submitted"
+    assert "访问被拒绝" in county.get(LIST).text

@@ -327,3 +327,40 @@ def test_12_history_by_batch_and_closed_window(app: Any) -> None:
     assert "不在上报时间内" in flashes(hosp.post(
         "/procurement/demand/transition_all/submit", follow_redirects=True).text)
     assert rows(app, DEMAND, id=pending.id)[0].state == "saved"
+
+
+def test_13_the_province_sets_its_review_mode(app: Any) -> None:
+    """Sichuan reviews at the province only: the county's step no longer applies there, while
+    Liaoning (no setting: level by level) is unchanged."""
+    [row] = _mine(app, HOSP_SC)
+    with app.app_context():  # reported in time by the Sichuan hospital
+        session = app.appbuilder.session
+        demand = session.get(app.extensions["admin"].models[DEMAND], row.id)
+        demand.planned, demand.state = 60, "submitted"
+        session.commit()
+    province = login(app, "sc_prov")
+    response = province.post("/procurement/review_setting/add", data={
+        "batch": str(STATE["batch"]), "review_mode": "province", "note": "本批次由省级直接审核"})
+    assert response.status_code == 302, flashes(response.text)[-500:]
+    # Liaoning cannot see nor change Sichuan's setting
+    assert "本批次由省级直接审核" not in login(app, "ln_prov").get(
+        "/procurement/review_setting/list/").text
+    county = login(app, "sc_county")
+    assert "审核通过并上报地市级" not in county.get(f"/procurement/demand/show/{row.id}").text
+    page = flashes(county.post("/procurement/demand/action_post", data={
+        "action": "county_approve", "rowid": [str(row.id)]}, follow_redirects=True).text)
+    assert "审核方式为省级直接审核" in page
+    assert rows(app, DEMAND, id=row.id)[0].state == "submitted"
+    page = flashes(province.post("/procurement/demand/action_post", data={
+        "action": "province_approve_direct", "rowid": [str(row.id)]},
+        follow_redirects=True).text)
+    assert rows(app, DEMAND, id=row.id)[0].state == "province_ok", page[-400:]
+    # the direct step is not open where the mode is level by level
+    ln_row = next(r for r in _mine(app, HOSP1) if r.state == "saved")
+    with app.app_context():
+        session = app.appbuilder.session
+        session.get(app.extensions["admin"].models[DEMAND], ln_row.id).state = "submitted"
+        session.commit()
+    login(app, "ln_prov").post("/procurement/demand/action_post", data={
+        "action": "province_approve_direct", "rowid": [str(ln_row.id)]})
+    assert rows(app, DEMAND, id=ln_row.id)[0].state == "submitted"
