@@ -25,6 +25,7 @@ from app.index import IndexView
 from app.io import models as io_models  # noqa: F401 - its table belongs to FAB's metadata
 from app.labels import lazy
 from app.registry import register
+from app.routing import LazyBuilderRule
 from app.security import assign, matrix_view, users
 from app.security.models import Organisation
 from app.storage import storage_from_config
@@ -63,6 +64,7 @@ def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     _wtforms_messages_from_our_catalog()
     app = Flask(__name__, instance_path=INSTANCE)
+    app.url_rule_class = LazyBuilderRule  # builders compiled on first use (start-up time)
     app.config.update(defaults())
     app.config["FAB_SECURITY_MANAGER_CLASS"] = "app.security.manager.AppSecurityManager"
     # Permissions are written in bulk by `schema apply` (app/security/sync.py), not view by

@@ -50,8 +50,9 @@ class LazySchema:
         self.name, self.slot = name, f"_{name}_built"
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        if obj is None or "model2schemaconverter" not in obj.__dict__:
-            return None  # FAB is still constructing the API (it looks at every attribute)
+        if (obj is None or "model2schemaconverter" not in obj.__dict__
+                or obj.__dict__.get("_registering")):
+            return None  # FAB is constructing or registering the API (it reads every attribute)
         if self.slot not in obj.__dict__:
             kwargs = {} if self.nested else {"nested": False}
             schema = obj.model2schemaconverter.convert(
@@ -76,7 +77,11 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
         """Built on first use: see LazySchema."""
 
     def create_blueprint(self, appbuilder: Any, *args: Any, **kwargs: Any) -> Any:
-        blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        self.__dict__["_registering"] = True  # FAB looks for hooks on every attribute here
+        try:
+            blueprint = super().create_blueprint(appbuilder, *args, **kwargs)
+        finally:
+            del self.__dict__["_registering"]
         blueprint.before_request(self._gate)  # every endpoint of the API, before its view
         return blueprint
 

@@ -13,13 +13,13 @@ from typing import Any
 from flask import url_for
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.actions import action
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from markupsafe import Markup, escape
 
 from app import summary
 from app.api import GeneratedRestApi
+from app.filters import Interface
 from app.forms import build_form, endpoint_for
 from app.io.views import API_IO_METHODS, VIEW_IO_METHODS
 from app.labels import current_locale, lazy, lazy_title
@@ -202,7 +202,7 @@ def build_view(spec: Spec, entity: Entity, models: dict[str, type], load: Any) -
         **batch["methods"],
         **edits,
         "entity": entity,
-        "datamodel": SQLAInterface(model),
+        "datamodel": Interface(model),
         "route_base": f"/{entity.module}/{entity.resource}",
         "add_form": form,
         "edit_form": form,
@@ -249,7 +249,7 @@ def build_api(spec: Spec, entity: Entity, models: dict[str, type]) -> type:
     return type(f"{endpoint_for(entity)[:-4]}Api", (GeneratedRestApi,), {
         **summary_methods,
         "entity": entity,
-        "datamodel": SQLAInterface(models[entity.qualified]),
+        "datamodel": Interface(models[entity.qualified]),
         "method_permission_name": {**API_METHODS, **API_IO_METHODS, **summary_names},
         **security_options(entity),
         **api_options(spec, entity),
