@@ -495,7 +495,7 @@ class Checker(FeatureChecks):
         if raw is None or not self.expect(raw, dict, body.where("permissions"),
                                           f"{path}.permissions"):
             return ()
-        names = {f.name for f in fields}
+        names = {f.name for f in fields} | ({"org"} if scope is not None else set())
         out = []
         for role, spec in raw.items():
             at = f"{path}.permissions.{role}"

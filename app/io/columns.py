@@ -49,7 +49,7 @@ def columns(entity: Entity, names: list[str] | None = None, *, for_import: bool 
     for name in names:
         base = name.removesuffix("_file") if name.endswith("_file") else name
         if base == ORG:
-            if entity.org_scoped:
+            if entity.org_scoped and ORG not in rights.hidden:
                 out.append(Column(ORG, _("Organisation"), None, entity.scope is not None))
             continue
         flow = entity.workflow
