@@ -272,8 +272,8 @@ class FeatureChecks:
                 flow = entity.workflow
                 if flow is not None:
                     flow = self._flow_with_needs(flow, needs, whens)
-                    self._check_needs_fields(entity, flow, needs_nodes)
-                    self._check_when_fields(entity, flow, when_nodes)
+                    self._check_guard_fields(entity, flow, "needs", needs_nodes)
+                    self._check_guard_fields(entity, flow, "when", when_nodes)
                 entities.append(dataclasses.replace(entity, fields=new_fields, workflow=flow))
             out.append(dataclasses.replace(module, entities=tuple(entities),
                                            gate=gates.get(module.key)))
@@ -428,32 +428,17 @@ class FeatureChecks:
                 return None
         return When(entity.qualified, match, str(name), values, default)
 
-    def _check_when_fields(self, entity: Entity, flow: Workflow,
-                           nodes: dict[str, _Pending]) -> None:
-        names = {f.name for f in entity.fields if f.is_column}
-        for t in flow.transitions:
-            item = nodes.get(f"{flow.key}:workflows.{flow.key}.transitions.{t.key}")
-            if t.when is None or item is None:
-                continue
-            for name in t.when.match:
-                if name not in names:
-                    self.err("SCHEMA-E019", item.node.where("match"), f"{item.path}.match",
-                             f"'{name}' is not a field of {entity.qualified}, which uses the "
-                             "workflow", f"one of {_choices(sorted(names))}")
-            if not entity.org_scoped:
-                self.err("SCHEMA-E019", item.node.where(), item.path,
-                         f"{entity.qualified} uses the workflow but has no organisation",
-                         "entities with `scope:`")
-
-    def _check_needs_fields(self, entity: Entity, flow: Workflow,
+    def _check_guard_fields(self, entity: Entity, flow: Workflow, kind: str,
                             nodes: dict[str, _Pending]) -> None:
-        """`match` fields must exist on the entity using the workflow as well."""
+        """The `match` fields of a transition's `needs` or `when` must exist on the entity
+        using the workflow too, and that entity must belong to organisations."""
         names = {f.name for f in entity.fields if f.is_column}
         for t in flow.transitions:
+            guard = getattr(t, kind)
             item = nodes.get(f"{flow.key}:workflows.{flow.key}.transitions.{t.key}")
-            if t.needs is None or item is None:
+            if guard is None or item is None:
                 continue
-            for name in t.needs.match:
+            for name in guard.match:
                 if name not in names:
                     self.err("SCHEMA-E019", item.node.where("match"), f"{item.path}.match",
                              f"'{name}' is not a field of {entity.qualified}, which uses the "

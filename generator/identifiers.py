@@ -67,6 +67,14 @@ def _is_org_code(code: str) -> bool:
     return bool(_ORG_BODY_RE.fullmatch(body)) and _org_code_check_char(body) == check
 
 
+def compose_uscc(authority: str, region: str, org_body: str) -> str:
+    """A valid code from its parts: registration authority (e.g. 12 public institution, 91
+    enterprise), GB/T 2260 region, an 8-character GB 11714 organisation code body (its check
+    character is added), then the GB 32100 check character."""
+    first17 = f"{authority}{region}{org_body}{_org_code_check_char(org_body)}"
+    return first17 + uscc_check_char(first17)
+
+
 def is_uscc(value: str) -> bool:
     """Validate a unified social credit code; any authority character in the charset is OK."""
     if not isinstance(value, str):

@@ -20,6 +20,7 @@ ALL_TYPES = SCHEMAS / "all_types" / "entities.yaml"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = [b for b in os.environ.get("TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
 ADMIN_PASSWORD = "Admin@12345"
+PASSWORD = "Pass@12345"  # the users seed_people creates in most tests
 
 
 def pytest_configure(config: Any) -> None:
@@ -85,15 +86,29 @@ def ensure_admin(app: Any) -> None:
                         ADMIN_PASSWORD)
 
 
+def dispose(app: Any) -> None:
+    """Close the app's sessions and connections (before its database is dropped)."""
+    with app.app_context():
+        app.appbuilder.session.remove()
+        app.appbuilder.session.get_bind().dispose()
+
+
+def sign_in(app: Any, username: str, password: str = PASSWORD) -> Any:
+    """A test client signed in through the login form ("admin" with its own password)."""
+    client = app.test_client()
+    password = ADMIN_PASSWORD if username == "admin" else password
+    response = client.post("/login/", data={"username": username, "password": password})
+    assert response.headers.get("Location") == "/", response.text[:500]
+    return client
+
+
 @pytest.fixture(scope="module")
 def app(database_url: str, tmp_path_factory: Any) -> Any:
     application = make_app(database_url, tmp=tmp_path_factory.mktemp("files"))
     apply_schema(application)
     ensure_admin(application)
     yield application
-    with application.app_context():
-        application.appbuilder.session.remove()
-        application.appbuilder.session.get_bind().dispose()
+    dispose(application)
 
 
 @pytest.fixture()

@@ -6,16 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from generator.identifiers import _org_code_check_char, uscc_check_char
+from generator.identifiers import compose_uscc as uscc
 
 PASSWORD = "Demo@2026yk"  # every demo account; changed at the first sign-in
-
-
-def uscc(authority: str, region: str, org_body: str) -> str:
-    """A valid 统一社会信用代码: registration authority (12 public institution, 91 enterprise),
-    GB/T 2260 region, GB 11714 organisation code with its check character, GB 32100 check."""
-    first17 = f"{authority}{region}{org_body}{_org_code_check_char(org_body)}"
-    return first17 + uscc_check_char(first17)
 
 
 @dataclass(frozen=True)

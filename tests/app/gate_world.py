@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import (
-    ADMIN_PASSWORD,
+    PASSWORD,
     SCHEMAS,
     apply_schema,
     ensure_admin,
     make_app,
     seed_people,
 )
+from tests.conftest import dispose as close  # noqa: F401 - the tests import it from here
+from tests.conftest import sign_in as login  # noqa: F401
 
 SCHEMA = SCHEMAS / "gate_choices" / "entities.yaml"
-PASSWORD = "Pass@12345"
 ENT_A, ENT_B, ENT_C = "91350100M000100Y43", "91110000600037341L", "91320500MA1M9X702E"
 HOSP_A, HOSP_B = "1244000045585765XR", "12100000400000624D"
 ORGS = {
@@ -73,18 +74,6 @@ def build_world(database_url: str, tmp: Path) -> dict[str, Any]:
                 "batches": [b.id for b in batches]}
 
 
-def close(app: Any) -> None:
-    with app.app_context():
-        app.appbuilder.session.remove()
-        app.appbuilder.session.get_bind().dispose()
-
-
-def login(app: Any, username: str) -> Any:
-    client = app.test_client()
-    password = ADMIN_PASSWORD if username == "admin" else PASSWORD
-    response = client.post("/login/", data={"username": username, "password": password})
-    assert response.headers.get("Location") == "/", response.text[:500]
-    return client
 
 
 def set_enterprise_info(app: Any, code: str, **values: Any) -> None:

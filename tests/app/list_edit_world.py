@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import (
-    ADMIN_PASSWORD,
+    PASSWORD,
     SCHEMAS,
     apply_schema,
+    dispose,  # noqa: F401 - the tests import it from here
     ensure_admin,
     make_app,
     seed_people,
 )
+from tests.conftest import sign_in as login  # noqa: F401
 
 SCHEMA = SCHEMAS / "list_edit" / "entities.yaml"
-PASSWORD = "Pass@12345"
 HOSPITAL, OTHER_HOSPITAL = "91350100M000100Y43", "12100000400000624D"
 ORGS = {
     "350000": ("福建省", "province", None, None),
@@ -52,18 +53,6 @@ def build_world(database_url: str, tmp: Path) -> Any:
     return app
 
 
-def dispose(app: Any) -> None:
-    with app.app_context():
-        app.appbuilder.session.remove()
-        app.appbuilder.session.get_bind().dispose()
-
-
-def login(app: Any, username: str) -> Any:
-    client = app.test_client()
-    password = ADMIN_PASSWORD if username == "admin" else PASSWORD
-    response = client.post("/login/", data={"username": username, "password": password})
-    assert response.headers.get("Location") == "/", response.text[:500]
-    return client
 
 
 def _org(session: Any, code: str) -> Any:

@@ -16,16 +16,16 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import (
-    ADMIN_PASSWORD,
+    PASSWORD,
     SCHEMAS,
     apply_schema,
     ensure_admin,
     make_app,
     seed_people,
+    sign_in,
 )
 
 SCHEMA = SCHEMAS / "summary" / "entities.yaml"
-PASSWORD = "Pass@12345"
 HOSP_A, HOSP_B, HOSP_G = "91350100M000100Y43", "12100000400000624D", "91110000600037341L"
 ORGS = {
     "350000": ("福建省", "province", None, None),
@@ -91,12 +91,7 @@ def app(database_url: str, tmp_path_factory: Any) -> Any:
     return application
 
 
-def login(app: Any, username: str) -> Any:
-    client = app.test_client()
-    password = ADMIN_PASSWORD if username == "admin" else PASSWORD
-    response = client.post("/login/", data={"username": username, "password": password})
-    assert response.headers["Location"] == "/"
-    return client
+login = sign_in
 
 
 def org_id(app: Any, code: str) -> int:

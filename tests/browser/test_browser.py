@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.conftest import shot as _shot
 from tests.conftest import ADMIN_PASSWORD, apply_schema, ensure_admin, make_app
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "artifacts"))
 
 pytestmark = pytest.mark.browser
 
@@ -30,28 +26,6 @@ def server(tmp_path_factory: Any) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def page(server: str) -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: scripts/ensure_chromium.sh installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--lang=zh-CN"])
-        context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
-        yield context.new_page()
-        browser.close()
-
-
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_login_list_add_and_see_it_listed(server: str, page: Any) -> None:

@@ -5,7 +5,6 @@ everything, see 已上报, 撤回 one row."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from tests.browser.test_browser import CHROMIUM, SHOTS
+from tests.browser.conftest import shot as _shot
 from tests.conftest import apply_schema, ensure_admin, make_app, seed_people
 from tests.modules.conftest import HOSP1, ORGS, PASSWORD, SCHEMA, USERS, make_pdf
 
@@ -58,28 +57,6 @@ def server(tmp_path_factory: Any) -> Iterator[dict[str, Any]]:
     thread.start()
     yield {"url": f"http://127.0.0.1:{httpd.server_port}", "app": app, "folder": folder}
     httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def page(server: dict[str, Any]) -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: scripts/ensure_chromium.sh installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--lang=zh-CN"])
-        context = browser.new_context(viewport={"width": 1600, "height": 900}, locale="zh-CN")
-        yield context.new_page()
-        browser.close()
-
-
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def _states(server: dict[str, Any]) -> dict[str, str]:

@@ -273,3 +273,8 @@ def test_messages_are_module_constants() -> None:
     assert ids.VALIDATORS["id_card"][1] is ids.MSG_ID_CARD
     assert ids.VALIDATORS["approval_number"][1] is ids.MSG_APPROVAL_NUMBER
     assert ids.VALIDATORS["mobile"][1] is ids.MSG_MOBILE
+
+
+def test_compose_uscc_builds_valid_codes() -> None:
+    assert ids.compose_uscc("91", "350100", "M000100Y") == "91350100M000100Y43"  # a known code
+    assert ids.is_uscc(ids.compose_uscc("12", "510104", "H0000003"))

@@ -9,23 +9,27 @@ from typing import Any
 
 import pytest
 
-from generator.identifiers import _org_code_check_char, uscc_check_char
-from tests.conftest import ROOT, apply_schema, ensure_admin, make_app, seed_people
+from generator.identifiers import compose_uscc
+from tests.conftest import (
+    PASSWORD,
+    ROOT,
+    apply_schema,
+    dispose,
+    ensure_admin,
+    make_app,
+    seed_people,
+)
+from tests.conftest import sign_in as login  # noqa: F401 - the scenarios import it from here
 
 SCHEMA = ROOT / "schema" / "entities.yaml"
-PASSWORD = "Pass@12345"
 
 
-def make_uscc(region: str, org_body: str, kind: str = "91") -> str:
-    """A valid 统一社会信用代码: kind, region, GB 11714 organisation code, check character."""
-    first17 = f"{kind}{region}{org_body}{_org_code_check_char(org_body)}"
-    return first17 + uscc_check_char(first17)
-
-
-HOSP1, HOSP2 = make_uscc("210102", "H0000001", "12"), make_uscc("210102", "H0000002", "12")
-HOSP_SC = make_uscc("510104", "H0000003", "12")
-MAKER = make_uscc("210102", "E0000001")  # domestic manufacturer
-AGENT_LN, AGENT_SC = make_uscc("210102", "A0000001"), make_uscc("510104", "A0000002")
+HOSP1 = compose_uscc("12", "210102", "H0000001")
+HOSP2 = compose_uscc("12", "210102", "H0000002")
+HOSP_SC = compose_uscc("12", "510104", "H0000003")
+MAKER = compose_uscc("91", "210102", "E0000001")  # domestic manufacturer
+AGENT_LN = compose_uscc("91", "210102", "A0000001")
+AGENT_SC = compose_uscc("91", "510104", "A0000002")
 ORGS = {
     "210000": ("辽宁省", "province", None, None),
     "210100": ("沈阳市", "city", "210000", None),
@@ -75,16 +79,8 @@ def world(database_url: str, tmp_path_factory: Any) -> Any:
         session.commit()
         orgs = {o.code: o.id for o in session.query(Organisation)}
     yield {"app": app, "orgs": orgs}
-    with app.app_context():
-        app.appbuilder.session.remove()
-        app.appbuilder.session.get_bind().dispose()
+    dispose(app)
 
-
-def login(app: Any, username: str) -> Any:
-    client = app.test_client()
-    response = client.post("/login/", data={"username": username, "password": PASSWORD})
-    assert response.headers.get("Location") == "/", response.text[:300]
-    return client
 
 
 def model(app: Any, name: str) -> Any:
