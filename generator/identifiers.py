@@ -12,14 +12,15 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date
 
-# Messages are English msgids; they are translated elsewhere.
-MSG_USCC = "Not a valid unified social credit code (18 characters, GB 32100 check character)."
-MSG_ID_CARD = (
-    "Not a valid resident ID card number (18 characters, GB 11643 check character, "
-    "real birth date)."
-)
-MSG_APPROVAL_NUMBER = "Not a valid drug approval number (国药准字 + letter code + 8 digits)."
-MSG_MOBILE = "Not a valid mainland China mobile number (11 digits starting with 13 to 19)."
+from generator.types.base import N_
+
+# Messages are English msgids; they are translated where they are shown.
+MSG_USCC = N_("Not a valid unified social credit code (18 characters, GB 32100 check "
+              "character).")
+MSG_ID_CARD = N_("Not a valid resident ID card number (18 characters, GB 11643 check "
+                 "character, real birth date).")
+MSG_APPROVAL_NUMBER = N_("Not a valid drug approval number (国药准字 + letter code + 8 digits).")
+MSG_MOBILE = N_("Not a valid mainland China mobile number (11 digits starting with 13 to 19).")
 
 
 def normalize_code(value: str) -> str:

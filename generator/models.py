@@ -9,28 +9,20 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
     Column,
-    Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
-    Text,
 )
 from sqlalchemy.orm import relationship
 
 from generator.expr import compile_expr
 from generator.spec import Entity, Field, Spec
 
-ON_DELETE_SQL = {"restrict": "RESTRICT", "cascade": "CASCADE", "set_null": "SET NULL"}
 # Organisation paths compare byte by byte everywhere (PostgreSQL's default collations ignore
 # '/', which would break the index range used for "within my jurisdiction").
 PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
-FILE_NAME_MAX = 255
 
 
 def class_name(entity: Entity) -> str:
@@ -38,42 +30,10 @@ def class_name(entity: Entity) -> str:
     return "".join(part.capitalize() for part in entity.module.split("_")) + entity.key
 
 
-def _column(spec: Spec, field: Field) -> list[tuple[str, Column]]:
-    """The column(s) one field stores, as (attribute name, Column)."""
-    kind = field.type
-    kw: dict[str, Any] = {"nullable": True}
-    if field.default is not None:
-        kw["default"] = field.default
-    if kind == "string":
-        return [(field.name, Column(String(field.max_length), **kw))]
-    if kind == "text":
-        return [(field.name, Column(Text, **kw))]
-    if kind == "integer":
-        return [(field.name, Column(BigInteger().with_variant(Integer, "sqlite"), **kw))]
-    if kind == "decimal":
-        return [(field.name, Column(Numeric(field.precision, field.scale, asdecimal=True), **kw))]
-    if kind == "boolean":
-        return [(field.name, Column(Boolean, **kw))]
-    if kind == "date":
-        return [(field.name, Column(Date, **kw))]
-    if kind == "datetime":
-        return [(field.name, Column(DateTime, **kw))]
-    if kind == "enum":
-        width = max([32] + [len(v.value) for v in field.values])
-        return [(field.name, Column(String(width), **kw))]
-    if kind == "reference":
-        target = spec.entity(field.to)  # type: ignore[arg-type]
-        fk = ForeignKey(f"{target.table}.id", ondelete=ON_DELETE_SQL[field.on_delete],
-                        name=f"fk_{field.name}_{target.table}"[:63])
-        return [(field.column, Column(Integer, fk, nullable=True))]
-    if kind == "file":
-        return [
-            (field.name, Column(String(FILE_NAME_MAX), nullable=True)),  # storage key
-            (f"{field.name}_name", Column(String(FILE_NAME_MAX), nullable=True)),  # as uploaded
-            (f"{field.name}_size", Column(BigInteger().with_variant(Integer, "sqlite"),
-                                          nullable=True)),
-        ]
-    return []
+def _columns(spec: Spec, field: Field) -> list[tuple[str, Column]]:
+    """The column(s) one field stores, as (attribute name, Column): the type's to say."""
+    target = spec.entity(field.to).table if field.to else None
+    return field.kind.columns(field, target)
 
 
 class FileRef(NamedTuple):
@@ -143,11 +103,12 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
             flow = entity.workflow
             attrs[flow.field] = Column(String(32), nullable=False, default=flow.initial,
                                        server_default=flow.initial)
-        readable = [f.name for f in entity.fields if f.is_column and f.type != "file"]
+        readable = [f.name for f in entity.fields if f.is_column and f.kind.in_expressions]
         for field in entity.fields:
-            for name, column in _column(spec, field):
+            for name, column in _columns(spec, field):
                 attrs[name] = column
-            if field.type == "reference":
+            kind = field.kind
+            if kind.refers:
                 target = spec.entity(field.to)  # type: ignore[arg-type]
                 back = _child_field_for(spec, entity, field)
                 attrs[field.name] = relationship(
@@ -156,10 +117,9 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
                     back_populates=back,
                     lazy="joined" if back is None else "select",
                 )
-            elif field.type == "child":
+            elif kind.lines:
                 line = spec.entity(field.entity)  # type: ignore[arg-type]
-                ref = next(f for f in line.fields if f.type == "reference"
-                           and f.to == entity.qualified)
+                ref = next(f for f in line.fields if f.to == entity.qualified)
                 attrs[field.name] = relationship(
                     class_name(line),
                     foreign_keys=f"{class_name(line)}.{ref.column}",
@@ -167,9 +127,9 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
                     cascade="all, delete-orphan",
                     order_by=f"{class_name(line)}.id",
                 )
-            elif field.type == "file":
+            elif kind.uploads:
                 attrs[file_attr(field.name)] = _file_property(field.name)
-            elif field.type == "computed":
+            elif field.expr is not None:
                 attrs[field.name] = _computed_property(field, readable)
         indexes = [Index(ix.name, *ix.fields, unique=ix.unique) for ix in entity.indexes]
         if entity.org_scoped:
@@ -199,9 +159,8 @@ def _child_field_for(spec: Spec, line: Entity, ref: Field) -> str | None:
     """Name of the parent's child field that this reference backs, if any."""
     parent = spec.entity(ref.to)  # type: ignore[arg-type]
     for field in parent.fields:
-        if field.type == "child" and field.entity == line.qualified:
-            first = next((f for f in line.fields if f.type == "reference"
-                          and f.to == parent.qualified), None)
+        if field.kind.lines and field.entity == line.qualified:
+            first = next((f for f in line.fields if f.to == parent.qualified), None)
             if first is ref:
                 return field.name
     return None

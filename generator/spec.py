@@ -4,35 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-FIELD_TYPES = (
-    "string",
-    "text",
-    "integer",
-    "decimal",
-    "boolean",
-    "date",
-    "datetime",
-    "enum",
-    "reference",
-    "child",
-    "file",
-    "computed",
-)
-# Types stored in a column of the entity's own table.
-COLUMN_TYPES = frozenset(FIELD_TYPES) - {"child", "computed"}
-VALIDATOR_NAMES = ("uscc", "id_card", "approval_number", "mobile")
-ON_DELETE = ("restrict", "cascade", "set_null")
-COMPUTED_FORMATS = ("number", "percent", "text")
-# The permission vocabulary: one place. Workflow transitions add one action each.
-ACTIONS = ("list", "show", "add", "edit", "delete", "export", "import")
+if TYPE_CHECKING:
+    from generator.types import FieldType
+
 # Data ranges, in the words Chinese admins know: 全部数据 / 本级及下级 / 本单位.
 SCOPES = ("all", "jurisdiction", "own")
 LEVELS = ("national", "province", "city", "county", "unit")
 USER_CLASSES = ("regulator", "legal_person", "agent", "institution", "admin")
 ADMIN_DUTIES = ("system", "security", "audit")
-DEFAULT_STRING_MAX = 255
 
 
 @dataclass(frozen=True)
@@ -126,21 +107,25 @@ class Field:
     choices: Choices | None = None  # reference: which targets may be chosen
 
     @property
+    def kind(self) -> FieldType:
+        """The type object: everything the field's type means (generator/types)."""
+        from generator.types import TYPES
+
+        return TYPES[self.type]
+
+    @property
     def is_column(self) -> bool:
-        return self.type in COLUMN_TYPES
+        """Stored in a column of the entity's own table."""
+        return self.kind.stored
 
     @property
     def column(self) -> str:
         """Database column holding the value (references hold the id)."""
-        return f"{self.name}_id" if self.type == "reference" else self.name
+        return self.kind.column_name(self)
 
     @property
     def max_length(self) -> int | None:
-        if self.type == "string":
-            return int(self.max) if self.max is not None else DEFAULT_STRING_MAX
-        if self.type == "text":
-            return int(self.max) if self.max is not None else None
-        return None
+        return self.kind.max_length(self)
 
     def enum_label(self, value: Any, locale: str) -> str:
         for item in self.values:
@@ -413,7 +398,7 @@ class Spec:
         """(child field on parent, line entity, reference field on the line back to parent)."""
         result = []
         for item in entity.fields:
-            if item.type == "child" and item.entity:
+            if item.kind.lines and item.entity:
                 line = self.entity(item.entity)
                 back = parent_reference(line, entity.qualified)
                 if back is not None:
@@ -423,7 +408,7 @@ class Spec:
 
 def parent_reference(line: Entity, parent: str) -> Field | None:
     for item in line.fields:
-        if item.type == "reference" and item.to == parent:
+        if item.kind.refers and item.to == parent:
             return item
     return None
 

@@ -1,0 +1,100 @@
+"""The permission matrix the YAML asks for, as FAB (permission, view-menu) pairs per role.
+
+A pure function of the Spec (plus, for the administrator, the permissions FAB's own screens
+declare). `sync` writes it; `drift` compares it with the database; the 权限矩阵 page and
+`schema matrix` show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from generator.permissions import (
+    CHANGE_ACTIONS,
+    MENU_ACCESS,
+    entity_actions,
+    right,
+    summary_menu,
+)
+from generator.spec import Spec
+
+# What every signed-in user needs on FAB's own screens: their info and their password.
+SELF_SERVICE = (
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+)
+# The 权限矩阵 page (matrix_view.py): its permission name, menu item and FAB's menu category.
+MATRIX_VIEW = "security:matrix"
+MATRIX_MENU = "permission_matrix"
+SECURITY_CATEGORY = "Security"
+# Roles with an administrator duty (三员: system, security, audit) may read the matrix.
+MATRIX_READER = (
+    ("can_show", MATRIX_VIEW),
+    (MENU_ACCESS, MATRIX_MENU),
+    (MENU_ACCESS, SECURITY_CATEGORY),
+)
+
+
+
+class Perm(NamedTuple):
+    permission: str  # can_list, menu_access, ...
+    view: str  # module:resource, a menu name, or a FAB view
+
+
+def entity_perms(spec: Spec) -> set[Perm]:
+    """Every action on every entity, granted or not: the matrix's full set of columns."""
+    perms = set()
+    for module in spec.modules:
+        for entity in module.entities:
+            perms.update(Perm(right(a), entity.permission_name) for a in entity_actions(entity))
+            if entity.menu:
+                perms.add(Perm(MENU_ACCESS, entity.qualified))
+            for summary in entity.summaries:
+                perms.add(Perm(MENU_ACCESS, summary_menu(entity, summary)))
+        perms.add(Perm(MENU_ACCESS, module.key))
+    return perms
+
+
+def role_perms(spec: Spec) -> dict[str, set[Perm]]:
+    """role key -> the pairs its grants give (menus follow the right to list)."""
+    result: dict[str, set[Perm]] = {role.key: set(Perm(*p) for p in SELF_SERVICE)
+                                    for role in spec.roles}
+    for role in spec.roles:
+        if role.admin is not None:
+            result[role.key].update(Perm(*p) for p in MATRIX_READER)
+    for module in spec.modules:
+        for entity in module.entities:
+            for grant in entity.grants:
+                perms = result[grant.role]
+                perms.update(Perm(right(a), entity.permission_name) for a in grant.actions)
+                if "list" in grant.actions and entity.menu:
+                    perms.add(Perm(MENU_ACCESS, entity.qualified))
+                    perms.add(Perm(MENU_ACCESS, module.key))
+            for transition in entity.workflow.transitions if entity.workflow else ():
+                for role in transition.roles:  # one action per transition, for its roles
+                    result[role].add(Perm(right(transition.key), entity.permission_name))
+            flow = entity.workflow
+            if flow is not None and flow.change_states:
+                for role in flow.change_roles:
+                    result[role].add(Perm(right(CHANGE_ACTIONS[0]), entity.permission_name))
+                for role in flow.change_approvers:
+                    result[role].add(Perm(right(CHANGE_ACTIONS[1]), entity.permission_name))
+            for summary in entity.summaries:  # a screen of its own, with its menu item
+                for key in summary.roles:
+                    result[key].update((Perm(right(summary.key), entity.permission_name),
+                                         Perm(MENU_ACCESS, summary_menu(entity, summary)),
+                                         Perm(MENU_ACCESS, module.key)))
+    return result
+
+
+def desired(spec: Spec, fab_perms: Iterable[Perm], admin_role: str) -> dict[str, set[Perm]]:
+    """Every managed role with its pairs; the administrator role gets every pair there is."""
+    roles = role_perms(spec)
+    everything = entity_perms(spec) | set(fab_perms)
+    roles[admin_role] = everything
+    return roles
