@@ -1,3 +1,12 @@
-from app import create_app
+"""The application object for `flask --app wsgi ...` and WSGI servers (gunicorn wsgi:app)."""
 
-app = create_app()
+import sys
+
+from app import create_app
+from generator import SchemaError
+
+try:
+    app = create_app()
+except SchemaError as exc:  # an invalid schema: its report, not a traceback
+    sys.stderr.write(f"{exc}\n")
+    raise SystemExit(1) from None

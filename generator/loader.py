@@ -23,11 +23,14 @@ class Location:
         return f"{self.file}:{self.line}"
 
 
+UNKNOWN = Location("?", 0)
+
+
 class Node(dict):
     """A YAML mapping that knows the file and line of itself and of each of its keys."""
 
-    location: Location
-    key_locations: dict[str, Location]
+    location: Location = UNKNOWN
+    key_locations: dict[str, Location] = {}  # noqa: RUF012 - each loaded Node sets its own
 
     def where(self, key: str | None = None) -> Location:
         if key is not None and key in self.key_locations:
@@ -36,8 +39,8 @@ class Node(dict):
 
 
 class Seq(list):
-    location: Location
-    item_locations: list[Location]
+    location: Location = UNKNOWN
+    item_locations: list[Location] = []  # noqa: RUF012 - each loaded Seq sets its own
 
     def where(self, index: int | None = None) -> Location:
         if index is not None and index < len(self.item_locations):
@@ -49,6 +52,17 @@ class Seq(list):
 class LoadProblem:
     location: Location
     message: str
+    code: str = "SCHEMA-E001"
+    path: str = "(file)"
+    allowed: str = ""
+
+
+class Reported(str):
+    """A scalar the loader could not take as YAML meant it (an impossible date): kept as its
+    text, already reported, so the checks do not report it again."""
+
+
+YAML11_WORDS = frozenset({"yes", "no", "on", "off"})
 
 
 @dataclass
@@ -70,9 +84,31 @@ class Loaded:
         return ([self.root] if self.root else []) + self.includes
 
 
-def _loader_for(display_path: str) -> type[yaml.SafeLoader]:
+def _loader_for(display_path: str, problems: list[LoadProblem]) -> type[yaml.SafeLoader]:
     class _Loader(yaml.SafeLoader):
         pass
+
+    def at(node: yaml.Node) -> Location:
+        return Location(display_path, node.start_mark.line + 1)
+
+    def construct_bool(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> bool:
+        # YAML 1.1 reads yes/no/on/off as true/false: `values: {yes: 公开}` would store True.
+        word = str(node.value)
+        if word.lower() in YAML11_WORDS:
+            meaning = "true" if word.lower() in ("yes", "on") else "false"
+            problems.append(LoadProblem(
+                at(node), f"unquoted '{word}' is read as {meaning}", "SCHEMA-E028", "(value)",
+                f"'{word}' in quotes for the text, or {meaning} for the yes/no value"))
+        return bool(loader.construct_yaml_bool(node))
+
+    def construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        try:
+            return loader.construct_yaml_timestamp(node)
+        except ValueError as exc:
+            problems.append(LoadProblem(at(node), f"'{node.value}' is not a date that exists "
+                                        f"({exc})", "SCHEMA-E029", "(value)",
+                                        "a real date like 2026-02-28"))
+            return Reported(node.value)
 
     def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Node:
         result = Node()
@@ -99,6 +135,8 @@ def _loader_for(display_path: str) -> type[yaml.SafeLoader]:
         result.item_locations = [Location(display_path, c.start_mark.line + 1) for c in node.value]
         return result
 
+    _Loader.add_constructor("tag:yaml.org,2002:bool", construct_bool)
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
     return _Loader
@@ -112,7 +150,7 @@ def _read(path: str, display_path: str, problems: list[LoadProblem]) -> Document
         problems.append(LoadProblem(Location(display_path, 0), f"cannot read file: {exc.strerror}"))
         return None
     try:
-        data = yaml.load(text, Loader=_loader_for(display_path))  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_loader_for(display_path, problems))  # noqa: S506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -143,7 +181,8 @@ def load(path: str) -> Loaded:
         matches = sorted(glob.glob(os.path.join(base, pattern)))
         if not matches:
             where = patterns.where(index) if isinstance(patterns, Seq) else root.data.location
-            problems.append(LoadProblem(where, f"include pattern '{pattern}' matches no file"))
+            problems.append(LoadProblem(where, f"include pattern '{pattern}' matches no file",
+                                        "SCHEMA-E021", "include"))
         for match in matches:
             real = os.path.realpath(match)
             if real in seen or real == os.path.realpath(path):

@@ -32,6 +32,8 @@ CODES: dict[str, str] = {
     "SCHEMA-E025": "unknown hook, or a hook named where it cannot run",
     "SCHEMA-E026": "hook parameters are not valid",
     "SCHEMA-E027": "a workflow names a state, transition or workflow that does not exist",
+    "SCHEMA-E028": "yes, no, on or off written unquoted: YAML reads them as true and false",
+    "SCHEMA-E029": "a date or time that does not exist, such as 2026-02-30",
 }
 
 

@@ -34,6 +34,17 @@ def test_schema_check_of_a_good_schema_exits_0() -> None:
     assert "no problems" in result.stdout
 
 
+@pytest.mark.parametrize("command", [("schema", "apply"), ("schema", "check"),
+                                     ("users", "bootstrap"), ("demo", "load")])
+def test_every_command_with_a_broken_schema_prints_the_report(tmp_path: Path,
+                                                             command: tuple[str, ...]) -> None:
+    result = _flask(*command, ADMIN_SCHEMA=str(SCHEMAS / "broken" / "entities.yaml"),
+                    DATABASE_URL=f"sqlite:///{tmp_path}/x.db")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert result.stderr.endswith("10 problems in the schema.\n")
+
+
 def test_app_refuses_to_start_on_an_invalid_schema(tmp_path: Path) -> None:
     with pytest.raises(SchemaError) as info:
         make_app(f"sqlite:///{tmp_path}/x.db", SCHEMAS / "broken" / "entities.yaml", tmp_path)

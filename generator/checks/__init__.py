@@ -1,0 +1,102 @@
+"""Meaning-level checks of loaded YAML, collected, and the Spec built from what passed.
+
+Every problem is reported at once (never only the first), each with a stable code from
+`problems.CODES`, the file and line, the key path, what is wrong and what is allowed.
+
+The checks run by concern, each adding to one Context: roles (roles.py), workflows
+(workflows.py), modules, entities and fields (entities.py, fields.py; each field type
+checks its own keys: generator/types), then the names of other entities (references.py).
+They read into drafts (drafts.py); the frozen Spec is built once, at the end, only when
+nothing is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from generator.checks.context import Context, HookCatalogue, kind_of
+from generator.checks.entities import MODULE_KEYS, index_name, read_entity, read_module
+from generator.checks.references import (
+    Index,
+    check_guard_fields,
+    check_names,
+    lines_follow_parents,
+    resolve_choices,
+    resolve_gates,
+    resolve_guards,
+    resolve_targets,
+)
+from generator.checks.roles import read_roles
+from generator.checks.workflows import read_workflows
+from generator.loader import Loaded, Location, Node
+from generator.problems import Problem
+from generator.spec import Label, Spec
+
+__all__ = ["HookCatalogue", "check", "index_name"]
+
+ROOT_KEYS = ("app", "include", "roles", "hooks", "workflows")
+APP_KEYS = ("title",)
+DEFAULT_TITLE = Label("药监信息采集平台", "Drug Regulation Data Collection")
+
+
+def check(loaded: Loaded, hooks: Mapping[str, HookCatalogue] | None = None
+          ) -> tuple[Spec | None, list[Problem]]:
+    ctx = Context(hooks)
+    spec = _run(ctx, loaded)
+    order = {doc.path: i for i, doc in enumerate(loaded.documents)}
+    problems = sorted(ctx.problems,
+                      key=lambda p: (order.get(p.location.file, len(order)), p.location.line))
+    return (spec if not problems else None), problems
+
+
+def _run(ctx: Context, loaded: Loaded) -> Spec | None:
+    for problem in loaded.problems:
+        code = problem.code or "SCHEMA-E001"
+        ctx.err(code, problem.location, problem.path, problem.message, problem.allowed)
+    root = loaded.root
+    if root is None:
+        return None
+    data = root.data
+    if not isinstance(data, Node):
+        ctx.err("SCHEMA-E002", Location(root.path, 1), "(top)", f"is {kind_of(data)}",
+                "a mapping with 'app', 'include' and/or a module")
+        return None
+    is_module = "module" in data or "entities" in data
+    if not is_module:  # a module root's keys are checked with the module's
+        ctx.keys(data, ROOT_KEYS, "")
+    title = DEFAULT_TITLE
+    app = ctx.mapping(data, "app", "app")
+    if app is not None:
+        ctx.keys(app, APP_KEYS, "app")
+        if "title" in app:
+            title = ctx.label(app, "title", "app", DEFAULT_TITLE.zh)
+    if "include" in data and ctx.expect(data["include"], list, data.where("include"),
+                                        "include"):
+        for number, item in enumerate(data["include"]):
+            ctx.expect(item, str, data["include"].where(number), f"include[{number}]")
+    raw_modules = ([data] if is_module else []) + [d.data for d in loaded.includes]
+    documents = [data] + [m for m in raw_modules if m is not data]
+    read_roles(ctx, documents)
+    flows = read_workflows(ctx, documents)
+    modules = [m for m in (read_module(ctx, item, item is data, ROOT_KEYS)
+                           for item in raw_modules) if m is not None]
+    for module in modules:
+        for entity in module.entities:
+            read_entity(ctx, entity, flows)
+    check_names(ctx, modules)
+    index = Index(modules)
+    resolve_targets(ctx, index)
+    lines_follow_parents(index)
+    resolve_gates(ctx, modules, index)
+    resolve_choices(ctx, index)
+    resolve_guards(ctx, list(flows.found.values()), index)
+    for entity in index.by_name.values():
+        check_guard_fields(ctx, entity)
+    app_hooks = ctx.hook_map(data, "", "app")
+    if ctx.problems:
+        return None
+    return Spec(title=title, modules=tuple(m.build() for m in modules), source=root.path,
+                roles=tuple(ctx.roles.values()), hooks=app_hooks)
+
+
+__all__ += ["MODULE_KEYS"]

@@ -1,0 +1,212 @@
+"""Workflows: states, transitions (who fires them, from where to where, what they need),
+变更 (changes of locked records) and the review log. Names of other entities in a
+transition's `needs` and `when` stay names here; references.py resolves them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.checks.context import Context, listing
+from generator.checks.drafts import EntityDraft, TransitionDraft, WorkflowDraft
+from generator.checks.features import read_guard
+from generator.checks.fields import FIELD_NAME
+from generator.loader import Node
+from generator.permissions import BUILT_IN
+from generator.spec import Label, State
+
+WORKFLOW_KEYS = ("field", "initial", "states", "transitions", "changes", "log_field",
+                 "state_label")
+CHANGE_KEYS = ("states", "roles", "approvers")
+STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction")
+TRANSITION_KEYS = ("label", "from", "to", "roles", "reason", "requires", "batch", "all",
+                   "needs", "when")
+
+
+class Workflows:
+    """The workflows of every file: the good ones, and names defined with problems."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, WorkflowDraft] = {}
+        self.broken: set[str] = set()
+
+
+def read_workflows(ctx: Context, documents: list[Any]) -> Workflows:
+    out = Workflows()
+    for data in documents:
+        raw = ctx.mapping(data, "workflows", "workflows")
+        if raw is None:
+            continue
+        for key, body in raw.items():
+            path = f"workflows.{key}"
+            if key in out.found or key in out.broken:
+                ctx.err("SCHEMA-E006", raw.where(key), path,
+                        f"workflow '{key}' is defined twice", "a workflow name used once")
+            elif ctx.expect(body, dict, raw.where(key), path):
+                flow = _workflow(ctx, key, body, path)
+                if flow is None:
+                    out.broken.add(key)
+                else:
+                    out.found[key] = flow
+            else:
+                out.broken.add(key)
+    return out
+
+
+def _states(ctx: Context, body: Node, path: str) -> list[State]:
+    states: list[State] = []
+    raw = body.get("states")
+    if not isinstance(raw, Node):
+        if "states" in body:
+            ctx.expect(raw, dict, body.where("states"), f"{path}.states")
+        return states
+    for name, spec in raw.items():
+        at = f"{path}.states.{name}"
+        if isinstance(spec, str):
+            states.append(State(name, Label(spec, spec)))
+            continue
+        if not ctx.expect(spec, dict, raw.where(name), at):
+            continue
+        ctx.keys(spec, STATE_KEYS, at)
+        hidden = [r for r, where in ctx.names(spec, "hidden_from", at)
+                  if ctx.known_role(r, where, f"{at}.hidden_from")]
+        states.append(State(name, ctx.label(spec, "label", at, name),
+                            ctx.flag(spec, "edit", at), ctx.flag(spec, "delete", at),
+                            tuple(hidden), ctx.flag(spec, "correction", at)))
+    return states
+
+
+def _workflow(ctx: Context, key: str, body: Node, path: str) -> WorkflowDraft | None:
+    ctx.keys(body, WORKFLOW_KEYS, path, required=("states", "transitions"))
+    column = body.get("field", "state")
+    if not isinstance(column, str) or not FIELD_NAME.match(column):
+        ctx.err("SCHEMA-E005", body.where("field"), f"{path}.field",
+                f"'{column}' is not allowed", "a field name")
+        column = "state"
+    states = _states(ctx, body, path)
+    names = [s.key for s in states]
+    initial = body.get("initial", names[0] if names else None)
+    if names and (not isinstance(initial, str) or initial not in names):
+        ctx.err("SCHEMA-E027", body.where("initial"), f"{path}.initial",
+                f"unknown state '{initial}'", f"one of {listing(names)}")
+    broken: set[str] = set()
+    transitions = _transitions(ctx, body, path, names, broken)
+    changes = _changes(ctx, body, path, names)
+    log_field = body.get("log_field")
+    if log_field is not None and not ctx.expect(log_field, str, body.where("log_field"),
+                                                f"{path}.log_field"):
+        log_field = None
+    if not names or initial not in names:
+        return None
+    kw = {"key": key, "field": column, "initial": initial, "states": tuple(states),
+          "change_states": changes["states"], "change_roles": changes["roles"],
+          "change_approvers": changes["approvers"], "log_field": log_field,
+          "state_title": ctx.label(body, "state_label", path, "状态")
+          if "state_label" in body else None}
+    return WorkflowDraft(key, kw, transitions, body, path, broken)
+
+
+def _transitions(ctx: Context, body: Node, path: str, names: list[str], broken: set[str]
+                 ) -> list[TransitionDraft]:
+    out: list[TransitionDraft] = []
+    raw = body.get("transitions")
+    if not isinstance(raw, Node):
+        if "transitions" in body:
+            ctx.expect(raw, dict, body.where("transitions"), f"{path}.transitions")
+        return out
+    for name, spec in raw.items():
+        at = f"{path}.transitions.{name}"
+        if not FIELD_NAME.match(name) or name in BUILT_IN:
+            ctx.err("SCHEMA-E005", raw.where(name), at, f"'{name}' is not allowed",
+                    "lower-case letters, digits and _, not one of " + listing(BUILT_IN))
+            broken.add(name)
+            continue
+        if not ctx.expect(spec, dict, raw.where(name), at):
+            broken.add(name)
+            continue
+        ctx.keys(spec, TRANSITION_KEYS, at, required=("from", "to", "roles"))
+        sources = spec.get("from", [])
+        sources = [sources] if isinstance(sources, str) else sources
+        bad = ([s for s in sources if not isinstance(s, str) or s not in names]
+               if isinstance(sources, list) else [sources])
+        target = spec.get("to")
+        if not isinstance(target, str) or target not in names:
+            bad.append(target)
+        for state in bad if names else ():  # no states at all: reported as such
+            ctx.err("SCHEMA-E027", spec.where("from" if state is not target else "to"),
+                    at, f"unknown state '{state}'", f"one of {listing(names)}")
+        roles = [r for r, where in ctx.names(spec, "roles", at)
+                 if ctx.known_role(r, where, f"{at}.roles")]
+        reason = ctx.flag(spec, "reason", at)
+        batch = ctx.flag(spec, "batch", at)
+        every = ctx.flag(spec, "all", at)
+        if reason and every:
+            ctx.err("SCHEMA-E027", spec.where("all"), f"{at}.all",
+                    "a transition that needs a reason cannot run on all rows at once",
+                    "all: false, or no reason")
+        guards = {kind: read_guard(ctx, spec, at, kind) for kind in ("needs", "when")}
+        if reason and batch:
+            ctx.err("SCHEMA-E027", spec.where("batch"), f"{at}.batch",
+                    "a transition that needs a reason cannot run on many rows at once",
+                    "batch: false, or no reason")
+        if bad:
+            broken.add(name)
+            continue
+        kw = {"key": name, "label": ctx.label(spec, "label", at, name),
+              "sources": tuple(sources), "target": target, "roles": tuple(roles),
+              "reason": reason, "requires": tuple(n for n, _ in ctx.names(spec, "requires", at)),
+              "batch": batch, "all": every}
+        out.append(TransitionDraft(kw, spec, at, guards))
+    return out
+
+
+def _changes(ctx: Context, body: Node, path: str, names: list[str]
+             ) -> dict[str, tuple[str, ...]]:
+    changes: dict[str, tuple[str, ...]] = {"states": (), "roles": (), "approvers": ()}
+    at = f"{path}.changes"
+    raw = ctx.mapping(body, "changes", at)
+    if raw is None:
+        return changes
+    ctx.keys(raw, CHANGE_KEYS, at, required=("states", "roles", "approvers"))
+    states = ctx.names(raw, "states", at)
+    for state, where in states:
+        if state not in names:
+            ctx.err("SCHEMA-E027", where, f"{at}.states", f"unknown state '{state}'",
+                    f"one of {listing(names)}")
+    changes["states"] = tuple(s for s, _ in states if s in names)
+    for key in ("roles", "approvers"):
+        changes[key] = tuple(r for r, where in ctx.names(raw, key, at)
+                             if ctx.known_role(r, where, f"{at}.{key}"))
+    return changes
+
+
+def entity_workflow(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
+    """`workflow: key` of an entity: the workflow, and what it asks of the entity's fields."""
+    body, path = entity.node, entity.path
+    key = body.get("workflow")
+    if key is None:
+        return
+    flow = flows.found.get(key) if isinstance(key, str) else None
+    if flow is None:
+        if not isinstance(key, str) or key not in flows.broken:
+            ctx.err("SCHEMA-E027", body.where("workflow"), f"{path}.workflow",
+                    f"unknown workflow '{key}'",
+                    f"one of {listing(sorted(flows.found)) or '(none defined)'}")
+        return
+    names = {f.name for f in entity.fields}
+    if flow.field in names:
+        ctx.err("SCHEMA-E022", body.where("workflow"), f"{path}.workflow",
+                f"the workflow keeps its state in '{flow.field}', which is also a field",
+                "another field name, or `field:` in the workflow")
+    for t in flow.transitions:
+        for name in t.kw["requires"]:
+            if name not in names:
+                ctx.err("SCHEMA-E019", body.where("workflow"), f"{path}.workflow",
+                        f"transition '{t.key}' requires unknown field '{name}'",
+                        f"one of {listing(sorted(names))}")
+    if flow.log_field is not None:
+        found = entity.field(flow.log_field)
+        if found is None or not found.kind.multiline:
+            ctx.err("SCHEMA-E019", body.where("workflow"), f"{path}.workflow",
+                    f"the workflow writes its review log into '{flow.log_field}', which is "
+                    "not a text field here", f"a field {flow.log_field}: {{type: text}}")
+    entity.workflow = flow
