@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
-from app import errors
+from app import compat, errors
 from app.audit import models as audit_models  # noqa: F401 - its table is FAB's metadata's
 from app.audit import trail
 from app.audit import views as audit_views
@@ -25,7 +25,6 @@ from app.index import IndexView
 from app.io import models as io_models  # noqa: F401 - its table belongs to FAB's metadata
 from app.labels import lazy
 from app.registry import register
-from app.routing import LazyBuilderRule
 from app.security import assign, matrix_view, users
 from app.security.models import Organisation
 from app.storage import storage_from_config
@@ -42,16 +41,6 @@ NAMING = {
 }
 
 
-def _wtforms_messages_from_our_catalog() -> None:
-    """WTForms' own zh catalog has gaps and a wrong "at least"; use ours (it has them all)."""
-    import flask_wtf.i18n
-    from flask import has_request_context
-    from flask_babel import get_translations
-
-    flask_wtf.i18n._get_translations = (
-        lambda: get_translations() if has_request_context() else None)
-
-
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     """SQLite ignores foreign keys (and so on_delete) unless asked, per connection."""
@@ -62,9 +51,9 @@ def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    _wtforms_messages_from_our_catalog()
+    compat.wtforms_messages_from_our_catalog()
     app = Flask(__name__, instance_path=INSTANCE)
-    app.url_rule_class = LazyBuilderRule  # builders compiled on first use (start-up time)
+    app.url_rule_class = compat.LazyBuilderRule  # builders compiled on first use (start-up time)
     app.config.update(defaults())
     app.config["FAB_SECURITY_MANAGER_CLASS"] = "app.security.manager.AppSecurityManager"
     # Permissions are written in bulk by `schema apply` (app/security/sync.py), not view by

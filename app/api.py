@@ -6,6 +6,8 @@ Chinese messages per field as the form, all at once, and nothing is written.
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 from typing import Any
 
 from flask import current_app, g, request
@@ -19,6 +21,7 @@ from sqlalchemy import func, select
 
 from app import gate
 from app.choices import refusal
+from app.compat import RestApiHooks
 from app.hooks import runtime
 from app.io.views import ApiIO
 from app.security.fields import field_rights
@@ -26,9 +29,8 @@ from app.security.models import Organisation
 from app.validation import (
     Errors,
     Invalid,
-    coerce,
     field_errors,
-    normalize,
+    parse,
     required_if_errors,
     unique_errors,
 )
@@ -37,6 +39,15 @@ from app.workflow import engine
 from generator.spec import Entity
 
 _lazy_required = lazy_gettext("This field is required.")
+
+
+def _wire(value: Any) -> Any:
+    """A parsed value as JSON hands it to FAB's schema: rows by id, dates as ISO text."""
+    if hasattr(value, "__table__"):
+        return value.id
+    if isinstance(value, (dt.date, decimal.Decimal)):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    return value
 
 
 class LazySchema:
@@ -65,16 +76,13 @@ class LazySchema:
         obj.__dict__[self.slot] = value
 
 
-class GeneratedRestApi(ApiIO, ModelRestApi):
+class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
     entity: Entity
     allow_browser_login = True
     list_model_schema = LazySchema("list_columns")
     show_model_schema = LazySchema("show_columns")
     add_model_schema = LazySchema("add_columns", nested=False)
     edit_model_schema = LazySchema("edit_columns", nested=False)
-
-    def _init_model_schemas(self) -> None:
-        """Built on first use: see LazySchema."""
 
     def create_blueprint(self, appbuilder: Any, *args: Any, **kwargs: Any) -> Any:
         self.__dict__["_registering"] = True  # FAB looks for hooks on every attribute here
@@ -147,13 +155,13 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
                                                    set(self.search_columns) - hidden))))
         return super().get_list_headless(**kwargs)
 
-    def _get_list_related_field(self, field: Any, filter_rel_field: Any, page: Any = None,
-                                page_size: Any = None) -> tuple[int, list[dict[str, Any]]]:
+    def related_values(self, field: Any, page: Any = None, page_size: Any = None
+                       ) -> tuple[int, list[dict[str, Any]]]:
         """The reference values `_info` offers: the rows the form's search offers (scope and
         the field's choices), not FAB's whole related table."""
         admin = current_app.extensions["admin"]
         spec_field = next((f for f in self.entity.fields
-                           if f.name == field.name and f.type == "reference"), None)
+                           if f.name == field.name and f.kind.refers), None)
         if field.name == "org" and self.entity.scope is not None:
             model: Any = Organisation
             query = admin.related_query(Organisation)
@@ -331,18 +339,17 @@ class GeneratedRestApi(ApiIO, ModelRestApi):
                     continue  # a partial update keeps what is stored
             else:
                 try:
-                    value = normalize(f, coerce(f, data[f.name]))
+                    value = parse(f, data[f.name])
                 except Invalid as exc:
                     errors.setdefault(f.name, []).append(str(exc))
                     continue
-                if f.type == "reference" and value is not None:
+                if f.kind.refers and value is not None:
                     target = admin.load_choice(f, value)  # scope and the field's choices
                     if target is None:
                         errors.setdefault(f.name, []).append(refusal(f))
                         continue
                     value = target
-                elif isinstance(value, str):
-                    data[f.name] = value
+                data[f.name] = _wire(value)  # FAB loads the canonical form
                 values[f.name] = value
             messages = field_errors(f, values[f.name])
             if messages:

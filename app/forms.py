@@ -14,26 +14,25 @@ from flask_appbuilder.fieldwidgets import (
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import LazyString, lazy_gettext
 from flask_babel import gettext as _
-from wtforms import (
-    BooleanField,
-    DateField,
-    DateTimeLocalField,
-    DecimalField,
-    Form,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, Form, HiddenField, SelectField
+from wtforms import Field as WTField
 from wtforms.validators import StopValidation
+from wtforms.widgets import TextInput
 
 from app.choices import refusal
 from app.fields import ChildLinesField, OrgField, ReferenceField, StoredFileField
 from app.hooks import runtime
-from app.labels import lazy
+from app.labels import lazy, lazy_choices
 from app.security.models import Organisation
-from app.validation import field_errors, is_blank, normalize, required_if_errors, unique_errors
+from app.validation import (
+    Invalid,
+    field_errors,
+    is_blank,
+    parse,
+    required_if_errors,
+    unique_errors,
+)
+from generator.builders.forms import FormSpec, form_spec
 from generator.models import class_name
 from generator.spec import Entity, Field, Spec
 
@@ -53,7 +52,7 @@ class Rules:
             raise StopValidation()  # the type error (e.g. not a number) is enough
         if is_blank(field.data) and is_blank(raw):
             field.process_errors = []
-            if self.field.required and not (self.field.type == "file" and form_has_file(
+            if self.field.required and not (self.field.kind.uploads and form_has_file(
                     form, self.field.name)):
                 raise StopValidation(_("This field is required."))
             field.errors = []
@@ -68,8 +67,41 @@ def form_has_file(form: Any, name: str) -> bool:
     return bool(item is not None and getattr(item, name, None))
 
 
-def _normalizer(spec_field: Field) -> Any:
-    return lambda value: normalize(spec_field, value) if isinstance(value, str) else value
+class TypedField(WTField):
+    """A text input read by the field type's own parser, the same one every other door
+    uses: what was typed is shown again as typed when it cannot be read."""
+
+    def __init__(self, label: Any = None, validators: Any = None, *, spec_field: Field,
+                 **kwargs: Any):
+        super().__init__(label, validators, **kwargs)
+        self.spec_field = spec_field
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        try:
+            self.data = parse(self.spec_field, valuelist[0])
+        except Invalid as exc:
+            self.data = None
+            raise ValueError(str(exc)) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.spec_field.kind.text(self.spec_field, self.data)
+
+
+class DateTimeInput(TextInput):
+    input_type = "datetime-local"
+
+
+# The form control a field type asks for (FieldType.control) -> the widget that draws it.
+TEXT_WIDGETS: dict[str, Any] = {
+    "input": BS3TextFieldWidget,
+    "textarea": BS3TextAreaFieldWidget,
+    "date": DatePickerWidget,
+    "datetime": DateTimeInput,
+}
 
 
 def build_field(spec: Spec, entity: Entity, f: Field, models: dict[str, type],
@@ -82,39 +114,28 @@ def build_field(spec: Spec, entity: Entity, f: Field, models: dict[str, type],
         # block blank child lines (dropped on save) and speak the browser's language.
         "render_kw": {"required": False},
     }
-    if f.default is not None and f.type not in ("reference", "file"):
+    kind = f.kind
+    if f.default is not None and kind.accepts_default:
         kw["default"] = f.default
-    kind = f.type
-    if kind == "string":
-        return StringField(widget=BS3TextFieldWidget(), filters=[_normalizer(f)], **kw)
-    if kind == "text":
-        return TextAreaField(widget=BS3TextAreaFieldWidget(), filters=[_normalizer(f)], **kw)
-    if kind == "integer":
-        return IntegerField(widget=BS3TextFieldWidget(), **kw)
-    if kind == "decimal":
-        return DecimalField(widget=BS3TextFieldWidget(), places=None, **kw)
-    if kind == "boolean":
+    control = kind.control
+    if control in TEXT_WIDGETS:
+        if control == "datetime":
+            kw["render_kw"] = {**kw["render_kw"], "class": "form-control"}
+        return TypedField(widget=TEXT_WIDGETS[control](), spec_field=f, **kw)
+    if control == "checkbox":
         kw["validators"] = []
         return BooleanField(**kw)
-    if kind == "date":
-        return DateField(widget=DatePickerWidget(), format="%Y-%m-%d", **kw)
-    if kind == "datetime":
-        return DateTimeLocalField(format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S",
-                                          "%Y-%m-%d %H:%M:%S"],
-                                  **{**kw, "render_kw": {**kw["render_kw"],
-                                                         "class": "form-control"}})
-    if kind == "enum":
-        choices = [("", "")] + [(v.value, lazy(v.label)) for v in f.values]
-        return SelectField(choices=choices, widget=Select2Widget(), validate_choice=False,
-                           coerce=lambda v: v or None, **kw)
-    if kind == "reference":
+    if control == "select":
+        return SelectField(choices=[("", ""), *lazy_choices(f)], widget=Select2Widget(),
+                           validate_choice=False, coerce=lambda v: v or None, **kw)
+    if control == "reference":
         if f.choices is not None:  # the field's own choices, not only the user's scope
-            return ReferenceField(target=models[f.to], view_endpoint=endpoint,
+            return ReferenceField(target=models[f.to], view_endpoint=endpoint,  # type: ignore[index]
                                   load=_choice_loader(f), refused=_refused(f), **kw)
-        return ReferenceField(target=models[f.to], view_endpoint=endpoint, load=load, **kw)
-    if kind == "file":
+        return ReferenceField(target=models[f.to], view_endpoint=endpoint, load=load, **kw)  # type: ignore[index]
+    if control == "file":
         return StoredFileField(**kw)
-    raise ValueError(kind)
+    raise ValueError(f"no form control for {kind!r}")
 
 
 def _choice_loader(f: Field) -> Any:
@@ -149,7 +170,7 @@ class EntityForm(DynamicForm):
         for f in self.spec_entity.fields:  # uploads go past the field's upload_limit hook
             field = self._fields.get(f.name)
             upload = getattr(field, "upload", None)
-            if f.type != "file" or upload is None:
+            if not f.kind.uploads or upload is None:
                 continue
             try:
                 runtime.check_upload(self.spec_entity, f, self.existing_item(), upload,
@@ -181,7 +202,7 @@ class EntityForm(DynamicForm):
         super().__init__(*args, **kwargs)
         obj = kwargs.get("obj")
         for f in self.spec_entity.fields:
-            if f.type == "file" and f.name in self._fields and obj is not None:
+            if f.kind.uploads and f.name in self._fields and obj is not None:
                 self[f.name].current_name = getattr(obj, f"{f.name}_name", None)
 
 
@@ -202,27 +223,27 @@ class LineForm(Form):
 
 def build_form(spec: Spec, entity: Entity, models: dict[str, type], endpoint: str,
                load: Any, columns: tuple[str, ...], base: type = EntityForm) -> type:
+    """The WTForms class of the builder's form (generator/builders/forms.py)."""
+    return _form_class(spec, form_spec(spec, entity, columns), models, endpoint, load, base)
+
+
+def _form_class(spec: Spec, form: FormSpec, models: dict[str, type], endpoint: str,
+                load: Any, base: type) -> type:
+    entity = spec.entity(form.entity)
     attrs: dict[str, Any] = {"spec_entity": entity, "model": models[entity.qualified]}
-    for name in columns:
-        if name == "org":
-            attrs[name] = OrgField(label=_lazy_org, target=Organisation,
-                                   view_endpoint=endpoint, load=load)
-            continue
-        f = entity.field(name)
-        if f.type == "computed":
-            continue
-        if f.type == "child":
-            line = spec.entity(f.entity)  # type: ignore[arg-type]
-            back = next(x for x in line.fields if x.type == "reference"
-                        and x.to == entity.qualified)
-            line_columns = tuple(x.name for x in line.fields
-                                 if x.name != back.name and x.type not in ("child", "computed"))
-            line_form = build_form(spec, line, models, endpoint_for(line), load, line_columns,
-                                   base=LineForm)
+    for item in form.fields:
+        if item.field is None:  # the organisation the row belongs to
+            attrs[item.name] = OrgField(label=_lazy_org, target=Organisation,
+                                        view_endpoint=endpoint, load=load)
+        elif item.lines is not None:
+            line = spec.entity(item.lines.entity)
+            line_form = _form_class(spec, item.lines, models, endpoint_for(line), load,
+                                    LineForm)
             line_form.row_id = HiddenField()
-            attrs[name] = ChildLinesField(line_form, models[line.qualified], label=lazy(f.label))
+            attrs[item.name] = ChildLinesField(line_form, models[line.qualified],
+                                               label=lazy(item.field.label))
         else:
-            attrs[name] = build_field(spec, entity, f, models, endpoint, load)
+            attrs[item.name] = build_field(spec, entity, item.field, models, endpoint, load)
     return type(f"{entity.key}Form", (base,), attrs)
 
 

@@ -44,7 +44,7 @@ def gate_of(entity: Entity) -> Gate | None:
     if gate is None:
         return None
     target = spec.entity(gate.entity)
-    exempt = {gate.entity} | {f.entity for f in target.fields if f.type == "child"}
+    exempt = {gate.entity} | {f.entity for f in target.fields if f.kind.lines}
     return None if entity.qualified in exempt else gate
 
 

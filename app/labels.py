@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import has_request_context
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString, get_locale, gettext
 
-from generator.spec import Label
+from generator.spec import Field, Label
+from generator.types import Message, Render
 
 
 def current_locale() -> str:
@@ -27,3 +28,20 @@ def lazy_title(label: Label, zh: str, en: str) -> LazyString:
     return LazyString(
         lambda: (en if current_locale().startswith("en") else zh).format(
             label.get(current_locale())))
+
+
+def render() -> Render:
+    """What the field types need to format a value or a message for the current reader."""
+    return Render(current_locale(), gettext)
+
+
+def say(message: Message) -> str:
+    """A message of the generator (an msgid with placeholders) in the reader's language."""
+    return message.render(render())
+
+
+def lazy_choices(field: Field) -> list[tuple[str, LazyString]]:
+    """(value, label) of a field picked from a list, each label in the reader's language."""
+    values = [value for value, _label in field.kind.choices(field, render())]
+    return [(value, LazyString(lambda value=value: dict(
+        field.kind.choices(field, render()))[value])) for value in values]

@@ -5,16 +5,13 @@ Every YAML option becomes a documented FAB class attribute here; nothing reads t
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.actions import action
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
+from flask_babel import LazyString
 from markupsafe import Markup, escape
 
 from app import summary
@@ -22,15 +19,15 @@ from app.api import GeneratedRestApi
 from app.filters import Interface
 from app.forms import build_form, endpoint_for
 from app.io.views import API_IO_METHODS, VIEW_IO_METHODS
-from app.labels import current_locale, lazy, lazy_title
+from app.labels import current_locale, lazy, lazy_title, render
 from app.search import search_options
 from app.security.scope import ScopeFilter
 from app.views import GeneratedModelView
-from generator.models import file_attr
-from generator.spec import Entity, Field, Spec
+from generator.builders import api as builders_api
+from generator.builders import views as builders
+from generator.builders.views import Title, file_attr, log_field
+from generator.spec import Entity, Field, Label, Spec
 
-ORG = "org"  # the organisation a row of an org-scoped entity belongs to
-ORG_LABEL = lazy_gettext("Organisation")
 # FAB method -> action of the permission vocabulary (generator.spec.ACTIONS).
 VIEW_METHODS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
                 "download": "show", "choices": "list", "action": "edit", "action_post": "edit",
@@ -39,11 +36,6 @@ VIEW_METHODS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "d
                 "decide_change": "decide_change"}
 API_METHODS = {"get_list": "list", "get": "show", "info": "list", "post": "add", "put": "edit",
                "delete": "delete", "transition": "show", "transition_many": "list"}
-
-
-def log_field(entity: Entity) -> str | None:
-    """The workflow's review log: only transitions write it (never a form, the API, imports)."""
-    return entity.workflow.log_field if entity.workflow is not None else None
 
 
 def security_options(entity: Entity) -> dict[str, Any]:
@@ -55,45 +47,30 @@ def security_options(entity: Entity) -> dict[str, Any]:
 
 
 def _format(spec: Spec, entity: Entity, f: Field) -> Callable[[Any], Any]:
-    """How a value of the field is shown in lists and on the detail page."""
-
-    def blank(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        return lambda v: "" if v is None else fn(v)
-
+    """How a value of the field is shown in lists and on the detail page: the type's
+    `display`, except where a screen shows more than text (files link to their download,
+    child lines are a table, the review log keeps its lines)."""
+    kind = f.kind
     if f.name == log_field(entity):  # one line per transition
-        return blank(lambda v: Markup("<br>").join(escape(x) for x in str(v).splitlines()))
-    if f.type == "enum":
-        return blank(lambda v: f.enum_label(v, current_locale()))
-    if f.type == "boolean":
-        return blank(lambda v: _("Yes") if v else _("No"))
-    if f.type == "date":
-        return blank(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
-    if f.type == "datetime":
-        return blank(lambda v: v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, dt.datetime)
-                     else v)
-    if f.type == "computed":
-        return blank(lambda v: _format_number(v, f))
-    if f.type == "file":
+        return _blank(lambda v: Markup("<br>").join(escape(x) for x in str(v).splitlines()))
+    if kind.uploads:
         endpoint = f"{endpoint_for(entity)}.download"
-        return blank(lambda v: Markup('<a href="{}"><i class="fa fa-download"></i> {}</a>').format(
+        return _blank(lambda v: Markup(
+            '<a href="{}"><i class="fa fa-download"></i> {}</a>').format(
             url_for(endpoint, field=f.name, pk=v.pk), v.name))
-    if f.type == "child":
+    if kind.lines:
         line = spec.entity(f.entity)  # type: ignore[arg-type]
-        return blank(lambda lines: _lines_table(spec, line, entity, lines))
-    return blank(lambda v: v)
+        return _blank(lambda lines: _lines_table(spec, line, entity, lines))
+    return _blank(lambda v: kind.display(f, v, render()))
 
 
-def _format_number(value: Any, f: Field) -> str:
-    if f.format == "text" or not isinstance(value, (int, float, decimal.Decimal)):
-        return str(value)
-    if f.format == "percent":
-        return f"{decimal.Decimal(str(value)) * 100:.{f.places}f}%"
-    return f"{decimal.Decimal(str(value)):.{f.places}f}"
+def _blank(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: "" if v is None else fn(v)
 
 
 def _lines_table(spec: Spec, line: Entity, parent: Entity, lines: list[Any]) -> Markup:
-    shown = [f for f in line.fields if f.type not in ("child", "file")
-             and not (f.type == "reference" and f.to == parent.qualified)]
+    shown = [f for f in line.fields if not f.kind.lines and not f.kind.uploads
+             and f.to != parent.qualified]
     head = "".join(f"<th>{escape(f.label.get(current_locale()))}</th>" for f in shown)
     body = "".join(
         "<tr>" + "".join(f"<td>{escape(_format(spec, line, f)(getattr(row, f.name)))}</td>"
@@ -103,89 +80,59 @@ def _lines_table(spec: Spec, line: Entity, parent: Entity, lines: list[Any]) -> 
                   f"</tr></thead><tbody>{body}</tbody></table>")
 
 
-def _shown(entity: Entity, names: tuple[str, ...]) -> list[str]:
-    """Column names as FAB sees them: files through their FileRef property."""
-    return [n if n == ORG else file_attr(n) if entity.field(n).type == "file" else n
-            for n in names]
+def _lazy_pairs(pairs: tuple[tuple[str, Label], ...]) -> dict[str, Any]:
+    return {name: lazy(label) for name, label in pairs}
+
+
+def _lazy_title(title: Title) -> LazyString:
+    return LazyString(lambda: title.get(current_locale()))
 
 
 def view_options(spec: Spec, entity: Entity) -> dict[str, Any]:
-    everything = tuple(f.name for f in entity.fields)
-    editable = tuple(n for n in entity.form_columns or tuple(
-        f.name for f in entity.fields if f.type != "computed") if n != log_field(entity))
-    orderable = entity.order_columns or tuple(
-        f.name for f in entity.fields if f.is_column and f.type not in ("text", "file",
-                                                                        "reference"))
-    labels: dict[str, Any] = {"id": "ID"}
+    """The builder's options (generator/builders/views.py) as FAB's class attributes."""
+    options = builders.view_options(entity)
     formatters: dict[str, Any] = {}
-    descriptions: dict[str, Any] = {}
     for f in entity.fields:
-        shown_name = file_attr(f.name) if f.type == "file" else f.name
-        labels[f.name] = labels[shown_name] = lazy(f.label)
-        formatters[shown_name] = _format(spec, entity, f)
-        if f.help:
-            descriptions[f.name] = lazy(f.help)
-    order = entity.default_order or ("id", "desc")
-    own_org = [ORG] if entity.scope is not None else []  # lines follow their parent
-    state = [entity.workflow.field] if entity.workflow is not None else []
+        formatters[file_attr(f.name) if f.kind.uploads else f.name] = _format(spec, entity, f)
     if entity.workflow is not None:
         flow = entity.workflow
-        labels[flow.field] = lazy(flow.state_field.label)
         formatters[flow.field] = lambda v, _flow=flow: _flow.state_label(v, current_locale())
-    if entity.org_scoped:
-        labels[ORG] = ORG_LABEL
+    titles = {key: _lazy_title(title) for key, title in options.titles}
     return {
-        "list_columns": _shown(entity, entity.list_columns) + state,
-        "show_columns": state + _shown(entity, everything) + ([ORG] if entity.org_scoped
-                                                               else []),
-        "add_columns": list(editable) + own_org,
-        "edit_columns": list(editable) + own_org,
-        **search_options(spec, entity),
-        "order_columns": list(orderable),
-        "base_order": (entity.field(order[0]).column if order[0] != "id" else "id", order[1]),
-        "page_size": entity.page_size,
-        "label_columns": labels,
-        "description_columns": descriptions,
+        "list_columns": list(options.list_columns),
+        "show_columns": list(options.show_columns),
+        "add_columns": list(options.form_columns),
+        "edit_columns": list(options.form_columns),
+        **search_options(spec, entity, options),
+        "order_columns": list(options.order_columns),
+        "base_order": options.base_order,
+        "page_size": options.page_size,
+        "label_columns": _lazy_pairs(options.labels),
+        "description_columns": _lazy_pairs(options.descriptions),
         "formatters_columns": formatters,
-        "list_title": lazy_title(entity.label, "{}列表", "{} list"),
-        "show_title": lazy_title(entity.label, "查看{}", "Show {}"),
-        "add_title": lazy_title(entity.label, "新增{}", "Add {}"),
-        "edit_title": lazy_title(entity.label, "编辑{}", "Edit {}"),
+        "list_title": titles["list"],
+        "show_title": titles["show"],
+        "add_title": titles["add"],
+        "edit_title": titles["edit"],
     }
 
 
 def api_options(spec: Spec, entity: Entity) -> dict[str, Any]:
-    stored = [f for f in entity.fields if f.is_column and f.type != "file"]
-    columns = [f.name for f in stored]
-    computed = [f.name for f in entity.fields if f.type == "computed"]
-    files = [f"{f.name}_name" for f in entity.fields if f.type == "file"]
-    state = [entity.workflow.field] if entity.workflow is not None else []
-    shown = (["id", "row_version"] + state + columns + files + computed
-             + ([ORG] if entity.org_scoped else []))
-    writable = [n for n in columns if n != log_field(entity)]  # the review log: transitions
-    writable += [ORG] if entity.scope is not None else []
-    labels: dict[str, Any] = {"id": "ID", ORG: ORG_LABEL}
-    descriptions: dict[str, Any] = {}
-    for f in entity.fields:
-        name = f"{f.name}_name" if f.type == "file" else f.name
-        labels[name] = lazy(f.label)
-        # FAB passes descriptions through gettext, and gettext("") is the catalog header.
-        descriptions[name] = lazy(f.help or f.label)
-    searchable = [f.name for f in stored if f.type not in ("text",)]
+    """The builder's options (generator/builders/api.py) as FAB's class attributes."""
+    options = builders_api.api_options(entity)
     return {
-        "resource_name": entity.resource,
-        "list_columns": shown,
-        "show_columns": shown,
-        "add_columns": writable,
-        "edit_columns": writable,
-        "search_columns": searchable,
-        "order_columns": ["id"] + [f.name for f in stored if f.type not in ("text",
-                                                                           "reference")],
-        "label_columns": labels,
-        "description_columns": descriptions,
-        "page_size": entity.page_size,
-        "list_title": lazy(entity.label),
-        "show_title": lazy(entity.label),
+        "resource_name": options.resource_name,
+        "list_columns": list(options.shown),
+        "show_columns": list(options.shown),
+        "add_columns": list(options.writable),
+        "edit_columns": list(options.writable),
+        "search_columns": list(options.search_columns),
+        "order_columns": list(options.order_columns),
+        "label_columns": _lazy_pairs(options.labels),
+        "description_columns": _lazy_pairs(options.descriptions),
+        "page_size": options.page_size,
+        "list_title": lazy(options.title),
+        "show_title": lazy(options.title),
     }
 
 

@@ -14,10 +14,9 @@ from flask import current_app
 from flask_appbuilder.fields import QuerySelectField
 from wtforms import SelectField
 
-from app.labels import lazy
+from app.labels import lazy, lazy_choices
+from generator.builders.views import ViewOptions
 from generator.spec import Entity, Spec
-
-NOT_SEARCHABLE = ("child", "computed", "file", "reference")
 
 
 def _select(label: Any, choices: list[tuple[str, Any]]) -> SelectField:
@@ -36,29 +35,24 @@ def _reachable_rows(target: str) -> Any:
     return rows
 
 
-def search_options(spec: Spec, entity: Entity) -> dict[str, Any]:
-    named = entity.search_columns + entity.filter_columns
-    columns = [n for n in named if entity.field(n).type not in NOT_SEARCHABLE]
-    if not columns:
-        columns = [f.name for f in entity.fields if f.type in ("string", "enum")][:4]
+def search_options(spec: Spec, entity: Entity, options: ViewOptions) -> dict[str, Any]:
+    """The search panel of the builder's options: values picked from their labels, references
+    from the rows the user may see."""
     extra: dict[str, Any] = {}
-    for name in columns:
-        f = entity.field(name)
-        if f.type == "enum":
-            extra[name] = _select(lazy(f.label), [(v.value, lazy(v.label)) for v in f.values])
-    for name in entity.filter_columns:
-        f = entity.field(name)
-        if f.type == "reference" and f.to:
-            columns.append(name)
-            extra[name] = QuerySelectField(lazy(f.label), query_func=_reachable_rows(f.to),
-                                           get_pk_func=lambda row: row.id, allow_blank=True)
     flow = entity.workflow
-    if flow is not None:
-        columns.append(flow.field)
-        extra[flow.field] = _select(lazy(flow.state_field.label),
-                                    [(s.key, lazy(s.label)) for s in flow.states])
+    for name in options.choice_filters:
+        if flow is not None and name == flow.field:
+            extra[name] = _select(lazy(flow.state_field.label),
+                                  [(s.key, lazy(s.label)) for s in flow.states])
+        else:
+            f = entity.field(name)
+            extra[name] = _select(lazy(f.label), list(lazy_choices(f)))
+    for name in options.reference_filters:
+        f = entity.field(name)
+        extra[name] = QuerySelectField(lazy(f.label), query_func=_reachable_rows(f.to),
+                                       get_pk_func=lambda row: row.id, allow_blank=True)
     return {
-        "search_columns": list(dict.fromkeys(columns)),
+        "search_columns": list(options.search_columns),
         "search_form_extra_fields": extra,
     }
 

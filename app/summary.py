@@ -33,13 +33,16 @@ from flask_babel import lazy_gettext
 from sqlalchemy import false, func, literal_column, or_, select
 
 from app import gate
-from app.labels import current_locale, lazy
+from app.labels import current_locale, lazy, render
 from app.security.fields import field_rights
-from app.security.matrix import summary_menu
 from app.security.models import Organisation
 from app.security.scope import current, scope_condition, user_scope, within
+from app.validation import Invalid, parse
+from generator import types
 from generator.models import class_name
+from generator.permissions import summary_menu
 from generator.spec import SUMMARY_ORG_LEVELS, Entity, Field, Summary
+from generator.types.reference import row_id
 
 ORG = "org"
 # Dimension -> organisation level it rolls up to ("org": the row's own organisation).
@@ -131,34 +134,12 @@ def parse_value(entity: Entity, dim: str, raw: str, user: Any) -> Any:
     if "\x00" in raw:  # no database takes it in a text parameter
         raise BadFilter(_("Not a valid value for %(name)s.", name=dim))
     try:
-        if f.type == "integer":
-            return _whole(raw)
-        if f.type == "reference":
-            return _reference(f, _whole(raw), user)
-        if f.type == "decimal":
-            value = decimal.Decimal(raw)
-            if not value.is_finite():
-                raise ValueError(raw)
-            return value
-        if f.type == "boolean":
-            return {"1": True, "0": False, "true": True, "false": False}[raw]
-        if f.type == "date":
-            return dt.date.fromisoformat(raw)
-        if f.type == "datetime":
-            return dt.datetime.fromisoformat(raw)
-        if f.type == "enum" and raw not in {v.value for v in f.values}:
-            raise ValueError(raw)
-    except (ValueError, KeyError, decimal.InvalidOperation) as exc:
+        value = parse(f, raw)
+    except Invalid as exc:
         raise BadFilter(_("Not a valid value for %(name)s.", name=dim)) from exc
-    return raw
-
-
-def _whole(raw: str) -> int:
-    """A whole number a 64-bit column can hold (ASCII digits only)."""
-    digits = raw.removeprefix("-")
-    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
-        raise ValueError(raw)
-    return int(raw)
+    if f.kind.refers and value is not None:
+        return _reference(f, value, user)
+    return value
 
 
 def _reference(f: Field, pk: int, user: Any) -> int:
@@ -176,8 +157,8 @@ def _parse_org(entity: Entity, dim: str, raw: str, user: Any) -> Organisation:
     """An organisation of the dimension's level within the viewer's data range or above
     their own; any other answers like one that does not exist."""
     try:
-        pk = _whole(raw)
-    except ValueError:
+        pk = row_id(raw)
+    except types.Invalid:
         pk = None
     org = current_app.extensions["admin"].session.get(Organisation, pk) \
         if pk is not None else None
@@ -278,7 +259,7 @@ def _condition(entity: Entity, model: type, dim: str, value: Any) -> Any:
     column = _column(entity, model, dim)
     if value is None:
         blank = column.is_(None)
-        text = _is_state(entity, dim) or entity.field(dim).type == "string"
+        text = _is_state(entity, dim) or entity.field(dim).kind.blank_text
         return or_(blank, column == "") if text else blank
     return column == value
 
@@ -434,20 +415,24 @@ def _sort_key(entity: Entity, group: tuple[str, ...], key: tuple[Any, ...]) -> t
         elif _is_state(entity, dim):
             order = [s.key for s in entity.workflow.states]  # type: ignore[union-attr]
             result.append((0, order.index(value) if value in order else len(order)))
-        elif entity.field(dim).type == "enum":
-            order = [v.value for v in entity.field(dim).values]
-            result.append((0, order.index(value) if value in order else len(order)))
+        elif (choices := _choice_order(entity.field(dim))) is not None:
+            text = entity.field(dim).kind.text(entity.field(dim), value)
+            result.append((0, choices.index(text) if text in choices else len(choices)))
         else:
             result.append((0, value))
     return tuple(result)
 
 
+def _choice_order(f: Field) -> list[str] | None:
+    """Values picked from a list sort in the list's order (enums as declared)."""
+    choices = f.kind.choices(f, render())
+    return [value for value, _label in choices] if choices else None
+
+
 def _number(f: Field, value: Any) -> Any:
     if value is None:
         value = 0
-    if f.type == "decimal":
-        return decimal.Decimal(str(value)).quantize(decimal.Decimal(1).scaleb(-f.scale))
-    return int(value)
+    return f.kind.total(f, value)
 
 
 class _Labels:
@@ -461,7 +446,7 @@ class _Labels:
 
     def _reference(self, dim: str) -> bool:
         return not (dim in SUMMARY_ORG_LEVELS or _is_state(self.entity, dim)) \
-            and self.entity.field(dim).type == "reference"
+            and self.entity.field(dim).kind.refers
 
     def prepare(self, dims: Iterable[str], keys: list[tuple[Any, ...]]) -> None:
         admin = current_app.extensions["admin"]
@@ -489,17 +474,9 @@ class _Labels:
         if _is_state(self.entity, dim):
             return self.entity.workflow.state_label(value, current_locale())  # type: ignore
         f = self.entity.field(dim)
-        if f.type == "enum":
-            return f.enum_label(value, current_locale())
-        if f.type == "reference":
+        if f.kind.refers:
             return self.targets.get(dim, {}).get(value, str(value))
-        if f.type == "boolean":
-            return _("Yes") if value else _("No")
-        if isinstance(value, dt.datetime):
-            return value.strftime("%Y-%m-%d %H:%M:%S")
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return str(value)
+        return f.kind.display(f, value, render())
 
 
 # -- files -----------------------------------------------------------------------------------

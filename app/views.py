@@ -35,6 +35,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import gate
 from app.audit import history
+from app.compat import ModelViewHooks
 from app.hooks import runtime
 from app.io.views import ViewIO
 from app.labels import current_locale
@@ -51,7 +52,7 @@ CHOICES_PAGE = 20
 VISIBLE_OPTIONS = ("list_columns", "show_columns", "search_columns", "order_columns")
 
 
-class GeneratedModelView(ViewIO, ModelView):
+class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
     entity: Entity
     # Per request, these leave out the fields hidden from the user (security/fields.py).
     list_columns = VisibleColumns()
@@ -230,9 +231,8 @@ class GeneratedModelView(ViewIO, ModelView):
         return redirect(url_for(".list"))
 
     # -- 列表填报: inputs in the list, saved for the selected rows (list_edit) ---------------
-    def _get_list_widget(self, filters: Any, **kwargs: Any) -> Any:
-        widgets = super()._get_list_widget(filters, **kwargs)
-        widget = widgets["list"]
+    def extend_list_widget(self, widget: Any) -> None:
+        """The inputs of list editing in the list FAB drew (app/compat.py calls it)."""
         fields = list_edit.editable_fields(self.entity, self.list_columns)
         args = widget.template_args
         args["edit_cells"], args["edit_checked"] = {}, set()
@@ -243,7 +243,6 @@ class GeneratedModelView(ViewIO, ModelView):
             args["edit_cells"] = list_edit.cells(self.entity, rows, fields,
                                                  kept.get("typed", {}), kept.get("wrong", set()))
             args["edit_checked"] = kept.get("checked", set())
-        return widgets
 
     @expose("/action_post", methods=["GET", "POST"])
     def action_post(self) -> Any:
@@ -375,7 +374,9 @@ class GeneratedModelView(ViewIO, ModelView):
         return redirect(url_for(f"{self.endpoint}.list"))
 
     # -- add and edit: the form comes back with everything typed when saving fails ----------
-    def _add(self) -> Any:
+    def add_form_widgets(self) -> Any:
+        """The add page: saved when the posted form passes (then None: FAB redirects), else
+        the form again with everything typed (app/compat.py calls it for FAB's route)."""
         form = self.add_form.refresh()
         hidden = self._apply_field_rights(form, None)
         if request.method == "POST" and form.validate():
@@ -386,7 +387,8 @@ class GeneratedModelView(ViewIO, ModelView):
                 return None
         return self._get_add_widget(form=form, exclude_cols=hidden)
 
-    def _edit(self, pk: Any) -> Any:
+    def edit_form_widgets(self, pk: Any) -> Any:
+        """The edit page, as add_form_widgets; a locked row is refused with its reason."""
         item = self.datamodel.get(pk, self._base_filters)
         if not item:
             abort(404)
@@ -444,7 +446,8 @@ class GeneratedModelView(ViewIO, ModelView):
         flash(str(message), "success")
         return True
 
-    def _delete(self, pk: Any) -> None:
+    def delete_row(self, pk: Any) -> None:
+        """Delete one row in the user's range unless its state locks it; flash the outcome."""
         item = self.datamodel.get(pk, self._base_filters)
         if not item:
             abort(404)
@@ -469,7 +472,7 @@ class GeneratedModelView(ViewIO, ModelView):
     @expose("/delete/<pk>", methods=["POST"])  # never on GET: a link must not delete
     @has_access
     def delete(self, pk: Any) -> Any:
-        self._delete(pk)
+        self.delete_row(pk)
         return self.post_delete_redirect()
 
     # -- reference search: one page at a time, never the whole related table ----------------
@@ -483,7 +486,7 @@ class GeneratedModelView(ViewIO, ModelView):
             query = admin.related_query(model)
         else:
             spec_field = next((f for f in self.entity.fields
-                               if f.name == field and f.type == "reference"), None)
+                               if f.name == field and f.kind.refers), None)
             if spec_field is None:
                 abort(404)
             model = admin.models[spec_field.to]
@@ -507,7 +510,7 @@ class GeneratedModelView(ViewIO, ModelView):
     @has_access
     @permission_name("show")
     def download(self, field: str, pk: int) -> Any:
-        if not any(f.name == field and f.type == "file" for f in self.entity.fields):
+        if not any(f.name == field and f.kind.uploads for f in self.entity.fields):
             abort(404)
         item = self.datamodel.get(pk, self._base_filters)
         key = getattr(item, field, None) if item is not None else None

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from app.audit.models import AuditEntry
 from app.labels import current_locale
-from app.security.matrix import MENU_ACCESS, Perm
+from generator.builders.matrix import MENU_ACCESS, Perm
 from generator.spec import Spec
 
 AUDIT_VIEW = "audit:log"

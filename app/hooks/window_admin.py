@@ -77,7 +77,7 @@ def batch_entity(name: str) -> str | None:
     """Qualified name of the entity the series' batches are rows of, if it has batches."""
     for entity in series(_spec()).get(name, []):
         field = entity.hook("window_deadline").get("batch_field")  # type: ignore[union-attr]
-        if field and entity.has_field(field) and entity.field(field).type == "reference":
+        if field and entity.has_field(field) and entity.field(field).kind.refers:
             return entity.field(field).to
     return None
 

@@ -7,15 +7,12 @@ read-only fields are exported but cannot be imported.
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
-
-from app.labels import current_locale
+from app.labels import current_locale, render
 from app.security.fields import field_rights
+from generator.builders.columns import sheet_columns
 from generator.models import file_attr
 from generator.spec import Entity, Field
 
@@ -30,8 +27,22 @@ class Column:
     importable: bool
 
     @property
-    def kind(self) -> str:
-        return self.field.type if self.field is not None else "org"
+    def is_org(self) -> bool:
+        return self.field is None
+
+    @property
+    def by_display(self) -> bool:
+        """Cells name a row by its display text (references, the organisation)."""
+        return self.field is None or self.field.kind.resolves_by_display
+
+    @property
+    def text_format(self) -> bool:
+        """Spreadsheet cells are formatted as text (codes keep their leading zeros)."""
+        return self.field is None or self.field.kind.keeps_text_format
+
+    @property
+    def percent(self) -> bool:
+        return self.field is not None and self.field.kind.percent(self.field)
 
     @property
     def required(self) -> bool:
@@ -40,61 +51,30 @@ class Column:
 
 def columns(entity: Entity, names: list[str] | None = None, *, for_import: bool = False,
             user: Any = None) -> list[Column]:
-    """Spreadsheet columns: the given list columns (or every field), rights applied."""
+    """Spreadsheet columns of the builder (generator/builders/columns.py), the reader's
+    rights applied: hidden fields are left out, read-only ones are not importable."""
     rights = field_rights(entity, user)
     locale = current_locale()
-    if names is None:
-        names = [f.name for f in entity.fields] + ([ORG] if entity.scope is not None else [])
     out = []
-    for name in names:
-        base = name.removesuffix("_file") if name.endswith("_file") else name
-        if base == ORG:
-            if entity.org_scoped and ORG not in rights.hidden:
-                out.append(Column(ORG, _("Organisation"), None, entity.scope is not None))
+    for column in sheet_columns(entity, tuple(names) if names is not None else None,
+                                for_import):
+        if column.key in rights.hidden:
             continue
-        flow = entity.workflow
-        if flow is not None and base == flow.field:  # the state: exported, never imported
-            if not for_import:
-                state = flow.state_field
-                out.append(Column(base, state.label.get(locale), state, False))
-            continue
-        if not entity.has_field(base) or base in rights.hidden:
-            continue
-        f = entity.field(base)
-        if f.type == "child" or (for_import and f.type in ("computed", "file")):
-            continue
-        logged = entity.workflow is not None and entity.workflow.log_field == base
-        importable = (f.type not in ("computed", "file") and base not in rights.readonly
-                      and not logged)  # the review log is written by transitions only
+        importable = column.importable and column.key not in rights.readonly
         if for_import and not importable:
             continue
-        out.append(Column(base, f.label.get(locale), f, importable))
+        out.append(Column(column.key, column.label.get(locale), column.field, importable))
     return out
 
 
 def cell(column: Column, row: Any) -> Any:
-    """The value of one row in one column, as a spreadsheet shows it (codes stay text)."""
+    """The value of one row in one column, as a spreadsheet shows it (codes stay text,
+    numbers and dates typed)."""
     if column.key == ORG:
         org = getattr(row, "org", None)
         return org.name if org is not None else ""
     f = column.field
     assert f is not None
-    if f.type == "file":
-        ref = getattr(row, file_attr(f.name))
-        return ref.name if ref is not None else ""
-    value = getattr(row, f.name)
-    if value is None:
-        return ""
-    if f.type == "enum":
-        return f.enum_label(value, current_locale())
-    if f.type == "boolean":
-        return _("Yes") if value else _("No")
-    if f.type == "reference":
-        return str(value)
-    if f.type == "computed":
-        if f.format == "percent" and isinstance(value, (int, float, decimal.Decimal)):
-            return float(value)
-        return value
-    if isinstance(value, (dt.date, dt.datetime, int, float, decimal.Decimal)):
-        return value
-    return str(value)
+    if f.kind.uploads:
+        return f.kind.display(f, getattr(row, file_attr(f.name)), render())
+    return f.kind.cell(f, getattr(row, f.name), render())

@@ -79,8 +79,7 @@ def write_xlsx(columns: list[Column], rows: Iterable[Any], sheet_name: str) -> s
             elif isinstance(value, bool):
                 sheet.write_string(number, index, str(value), text)
             elif isinstance(value, (int, float, decimal.Decimal)):
-                fmt = percent if (column.field is not None and column.field.format == "percent"
-                                  and column.kind == "computed") else None
+                fmt = percent if column.percent else None
                 sheet.write_number(number, index, float(value), fmt)
             else:
                 sheet.write_string(number, index, str(value), text)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import decimal
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +27,9 @@ from app.io.columns import ORG, Column, columns
 from app.labels import current_locale
 from app.security.models import Organisation
 from app.security.scope import scope_condition
-from app.validation import field_errors, is_blank, normalize, required_if_errors
-from generator.spec import Entity, Field
+from app.validation import Invalid, field_errors, is_blank, parse, required_if_errors
+from generator.spec import Entity
+from generator.types.base import plain_text
 
 CHUNK = 2000
 MAX_ERRORS = 1000  # kept and reported; the count goes on
@@ -77,69 +76,17 @@ def read_rows(path: str) -> Iterator[list[Any]]:
 
 
 # -- parsing one cell -------------------------------------------------------------------------
-class Bad(ValueError):
-    pass
-
-
-TRUE_WORDS = {"是", "true", "1", "y", "yes", "√", "✓"}
-FALSE_WORDS = {"否", "false", "0", "n", "no"}
-
-
 def _text(raw: Any) -> str:
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)  # calamine reads every number as a float
-    return str(raw).strip().lstrip("\t").strip()
+    return plain_text(raw)
 
 
-def parse(f: Field, raw: Any) -> Any:
-    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-        return None
-    kind = f.type
-    if kind in ("string", "text"):
-        return _text(raw)
-    if kind == "integer":
-        if isinstance(raw, bool):
-            raise Bad(_("Must be a whole number."))
-        if isinstance(raw, (int, float)) and float(raw).is_integer():
-            return int(raw)
-        text = _text(raw)
-        if re.fullmatch(r"-?\d+", text):
-            return int(text)
-        raise Bad(_("Must be a whole number."))
-    if kind == "decimal":
-        try:
-            return decimal.Decimal(_text(raw) if not isinstance(raw, float) else repr(raw))
-        except decimal.InvalidOperation:
-            raise Bad(_("Must be a number.")) from None
-    if kind == "boolean":
-        if isinstance(raw, bool):
-            return raw
-        text = _text(raw).lower()
-        if text in TRUE_WORDS:
-            return True
-        if text in FALSE_WORDS:
-            return False
-        raise Bad(_("Must be 是 or 否."))
-    if kind in ("date", "datetime"):
-        if isinstance(raw, dt.datetime):
-            return raw if kind == "datetime" else raw.date()
-        if isinstance(raw, dt.date):
-            return raw if kind == "date" else dt.datetime.combine(raw, dt.time())
-        text = _text(raw).replace("/", "-")
-        try:
-            value = dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise Bad(_("Must be a date like 2026-01-31.") if kind == "date" else
-                      _("Must be a date and time like 2026-01-31 08:30:00.")) from None
-        return value.date() if kind == "date" else value
-    if kind == "enum":
-        text = _text(raw)
-        for item in f.values:
-            if text in (item.value, item.label.zh, item.label.en):
-                return item.value
-        raise Bad(_("Not one of the allowed values: %(values)s.",
-                    values="、".join(v.label.get(current_locale()) for v in f.values)))
-    return _text(raw)  # references and the organisation: resolved per chunk
+def parse_cell(column: Column, raw: Any) -> Any:
+    """A cell as the typed value (the field type's parser, as at every door), or the text
+    naming a row (references and the organisation: resolved per chunk); Invalid if bad."""
+    if column.by_display:
+        return None if is_blank(raw) else _text(raw)
+    assert column.field is not None
+    return parse(column.field, raw)
 
 
 # -- the import -------------------------------------------------------------------------------
@@ -224,9 +171,8 @@ class Importer:
                 if column is None:
                     continue
                 try:
-                    values[column.key] = (parse(column.field, value) if column.field
-                                          else (_text(value) if not is_blank(value) else None))
-                except Bad as exc:
+                    values[column.key] = parse_cell(column, value)
+                except Invalid as exc:
                     errors.append(RowError(number, column.header, str(exc)))
                     values[column.key] = None
             parsed.append((number, values, errors))
@@ -293,12 +239,12 @@ class Importer:
     def resolve_references(self, parsed: list[tuple[int, dict[str, Any], list[RowError]]]
                            ) -> None:
         for column in self.columns:
-            if column.kind not in ("reference", "org"):
+            if not column.by_display:
                 continue
             wanted = {values.get(column.key) for _, values, _ in parsed} - {None}
             if not wanted:
                 continue
-            if column.kind == "org":
+            if column.is_org:
                 model = Organisation
                 keys = [Organisation.code, Organisation.name]
             else:
@@ -307,7 +253,7 @@ class Importer:
                 keys = [getattr(model, target.display)]
             found: dict[str, list[Any]] = {}
             for key in keys:
-                query = (self.admin.related_query(model, self.user) if column.kind == "org"
+                query = (self.admin.related_query(model, self.user) if column.is_org
                          else self.admin.choice_query(column.field, self.user))
                 query = query.where(key.in_(wanted))
                 for obj in self.session.execute(query).scalars():
@@ -412,9 +358,8 @@ class Importer:
             f = column.field
             if f is None or column.header in failed:
                 continue
-            value = normalize(f, values.get(column.key))
-            values[column.key] = value
-            for message in field_errors(f, value if f.type != "reference" else (
+            value = values.get(column.key)
+            for message in field_errors(f, value if not f.kind.refers else (
                     value.id if value is not None else None)):
                 errors.append(RowError(number, column.header, message))
         for name, messages in required_if_errors(entity, values).items():
@@ -465,7 +410,7 @@ class Importer:
                 continue
             f = column.field
             assert f is not None
-            row[f.column] = value.id if f.type == "reference" and value is not None else value
+            row[f.column] = value.id if f.kind.refers and value is not None else value
         if ORG not in values and "id" not in row and entity.scope is not None:
             org = getattr(self.user, "org", None)
             row["org_id"], row["org_path"] = (org.id, org.path) if org else (None, None)

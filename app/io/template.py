@@ -14,8 +14,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.io.columns import Column
-from app.labels import current_locale
-from generator.identifiers import uscc_check_char
+from app.labels import current_locale, render
 from generator.spec import Entity
 
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
@@ -28,43 +27,15 @@ def _example(column: Column) -> Any:
     if f is None:
         return ""  # the organisation: the user's own when left empty
     if f.default is not None:
-        if f.type == "enum":
-            return f.enum_label(f.default, current_locale())
-        return f.default
-    if f.type == "enum":
-        return f.values[0].label.get(current_locale())
-    if "uscc" in f.validators:
-        return "91350100M000100Y4" + uscc_check_char("91350100M000100Y4")
-    if "mobile" in f.validators:
-        return "13800138000"
-    if "id_card" in f.validators:
-        return "11010519491231002X"
-    if "approval_number" in f.validators:
-        return "国药准字H20203001"
-    return {"integer": max(0, int(f.min or 0)) + 100, "decimal": 12.5, "boolean": "是",
-            "date": dt.date(2026, 1, 31), "datetime": dt.datetime(2026, 1, 31, 8, 30),
-            "reference": "", "string": "", "text": ""}.get(f.type, "")
+        return f.kind.cell(f, f.default, render())
+    return f.kind.template_example(f, render())
 
 
 def _rule(column: Column) -> str:
     f = column.field
     if f is None:
         return _("Code or name of an organisation within your jurisdiction; empty: your own.")
-    parts = []
-    if f.type == "enum":
-        parts.append(_("One of: %(values)s", values="、".join(
-            v.label.get(current_locale()) for v in f.values)))
-    if f.type == "reference":
-        parts.append(_("The name of an existing record."))
-    if f.type in ("date", "datetime"):
-        parts.append(_("Date like 2026-01-31."))
-    if f.type == "boolean":
-        parts.append(_("是 or 否."))
-    if f.type in ("string", "text") and f.max_length:
-        parts.append(_("At most %(max)s characters.", max=f.max_length))
-    if f.type in ("integer", "decimal") and (f.min is not None or f.max is not None):
-        parts.append(_("From %(min)s to %(max)s.", min=f.min if f.min is not None else "-∞",
-                       max=f.max if f.max is not None else "∞"))
+    parts = f.kind.template_rules(f, render())
     if f.validators:
         parts.append(_("Checked: %(names)s", names="、".join(f.validators)))
     if f.help:
@@ -83,18 +54,15 @@ def build_template(entity: Entity, cols: list[Column]) -> bytes:
         cell.fill = REQUIRED_FILL if column.required else HEADER_FILL
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(12, len(column.header) * 2 + 6)
-        if column.kind in ("string", "text", "reference", "org"):
+        if column.text_format:
             for row in sheet.iter_rows(min_row=2, max_row=2, min_col=index, max_col=index):
                 row[0].number_format = "@"  # codes stay text
-        if column.kind == "enum":
-            labels = ",".join(v.label.get(current_locale()) for v in column.field.values)
+        choices = column.field.kind.choices(column.field, render()) if column.field else []
+        if choices:  # a drop-down of the labels
+            labels = ",".join(label for _value, label in choices)
             rule = DataValidation(type="list", formula1=f'"{labels}"', allow_blank=True,
                                   showErrorMessage=True, errorTitle=_("Not allowed"),
                                   error=_("Choose a value from the list."))
-            rule.add(f"{letter}2:{letter}{MAX_ROWS}")
-            sheet.add_data_validation(rule)
-        if column.kind == "boolean":
-            rule = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
             rule.add(f"{letter}2:{letter}{MAX_ROWS}")
             sheet.add_data_validation(rule)
     sheet.freeze_panes = "A2"

@@ -57,7 +57,7 @@ def _file_name(entity: Any, suffix: str) -> str:
 
 def _eager(query: Any, model: type, entity: Any) -> Any:
     """Load referenced rows by the batch, not one query per exported row."""
-    names = [f.name for f in entity.fields if f.type == "reference"]
+    names = [f.name for f in entity.fields if f.kind.refers]
     names += ["org"] if entity.org_scoped else []
     return query.options(*(selectinload(getattr(model, n)) for n in names))
 

@@ -18,18 +18,18 @@ from generator.spec import Entity, Spec
 def parent_reference(spec: Spec, line: Entity) -> str | None:
     """Name of the reference field through which a line belongs to its org-scoped parent."""
     for f in line.fields:
-        if f.type != "reference" or not f.to:
+        if not f.to:  # references name the entity they point to
             continue
         parent = spec.entity(f.to)
         if parent.scope is not None and any(
-                c.type == "child" and c.entity == line.qualified for c in parent.fields):
+                c.kind.lines and c.entity == line.qualified for c in parent.fields):
             return f.name
     return None
 
 
 def install(session: Any, spec: Spec) -> None:
     parents = {e.qualified: parent_reference(spec, e) for e in spec.entities if e.parent_scoped}
-    children = {e.qualified: [f.name for f in e.fields if f.type == "child"]
+    children = {e.qualified: [f.name for f in e.fields if f.kind.lines]
                 for e in spec.entities if e.scope is not None}
 
     def before_flush(sess: Any, _context: Any, _instances: Any) -> None:

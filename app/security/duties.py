@@ -19,7 +19,7 @@ from app.hooks.window_admin import (
     WINDOW_VIEW,
     uses_windows,
 )
-from app.security.matrix import MENU_ACCESS, Perm
+from generator.builders.matrix import MENU_ACCESS, Perm
 from generator.spec import Spec
 
 USER_SCREEN = "system:users"

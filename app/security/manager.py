@@ -32,10 +32,10 @@ from app.hooks.password_policy import (
 )
 from app.labels import current_locale
 from app.security import login
-from app.security.matrix import summary_menu
 from app.security.models import AppUser, PasswordHistory
 from app.security.scope import current, is_admin
 from app.security.users import ChangeMyPasswordView
+from generator.permissions import summary_menu
 
 log = logging.getLogger(__name__)
 

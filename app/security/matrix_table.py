@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO, Any
 
-from generator.spec import ACTIONS, Entity, Grant, Role, Spec
+from generator.permissions import ACTIONS
+from generator.spec import Entity, Grant, Role, Spec
 
 SHEET = "权限矩阵"
 ROLES_SHEET = "角色"

@@ -14,7 +14,6 @@ from flask import current_app, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext
 
-from app.security.matrix import MATRIX_MENU, MATRIX_VIEW, SECURITY_CATEGORY
 from app.security.matrix_table import (
     ACTION_HEADERS,
     CHECK,
@@ -24,7 +23,8 @@ from app.security.matrix_table import (
     rows,
     write_xlsx,
 )
-from generator.spec import ACTIONS
+from generator.builders.matrix import MATRIX_MENU, MATRIX_VIEW, SECURITY_CATEGORY
+from generator.permissions import ACTIONS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

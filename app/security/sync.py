@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from app.audit.views import duty_perms as audit_duty_perms
 from app.security.duties import duty_perms
-from app.security.matrix import MENU_ACCESS, Perm, desired
+from generator.builders.matrix import MENU_ACCESS, Perm, desired
 
 PUBLIC_ROLE_PERMS: set[Perm] = set()
 

@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
-from app.labels import current_locale
+from app.labels import current_locale, render
 from generator.spec import Entity, Transition, When
 
 
@@ -61,7 +61,7 @@ def refusal(transition: Transition, value: Any) -> str:
     admin = current_app.extensions["admin"]
     field = admin.spec.entity(when.entity).field(when.field)
     locale = current_locale()
-    shown = field.enum_label(value, locale) if field.type == "enum" else (value or "")
+    shown = field.kind.display(field, value, render()) if value is not None else ""
     return _("%(action)s does not apply here: %(setting)s is %(value)s.",
              action=transition.label.get(locale), setting=field.label.get(locale),
              value=shown or "—")

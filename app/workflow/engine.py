@@ -170,7 +170,7 @@ def _needed_rows(needs: Needs | None, entity: Entity, rows: list[Any],
     for name in needs.filled:
         column = getattr(other, target.field(name).column)
         filled.append(column.is_not(None))
-        if target.field(name).type in ("string", "text", "enum", "file"):
+        if target.field(name).kind.blank_text:  # text may be stored blank as ""
             filled.append(column != "")
     found: set[tuple[Any, ...]] = set()
     for chunk in chunks(sorted(orgs)):

@@ -8,7 +8,6 @@ nothing is written unless all of them pass; the list then comes back with what w
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,18 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.hooks import runtime
-from app.labels import current_locale
+from app.labels import current_locale, render
 from app.security.fields import field_rights
 from app.security.scope import scope_condition
-from app.validation import (
-    Invalid,
-    coerce,
-    field_errors,
-    is_blank,
-    normalize,
-    required_if_errors,
-    unique_errors,
-)
+from app.validation import Invalid, field_errors, parse, required_if_errors, unique_errors
 from app.workflow import engine
 from generator.spec import Entity, Field
 
@@ -88,15 +79,7 @@ def cells(entity: Entity, rows: dict[Any, Any], fields: list[Field],
 
 
 def _as_text(f: Field, value: Any) -> str:
-    if value is None:
-        return ""
-    if f.type == "boolean":
-        return "true" if value else "false"
-    if f.type == "datetime" and isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M")
-    if f.type == "date" and isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+    return f.kind.text(f, value)
 
 
 def _input(f: Field, name: str, text: str, wrong: bool) -> Markup:
@@ -104,27 +87,25 @@ def _input(f: Field, name: str, text: str, wrong: bool) -> Markup:
                    ' data-list-edit="1" aria-label="{}"{}').format(
         name, f.label.get(current_locale()),
         Markup(' aria-invalid="true" style="border-color: #a94442"') if wrong else "")
-    if f.type in ("enum", "boolean"):
-        options = ([("true", _("Yes")), ("false", _("No"))] if f.type == "boolean"
-                   else [(v.value, v.label.get(current_locale())) for v in f.values])
+    kind = f.kind
+    if kind.list_input == "select":
         body = Markup('<option value=""></option>') + Markup("").join(
             Markup('<option value="{}"{}>{}</option>').format(
                 value, Markup(" selected") if value == text else "", label)
-            for value, label in options)
+            for value, label in kind.choices(f, render()))
         return Markup("<select{}>{}</select>").format(attrs, body)
-    kind = {"integer": "number", "date": "date", "datetime": "datetime-local"}.get(f.type,
-                                                                                  "text")
     extra = Markup("")
-    if f.type == "integer":
+    input_type = kind.list_input
+    if input_type == "number":
         extra = Markup(' step="1" style="min-width: 6em"')
         for key, bound in (("min", f.min), ("max", f.max)):
             if bound is not None:
                 extra += Markup(' {}="{}"').format(key, bound)
-    elif f.type == "decimal":
-        extra = Markup(' inputmode="decimal" style="min-width: 6em"')
-    elif f.type == "string" and f.max_length is not None:
-        extra = Markup(' maxlength="{}"').format(f.max_length)
-    return Markup('<input type="{}" value="{}"{}{}>').format(kind, text, attrs, extra)
+    elif input_type == "decimal":  # a text box: type=number would round and localise
+        input_type, extra = "text", Markup(' inputmode="decimal" style="min-width: 6em"')
+    elif kind.max_length(f) is not None:
+        extra = Markup(' maxlength="{}"').format(kind.max_length(f))
+    return Markup('<input type="{}" value="{}"{}{}>').format(input_type, text, attrs, extra)
 
 
 # -- saving ---------------------------------------------------------------------------------
@@ -139,18 +120,6 @@ class Outcome:
 def typed_values(form: Any) -> dict[str, str]:
     """Everything typed into the list (input name -> text), to show it again."""
     return {k: v for k, v in form.items() if k.startswith(f"{PREFIX}-")}
-
-
-def parse(f: Field, raw: str) -> Any:
-    """Text of a list input -> typed value, or raise Invalid with a Chinese message."""
-    if f.type == "boolean":
-        if is_blank(raw):
-            return None
-        if raw not in ("true", "false"):
-            raise Invalid(_("Must be true or false."))
-        return raw == "true"
-    value = normalize(f, coerce(f, raw))
-    return None if is_blank(value) else value
 
 
 def save(entity: Entity, model: Any, session: Any, user: Any, form: Any,
@@ -190,7 +159,7 @@ def save(entity: Entity, model: Any, session: Any, user: Any, form: Any,
             if name not in form:
                 continue  # not sent: the stored value stays
             try:
-                value = parse(f, form[name])
+                value = parse(f, form[name])  # the field type's parser, as at every door
             except Invalid as exc:
                 problems[f.name] = [str(exc)]
                 continue

@@ -48,7 +48,7 @@ class Perm(NamedTuple):
 
 def entity_perms(spec: Spec) -> set[Perm]:
     """Every action on every entity, granted or not: the matrix's full set of columns."""
-    perms = set()
+    perms: set[Perm] = set()
     for module in spec.modules:
         for entity in module.entities:
             perms.update(Perm(right(a), entity.permission_name) for a in entity_actions(entity))
@@ -64,9 +64,9 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
     """role key -> the pairs its grants give (menus follow the right to list)."""
     result: dict[str, set[Perm]] = {role.key: set(Perm(*p) for p in SELF_SERVICE)
                                     for role in spec.roles}
-    for role in spec.roles:
-        if role.admin is not None:
-            result[role.key].update(Perm(*p) for p in MATRIX_READER)
+    for defined in spec.roles:
+        if defined.admin is not None:
+            result[defined.key].update(Perm(*p) for p in MATRIX_READER)
     for module in spec.modules:
         for entity in module.entities:
             for grant in entity.grants:

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from app.security.matrix import MATRIX_MENU, MATRIX_VIEW, MENU_ACCESS, Perm, role_perms
 from app.security.matrix_table import (
     ADMIN_DUTY_LABELS,
     CHECK,
@@ -31,7 +30,9 @@ from app.security.matrix_table import (
     write_xlsx,
 )
 from generator import load_spec
-from generator.spec import ACTIONS, Spec
+from generator.builders.matrix import MATRIX_MENU, MATRIX_VIEW, MENU_ACCESS, Perm, role_perms
+from generator.permissions import ACTIONS
+from generator.spec import Spec
 from tests.conftest import ADMIN_PASSWORD, SCHEMAS, apply_schema, ensure_admin, make_app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -286,8 +286,8 @@ def test_who_may_see_a_summary(app: Any) -> None:
 
 
 def test_the_permission_matrix_holds_the_summaries(app: Any) -> None:
-    from app.security.matrix import MENU_ACCESS, Perm, entity_perms, role_perms
     from app.security.sync import drift, plan
+    from generator.builders.matrix import MENU_ACCESS, Perm, entity_perms, role_perms
 
     spec = app.extensions["admin"].spec
     perms = role_perms(spec)

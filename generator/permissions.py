@@ -1,0 +1,55 @@
+"""The permission vocabulary: every right a role can hold on an entity, and the FAB names
+they become. The only place these words are defined; the checks refuse YAML names that
+would collide with them, and app/security/matrix.py builds the matrix from here.
+
+A right on an entity is an *action*:
+- one of ACTIONS (list, show, add, edit, delete, export, import);
+- one per workflow transition (its key);
+- CHANGE_ACTIONS: asking for a change of a submitted record (变更) and deciding on it;
+- one per summary screen (its key).
+FAB stores each as the permission `can_<action>` on the view menu `<module>:<resource>`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from generator.spec import Entity, Summary
+
+ACTIONS = ("list", "show", "add", "edit", "delete", "export", "import")
+REQUEST_CHANGE, DECIDE_CHANGE = "request_change", "decide_change"
+CHANGE_ACTIONS = (REQUEST_CHANGE, DECIDE_CHANGE)
+# What transitions and summaries may not be called: the rights above, and words FAB and the
+# generated screens use for routes and rights of their own.
+BUILT_IN = ACTIONS + CHANGE_ACTIONS + ("all", "menu_access", "action", "action_post",
+                                       "download", "choices", "transition", "transition_all",
+                                       "info", "get", "get_list", "post", "put")
+MENU_ACCESS = "menu_access"
+PREFIX = "can_"
+
+
+def right(action: str) -> str:
+    """The FAB permission name of an action: can_list, can_submit ..."""
+    return f"{PREFIX}{action}"
+
+
+def action_of(permission: str) -> str:
+    return permission.removeprefix(PREFIX)
+
+
+def entity_actions(entity: Entity) -> tuple[str, ...]:
+    """Every action there is on the entity, granted to anybody or not."""
+    out = list(ACTIONS)
+    flow = entity.workflow
+    if flow is not None:
+        out += [t.key for t in flow.transitions]
+        if flow.change_states:
+            out += list(CHANGE_ACTIONS)
+    out += [s.key for s in entity.summaries]
+    return tuple(out)
+
+
+def summary_menu(entity: Entity, summary: Summary) -> str:
+    """Menu name of a summary screen; its right is `can_<summary key>` on the entity."""
+    return f"{entity.qualified}.summary.{summary.key}"
