@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.dev-installed
 export FLASK_APP := wsgi
 
 .PHONY: run test setup translations lint bench clean
@@ -13,6 +14,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install -q -r requirements.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(BIN)/python -m pip install -q -r requirements-dev.lock
+	touch $(DEV_STAMP)
 
 setup: $(STAMP) translations
 
@@ -26,13 +31,13 @@ run: setup
 	$(BIN)/flask demo load
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: setup
+test: setup $(DEV_STAMP)
 	scripts/ensure_chromium.sh
 	$(BIN)/ruff check app generator tests scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check app generator tests scripts
 
 clean:
@@ -45,7 +50,7 @@ clean:
 BENCH_STAMP := $(VENV)/.bench-installed
 .PHONY: bench-quick
 
-$(BENCH_STAMP): $(STAMP)
+$(BENCH_STAMP): $(DEV_STAMP)
 	$(BIN)/python -m pip install -q -e ".[bench]"
 	touch $(BENCH_STAMP)
 
