@@ -10,6 +10,7 @@ import datetime as dt
 import decimal
 from typing import Any
 
+import prison
 from flask import current_app, g, request
 from flask_appbuilder.api import ModelRestApi, expose, protect, safe
 from flask_appbuilder.exceptions import DatabaseException
@@ -91,7 +92,28 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
         finally:
             del self.__dict__["_registering"]
         blueprint.before_request(self._gate)  # every endpoint of the API, before its view
+        blueprint.before_request(self._refuse_bad_query)
         return blueprint
+
+    def _refuse_bad_query(self) -> Any:
+        """`q` is a rison object (filters, order, page); anything else is the caller's
+        mistake (400), not a server error."""
+        raw = request.args.get("q")
+        if raw is None:
+            return None
+        try:
+            args = prison.loads(raw)
+        except Exception:  # noqa: BLE001 - prison raises several kinds on bad syntax
+            args = None
+        if not isinstance(args, dict):
+            return self.response_400(message=_("The q argument must be a rison object, "
+                                               "e.g. (filters:!(),page:0)."))
+        order = args.get("order_column")
+        if order is not None and order not in self.order_columns:
+            return self.response_400(message=_("Cannot sort by %(column)s; allowed: "
+                                               "%(columns)s.", column=str(order)[:50],
+                                               columns=", ".join(self.order_columns)))
+        return None
 
     def _gate(self) -> Any:
         """The module's gate (app/gate.py): 403 until it is met."""

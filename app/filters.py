@@ -18,6 +18,9 @@ from flask_appbuilder.models.sqla.filters import (
 )
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from generator.types import Invalid
+from generator.types.reference import row_id
+
 
 def like_prefix(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -42,6 +45,15 @@ class IndexedFilterConverter(SQLAFilterConverter):
 
 
 class Interface(SQLAInterface):
-    """FAB's SQLAlchemy interface with the filters above."""
+    """FAB's SQLAlchemy interface with the filters above; an id that no row can have (not a
+    whole number, or beyond what the id column holds) is a row that does not exist, never a
+    database error."""
 
     filter_converter_class = IndexedFilterConverter
+
+    def get(self, id: Any, filters: Any = None, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        try:
+            pk = row_id(id)
+        except Invalid:
+            return None
+        return None if pk is None else super().get(pk, filters, *args, **kwargs)

@@ -338,6 +338,9 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
 
     def _refuse_hidden_arguments(self) -> None:
         """Filtering or sorting on a hidden field would reveal it row by row."""
+        for key, value in request.args.items():  # sorting by what the list cannot sort by
+            if key.startswith("_oc_") and value not in self.order_columns:
+                abort(400)
         hidden = field_rights(self.entity).hidden
         if not hidden:
             return

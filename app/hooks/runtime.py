@@ -58,14 +58,18 @@ def check_upload(entity: Entity, field: Field, obj: Any, upload: Any, user: Any,
     upload_limit.check(field.hook, entity, field, obj, upload, user, session)
 
 
-def before_save(entity: Entity, obj: Any, user: Any, session: Any) -> None:
+def before_save(entity: Entity, obj: Any, user: Any, session: Any, files: bool = True
+                ) -> None:
     """Raise Denied if a hook of the entity refuses the write. `obj` is None for an import as
-    a whole (checked before its first row)."""
+    a whole (checked before its first row); an imported row passes `files=False` (imports
+    carry no files) and a plain object with the row's values."""
     for ref in entity.hooks:
         if ref.name == "window_deadline":
             from app.hooks import window_deadline
 
             window_deadline.check(ref, entity, obj, user, session)
+    if not files:
+        return
     for f in entity.fields:
         if f.hook is not None and f.hook.name == "upload_limit":
             from app.hooks import upload_limit

@@ -17,17 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import bindparam, insert, update
 
 from app.audit import trail
 from app.audit.models import AuditEntry
-from app.choices import refusal
 from app.hooks import runtime
 from app.io.columns import ORG, Column, columns
+from app.io.import_rows import Parsed, Planned, RowError, RowRules
 from app.labels import current_locale
 from app.security.models import Organisation
-from app.security.scope import scope_condition
-from app.validation import Invalid, field_errors, is_blank, parse, required_if_errors
+from app.validation import Invalid, is_blank, parse
 from generator.spec import Entity
 from generator.types.base import plain_text
 
@@ -36,17 +35,11 @@ MAX_ERRORS = 1000  # kept and reported; the count goes on
 
 
 @dataclass
-class RowError:
-    row: int  # spreadsheet row number (the header is row 1)
-    column: str  # Chinese header, or "" for the whole row
-    message: str
-
-
-@dataclass
 class Result:
     rows: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0  # rows matching a stored row that the file does not change
     error_count: int = 0
     errors: list[RowError] = field(default_factory=list)
     header_errors: list[str] = field(default_factory=list)
@@ -90,9 +83,15 @@ def parse_cell(column: Column, raw: Any) -> Any:
 
 
 # -- the import -------------------------------------------------------------------------------
-class Importer:
-    def __init__(self, admin: Any, entity: Entity, user: Any, session: Any):
+class ChangedMeanwhile(Exception):
+    """A row changed between the check and the write of this import (nothing is written)."""
+
+
+class Importer(RowRules):
+    def __init__(self, admin: Any, entity: Entity, user: Any, session: Any,
+                 clear_blanks: bool = False):
         self.admin, self.entity, self.user, self.session = admin, entity, user, session
+        self.clear_blanks = clear_blanks  # 空白单元格清空原值: blank cells of updates clear
         self.model = admin.models[entity.qualified]
         self.table = self.model.__table__
         self.columns = columns(entity, for_import=True, user=user)
@@ -104,9 +103,12 @@ class Importer:
         self.seen: list[set[tuple[Any, ...]]] = [set() for _ in self.unique_sets]
         self.who: dict[str, Any] | None = None
         self.key_seen: set[tuple[Any, ...]] = set()
+        self.shown: dict[tuple[str, int], str] = {}  # referenced rows' display, for history
 
     # header ---------------------------------------------------------------------------
     def match_header(self, header: list[Any], result: Result) -> list[Column | None]:
+        """Columns by their Chinese header (or field name). A column the importer may not
+        set (read-only or hidden for them, computed, the review log) is refused."""
         matched: list[Column | None] = []
         for raw in header:
             name = _text(raw).rstrip("*＊").strip() if raw is not None else ""
@@ -116,10 +118,11 @@ class Importer:
                                               name=name))
             matched.append(column)
         keys = {c.key for c in matched if c is not None}
-        for column in self.columns:
-            if column.required and column.key not in keys:
-                result.header_errors.append(_("Required column %(name)s is missing.",
-                                              name=column.header))
+        if not self.entity.import_key:  # every row is new: its required columns must be there
+            for column in self.columns:
+                if column.required and column.key not in keys:
+                    result.header_errors.append(_("Required column %(name)s is missing.",
+                                                  name=column.header))
         for name in self.entity.import_key:
             if name not in keys and name != ORG:  # no 所属机构 column: the importer's own
                 result.header_errors.append(_("Key column %(name)s is missing.",
@@ -145,18 +148,24 @@ class Importer:
             return result
         chunk: list[tuple[int, list[Any]]] = []
         number = 1
-        for raw in rows:
-            number += 1
-            if all(v is None or _text(v) == "" for v in raw):
-                continue
-            chunk.append((number, list(raw)))
-            if len(chunk) >= CHUNK:
-                self.chunk(chunk, matched, result, write)
-                chunk = []
-                if progress is not None:
-                    progress(number - 1)
-        if chunk:
-            self.chunk(chunk, matched, result, write)
+        try:
+            with runtime.rows():  # the window of a batch and organisation: looked up once
+                for raw in rows:
+                    number += 1
+                    if all(v is None or _text(v) == "" for v in raw):
+                        continue
+                    chunk.append((number, list(raw)))
+                    if len(chunk) >= CHUNK:
+                        self.chunk(chunk, matched, result, write)
+                        chunk = []
+                        if progress is not None:
+                            progress(number - 1)
+                if chunk:
+                    self.chunk(chunk, matched, result, write)
+        except ChangedMeanwhile:
+            result.header_errors.append(_("Someone changed some of these records while they "
+                                          "were being imported; nothing was imported. Import "
+                                          "the file again."))
         if progress is not None:
             progress(number - 1)
         return result
@@ -165,64 +174,80 @@ class Importer:
               result: Result, write: bool) -> None:
         parsed = []
         for number, raw in chunk:
-            values: dict[str, Any] = {}
-            errors: list[RowError] = []
+            row = Parsed(number, {})
             for column, value in zip(matched, raw, strict=False):
                 if column is None:
                     continue
                 try:
-                    values[column.key] = parse_cell(column, value)
+                    row.cells[column.key] = parse_cell(column, value)
                 except Invalid as exc:
-                    errors.append(RowError(number, column.header, str(exc)))
-                    values[column.key] = None
-            parsed.append((number, values, errors))
+                    row.errors.append(RowError(number, column.header, str(exc)))
+                    row.cells[column.key] = None
+            parsed.append(row)
         self.resolve_references(parsed)
-        for number, values, errors in parsed:
-            self.check_values(number, values, errors)
-        existing, reachable = self.existing_rows(parsed)
-        taken = self.taken(parsed)
+        existing = self.existing_rows(parsed)
+        targets = [self.target(row, existing) for row in parsed]
+        written = [self.written(row, stored) for row, stored in zip(parsed, targets,
+                                                                     strict=True)]
+        merged = [self.merged(w, stored) for w, stored in zip(written, targets, strict=True)]
+        taken = self.taken(merged)
         inserts, updates = [], []
-        for number, values, errors in parsed:
-            row = self.check_row(number, values, errors, existing, reachable, taken)
-            for error in errors:
+        for row, stored, cells, values in zip(parsed, targets, written, merged, strict=True):
+            self.check(row, cells, values, stored)
+            self.unique(row, values, stored, taken)
+            planned = self.plan(row, cells, values, stored) if not row.errors else None
+            for error in row.errors:
                 result.add(error)
             result.rows += 1
-            if errors:
+            if row.errors:
                 continue
-            if row.get("id") is not None:
-                updates.append(row)
+            if planned is None:
+                result.unchanged += 1
+            elif planned.stored is None:
+                inserts.append(planned)
             else:
-                inserts.append(row)
+                updates.append(planned)
         result.created += len(inserts)
         result.updated += len(updates)
         if write and result.ok:
-            history: list[dict[str, Any]] = []
-            if inserts:
-                ids = self.session.execute(insert(self.table).returning(self.table.c.id),
-                                           inserts).scalars().all()
-                history += [self.history_row(pk, {k: [None, v] for k, v in row.items()})
-                            for pk, row in zip(ids, inserts, strict=True)]
-            if updates:
-                keys = sorted({k for row in updates for k in row} - {"id"})
-                before = {r[0]: r[1:] for r in self.session.execute(
-                    select(self.table.c.id, *(self.table.c[k] for k in keys)).where(
-                        self.table.c.id.in_([r["id"] for r in updates])))}
-                statement = (update(self.table).where(self.table.c.id == bindparam("_id"))
-                             .values({k: bindparam(k) for k in keys}))
-                self.session.execute(statement, [{**{k: r.get(k) for k in keys},
-                                                  "_id": r["id"]} for r in updates])
-                for row in updates:
-                    old = dict(zip(keys, before.get(row["id"], ()), strict=False))
-                    diff = {k: [old.get(k), row.get(k)] for k in keys
-                            if old.get(k) != row.get(k)}
-                    history.append(self.history_row(row["id"], diff))
-            if history:  # the row-level history of the import, in the same transaction
-                self.session.execute(insert(AuditEntry.__table__), history)
+            self.write(inserts, updates)
+
+    # writing -------------------------------------------------------------------------------
+    def write(self, inserts: list[Planned], updates: list[Planned]) -> None:
+        """Bulk statements, in the import's transaction; an update is guarded by the version
+        it was checked against, so a row changed meanwhile stops the whole import."""
+        history: list[dict[str, Any]] = []
+        if inserts:
+            ids = self.session.execute(insert(self.table).returning(self.table.c.id),
+                                       [p.values for p in inserts]).scalars().all()
+            history += [self.history_row(pk, {k: [None, v] for k, v in p.values.items()})
+                        for pk, p in zip(ids, inserts, strict=True)]
+        groups: dict[tuple[str, ...], list[Planned]] = {}
+        for p in updates:
+            groups.setdefault(tuple(sorted(p.values)), []).append(p)
+        for keys, group in groups.items():
+            table = self.table
+            statement = (update(table)
+                         .where(table.c.id == bindparam("_id"),
+                                table.c.row_version == bindparam("_version"))
+                         .values({**{k: bindparam(k) for k in keys},
+                                  "row_version": table.c.row_version + 1}))
+            changed = self.session.execute(statement, [
+                {**p.values, "_id": p.stored["id"], "_version": p.stored["row_version"]}
+                for p in group if p.stored is not None])
+            if changed.rowcount not in (-1, len(group)):
+                raise ChangedMeanwhile()
+            for p in group:
+                assert p.stored is not None
+                history.append(self.history_row(p.stored["id"], {
+                    k: [p.stored.get(k), v] for k, v in p.values.items()}))
+        if history:  # the row-level history of the import, in the same transaction
+            self.session.execute(insert(AuditEntry.__table__), history)
 
     def history_row(self, pk: int, changes: dict[str, list[Any]]) -> dict[str, Any]:
         if self.who is None:
             self.who = trail.who(self.user)
-        plain = {self.column_name(k): [trail.plain(v) for v in pair]
+        plain = {self.column_name(k): [self.readable(k, v) for v in pair]
                  for k, pair in changes.items() if k not in ("org_path", "row_version")}
         return {**self.who, "at": dt.datetime.now(), "action": "import",
                 "entity": self.entity.qualified, "record_id": pk,
@@ -235,188 +260,15 @@ class Importer:
                 return f.name
         return "org" if column == "org_id" else column
 
-    # references and organisations, one query per column and chunk --------------------------
-    def resolve_references(self, parsed: list[tuple[int, dict[str, Any], list[RowError]]]
-                           ) -> None:
-        for column in self.columns:
-            if not column.by_display:
-                continue
-            wanted = {values.get(column.key) for _, values, _ in parsed} - {None}
-            if not wanted:
-                continue
-            if column.is_org:
-                model = Organisation
-                keys = [Organisation.code, Organisation.name]
-            else:
-                model = self.admin.models[column.field.to]
-                target = self.admin.spec.entity(column.field.to)
-                keys = [getattr(model, target.display)]
-            found: dict[str, list[Any]] = {}
-            for key in keys:
-                query = (self.admin.related_query(model, self.user) if column.is_org
-                         else self.admin.choice_query(column.field, self.user))
-                query = query.where(key.in_(wanted))
-                for obj in self.session.execute(query).scalars():
-                    found.setdefault(str(getattr(obj, key.key)), []).append(obj)
-            for _number, values, errors in parsed:
-                text = values.get(column.key)
-                if text is None:
-                    continue
-                matches = {o.id: o for o in found.get(str(text), [])}
-                if len(matches) == 1:
-                    values[column.key] = next(iter(matches.values()))
-                else:
-                    values[column.key] = None
-                    if matches:
-                        message = _("Several records are called %(name)s; make it unique.",
-                                    name=text)
-                    elif column.field is not None and column.field.choices is not None \
-                            and column.field.choices.message is not None:
-                        message = refusal(column.field)
-                    else:
-                        message = _("No record %(name)s within your reach.", name=text)
-                    errors.append(RowError(_number, column.header, message))
-
-    def existing_rows(self, parsed: list[tuple[int, dict[str, Any], list[RowError]]]
-                      ) -> tuple[dict[tuple[Any, ...], int], set[int]]:
-        """Ids of rows already in the database with the import key of a row of this chunk,
-        and which of them the user may change."""
-        key = self.entity.import_key
-        wanted = {self.key_of(values) for _, values, _ in parsed} - {None}
-        if not key or not wanted:
-            return {}, set()
-        columns_ = [self.table.c[self.column_of(n)] for n in key]
-        query = select(self.table.c.id, *columns_).where(tuple_(*columns_).in_(list(wanted)))
-        found = {tuple(r[1:]): r[0] for r in self.session.execute(query)}
-        condition = scope_condition(self.entity, self.model, self.user)
-        if condition is None:
-            return found, set(found.values())
-        ids = select(self.model.id).where(self.model.id.in_(list(found.values())), condition)
-        return found, {r[0] for r in self.session.execute(ids)}
-
-    def taken(self, parsed: list[tuple[int, dict[str, Any], list[RowError]]]
-              ) -> list[dict[tuple[Any, ...], int]]:
-        """Per unique index: values of this chunk already in the database -> their row id."""
-        out = []
-        for ix in self.unique_sets:
-            names = self.index_names(ix.fields)
-            combos = {self.combo(values, names) for _, values, _ in parsed} - {None}
-            cols = [self.table.c[c] for c in ix.fields]
-            found: dict[tuple[Any, ...], int] = {}
-            if combos:
-                query = select(self.table.c.id, *cols).where(tuple_(*cols).in_(list(combos)))
-                found = {tuple(r[1:]): r[0] for r in self.session.execute(query)}
-            out.append(found)
-        return out
-
-    def column_of(self, name: str) -> str:
-        """Table column of a key or index part: a field, or the row's organisation."""
-        return "org_id" if name == ORG else self.entity.field(name).column
-
-    def index_names(self, index_columns: tuple[str, ...]) -> list[str]:
-        """Field names (or "org") of an index, in the order of its columns."""
-        by_column = {f.column: f.name for f in self.entity.fields}
-        return [ORG if c == "org_id" else by_column[c] for c in index_columns]
-
-    def label_of(self, name: str) -> str:
-        return (_("Organisation") if name == ORG
-                else self.entity.field(name).label.get(current_locale()))
-
-    def value_of(self, values: dict[str, Any], name: str) -> Any:
-        """A row's value for a key part; the organisation is the 所属机构 cell when given,
-        else the importer's own (as the row is written: see check_row)."""
-        if name == ORG:
-            org = values.get(ORG) or getattr(self.user, "org", None)
-            return getattr(org, "id", None)
-        return getattr(values.get(name), "id", values.get(name))
-
-    def combo(self, values: dict[str, Any], names: list[str]) -> tuple[Any, ...] | None:
-        if not set(names) - {ORG} <= set(values):
-            return None
-        combo = tuple(self.value_of(values, n) for n in names)
-        return None if any(v is None for v in combo) else combo
-
-    def key_of(self, values: dict[str, Any]) -> tuple[Any, ...] | None:
-        if not self.entity.import_key:
-            return None  # no natural key: every row is a new one
-        out = []
-        for name in self.entity.import_key:
-            value = self.value_of(values, name)
-            if value is None:
-                return None
-            out.append(value)
-        return tuple(out)
-
-    # one row --------------------------------------------------------------------------
-    def check_values(self, number: int, values: dict[str, Any], errors: list[RowError]
-                     ) -> None:
-        """The rules of each value on its own, after normalising (identifiers, text)."""
-        entity = self.entity
-        by_key = {c.key: c for c in self.columns}
-        failed = {e.column for e in errors}
-        for column in self.columns:
-            f = column.field
-            if f is None or column.header in failed:
-                continue
-            value = values.get(column.key)
-            for message in field_errors(f, value if not f.kind.refers else (
-                    value.id if value is not None else None)):
-                errors.append(RowError(number, column.header, message))
-        for name, messages in required_if_errors(entity, values).items():
-            header = by_key[name].header if name in by_key else name
-            errors.extend(RowError(number, header, m) for m in messages)
-
-    def check_row(self, number: int, values: dict[str, Any], errors: list[RowError],
-                  existing: dict[tuple[Any, ...], int], reachable: set[int],
-                  taken: list[dict[tuple[Any, ...], int]]) -> dict[str, Any]:
-        """Key, uniqueness and scope; then the row as the table stores it."""
-        entity = self.entity
-        row: dict[str, Any] = {}
-        key = self.key_of(values)
-        match = existing.get(key) if key is not None else None
-        if key is not None:
-            if key in self.key_seen:
-                errors.append(RowError(number, "", _("This key appears twice in the file.")))
-            self.key_seen.add(key)
-        if match is not None:
-            if match not in reachable:
-                errors.append(RowError(number, "", _("The existing record with this key is "
-                                                     "not within your reach.")))
-            row["id"] = match
-        for ix, seen, found in zip(self.unique_sets, self.seen, taken, strict=True):
-            names = self.index_names(ix.fields)
-            combo = self.combo(values, names)
-            if combo is None:
-                continue
-            headers = "、".join(self.label_of(n) for n in names)
-            if combo in seen:
-                errors.append(RowError(number, headers, _("Appears twice in the file.")))
-            seen.add(combo)
-            if found.get(combo) not in (None, row.get("id")):
-                errors.append(RowError(number, headers,
-                                       _("This value is already used by another record.")))
-        if errors:
-            return row
-        for column in self.columns:
-            value = values.get(column.key)
-            if column.key == ORG:
-                org = value if value is not None else getattr(self.user, "org", None)
-                if org is None and entity.scope is not None:
-                    errors.append(RowError(number, column.header, _("Choose the organisation.")))
-                    return row
-                if value is not None or "id" not in row:
-                    row["org_id"] = org.id if org is not None else None
-                    row["org_path"] = org.path if org is not None else None
-                continue
-            f = column.field
-            assert f is not None
-            row[f.column] = value.id if f.kind.refers and value is not None else value
-        if ORG not in values and "id" not in row and entity.scope is not None:
-            org = getattr(self.user, "org", None)
-            row["org_id"], row["org_path"] = (org.id, org.path) if org else (None, None)
-        if "id" not in row:
-            for f in entity.column_fields:  # defaults the file left out
-                if f.default is not None and row.get(f.column) is None and f.name not in values:
-                    row[f.column] = f.default
-        return row
-
+    def readable(self, column: str, value: Any) -> Any:
+        """A value as the trail keeps it; a referenced row by its id and its text."""
+        model = Organisation if column == "org_id" else next(
+            (self.admin.models[f.to] for f in self.entity.fields
+             if f.kind.refers and f.column == column), None)
+        if model is None or value is None:
+            return trail.plain(value)
+        cache = (column, value)
+        if cache not in self.shown:
+            target = self.session.get(model, value)
+            self.shown[cache] = str(target) if target is not None else ""
+        return {"id": value, "text": self.shown[cache]}

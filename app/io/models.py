@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String
 
 
 class ImportRun(Model):
@@ -24,5 +24,7 @@ class ImportRun(Model):
     created = Column(Integer, nullable=False, default=0)
     updated = Column(Integer, nullable=False, default=0)
     error_count = Column(Integer, nullable=False, default=0)
+    unchanged = Column(Integer, nullable=True, default=0)
+    clear_blanks = Column(Boolean, nullable=True, default=False)  # 空白单元格清空原值
     started_at = Column(DateTime, nullable=False, default=dt.datetime.now)
     finished_at = Column(DateTime, nullable=True)

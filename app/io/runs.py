@@ -81,7 +81,8 @@ def _work(app: Flask, run_id: int, commit: bool) -> None:
                                  .values(processed=done))
 
         try:
-            importer = Importer(admin, entity, user, session)
+            importer = Importer(admin, entity, user, session,
+                                clear_blanks=bool(run.clear_blanks))
             result = importer.run(path, write=commit, progress=progress)
             if commit and not result.ok:
                 session.rollback()
@@ -101,6 +102,7 @@ def _finish(app: Flask, session: Any, run_id: int, result: Result, commit: bool,
     run = session.get(ImportRun, run_id)
     run.rows, run.error_count = result.rows, result.error_count + len(result.header_errors)
     run.created, run.updated = result.created, result.updated
+    run.unchanged = result.unchanged
     run.processed = result.rows
     if not result.ok:
         run.status = "invalid"
@@ -113,7 +115,9 @@ def _finish(app: Flask, session: Any, run_id: int, result: Result, commit: bool,
     if commit and result.ok:
         trail.record(session, "import", entity=run.entity, user=user,
                      changes={"file": run.file_name, "rows": result.rows,
-                              "created": result.created, "updated": result.updated})
+                              "created": result.created, "updated": result.updated,
+                              "unchanged": result.unchanged,
+                              "clear_blanks": bool(run.clear_blanks)})
     session.commit()  # the rows of a commit pass and the run's record, together
     if commit and result.ok:
         os.remove(os.path.join(folder(app), run.stored))

@@ -156,7 +156,8 @@ class ViewIO:
         stored = runs.save_upload(app, upload.stream, upload.filename)
         run = ImportRun(entity=self.entity.qualified, user_id=g.user.id,
                         org_id=getattr(g.user, "org_id", None), file_name=upload.filename,
-                        stored=stored, status="validating")
+                        stored=stored, status="validating",
+                        clear_blanks=request.form.get("clear_blanks") == "1")
         session = self.datamodel.session
         session.add(run)
         session.commit()
@@ -212,7 +213,8 @@ class ViewIO:
 def _status(run: ImportRun) -> dict[str, Any]:
     processed = max(run.processed or 0, runs.PROGRESS.get(run.id, 0))
     return {"status": run.status, "rows": run.rows, "processed": processed,
-            "created": run.created, "updated": run.updated, "errors": run.error_count}
+            "created": run.created, "updated": run.updated, "unchanged": run.unchanged or 0,
+            "errors": run.error_count}
 
 
 VIEW_IO_METHODS = {"export_file": "export", "import_template": "import",
@@ -298,10 +300,11 @@ class ApiIO:
         stored = runs.save_upload(app, upload.stream, upload.filename)
         path = os.path.join(runs.folder(app), stored)
         dry_run = request.args.get("dry_run") in ("1", "true")
+        clear_blanks = request.args.get("clear_blanks") in ("1", "true")
         admin = app.extensions["admin"]
         session = self.datamodel.session
         try:
-            importer = Importer(admin, self.entity, g.user, session)
+            importer = Importer(admin, self.entity, g.user, session, clear_blanks=clear_blanks)
             result = importer.run(path, write=not dry_run)
             if result.ok and not dry_run:
                 session.add(ImportRun(entity=self.entity.qualified, user_id=g.user.id,
@@ -312,13 +315,15 @@ class ApiIO:
                                       finished_at=dt.datetime.now()))
                 trail.record(session, "import", entity=self.entity.qualified, changes={
                     "file": upload.filename, "rows": result.rows, "created": result.created,
-                    "updated": result.updated})
+                    "updated": result.updated, "unchanged": result.unchanged,
+                    "clear_blanks": clear_blanks})
                 session.commit()
             else:
                 session.rollback()
         finally:
             os.remove(path)
         body = {"rows": result.rows, "created": result.created, "updated": result.updated,
+                "unchanged": result.unchanged,
                 "dry_run": dry_run, "errors": [
                     {"row": 1, "column": "", "message": m} for m in result.header_errors] + [
                     {"row": e.row, "column": e.column, "message": e.message}

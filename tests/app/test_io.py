@@ -191,7 +191,8 @@ def test_upsert_by_key_updates_existing_rows(world: dict[str, Any], tmp_path: Pa
                     encoding="utf-8")
     response = client.post("/api/v1/demand/import", data={"file": _upload(path, "b.csv")},
                            content_type="multipart/form-data")
-    assert response.json == {"rows": 2, "created": 0, "updated": 2, "dry_run": False,
+    assert response.json == {"rows": 2, "created": 0, "updated": 2, "unchanged": 0,
+                             "dry_run": False,
                              "errors": [], "error_count": 0}
     rows = client.get("/api/v1/demand/", query_string={"q": prison.dumps({"filters": [
         {"col": "code", "opr": "in", "value": ["D001", "D002"]}]})}).json["result"]
