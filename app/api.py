@@ -383,5 +383,5 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
             org = (getattr(item, "org_id", None) if item is not None
                    else getattr(g.user, "org_id", None))  # when the body names none
             errors.update(unique_errors(self.entity, model, self.datamodel.session, values,
-                                        getattr(item, "id", None), org=org))
+                                        getattr(item, "id", None), org=org, row=item))
         return errors

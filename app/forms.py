@@ -183,7 +183,7 @@ class EntityForm(DynamicForm):
                    else getattr(g.user, "org_id", None))
             extra.update(unique_errors(self.spec_entity, self.model,
                                        current_app.appbuilder.session, values, self._id,
-                                       org=org))
+                                       org=org, row=item))
         for name, messages in extra.items():
             if name in self._fields:
                 self[name].errors = list(self[name].errors) + messages

@@ -64,19 +64,39 @@ def required_if_errors(entity: Entity, values: Mapping[str, Any]) -> Errors:
 ORG_COLUMN = "org_id"  # an index of an org-scoped entity may include the row's organisation
 
 
+def held_by(entity: Entity, index: Any, values: Mapping[str, Any], row: Any) -> bool:
+    """Whether a row with these values (and the stored row's state) falls under the index."""
+    for condition in index.where:
+        flow = entity.workflow
+        if flow is not None and condition.field == flow.field:
+            value = getattr(row, flow.field, None) if row is not None else flow.initial
+        else:
+            value = values.get(condition.field)
+        if value not in condition.values:
+            return False
+    return True
+
+
+def partial_conditions(model: type, index: Any) -> list[Any]:
+    return [getattr(model, c.field).in_([v for v in c.values if v is not None])
+            for c in index.where]
+
+
 def unique_errors(entity: Entity, model: type, session: Session, values: Mapping[str, Any],
-                  exclude_id: Any = None, org: Any = None) -> Errors:
+                  exclude_id: Any = None, org: Any = None, row: Any = None) -> Errors:
     """Check every unique index (single field and together) against the database.
 
     An index may include the row's organisation: `values["org"]` when one was chosen, else
-    `org` (the stored row's, or for a new row the user's: see security/assign.py)."""
+    `org` (the stored row's, or for a new row the user's: see security/assign.py). A partial
+    index (`where`) holds among the rows matching it, for a row that matches it (its state:
+    the stored `row`'s, or a new row's initial one)."""
     errors: Errors = {}
     by_column = {f.column: f for f in entity.fields}
     chosen = values.get("org")
     org_id = getattr(chosen if chosen is not None else org, "id",
                      chosen if chosen is not None else org)
     for index in entity.indexes:
-        if not index.unique:
+        if not index.unique or not held_by(entity, index, values, row):
             continue
         current = []
         for column in index.fields:
@@ -89,7 +109,8 @@ def unique_errors(entity: Entity, model: type, session: Session, values: Mapping
         if any(is_blank(v) for v in current):
             continue  # NULLs never collide
         pairs = zip(index.fields, current, strict=True)
-        condition = and_(*(getattr(model, c) == v for c, v in pairs))
+        condition = and_(*(getattr(model, c) == v for c, v in pairs),
+                         *partial_conditions(model, index))
         query = select(func.count()).select_from(model).where(condition)
         if exclude_id is not None:
             query = query.where(model.id != exclude_id)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    and_,
 )
 from sqlalchemy.orm import relationship
 
@@ -131,7 +132,7 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
                 attrs[file_attr(field.name)] = _file_property(field.name)
             elif field.expr is not None:
                 attrs[field.name] = _computed_property(field, readable)
-        indexes = [Index(ix.name, *ix.fields, unique=ix.unique) for ix in entity.indexes]
+        indexes = [_index(ix, entity, attrs) for ix in entity.indexes]
         if entity.org_scoped:
             if org_model is None:
                 raise ValueError(f"{entity.qualified} is org-scoped: pass org_model")
@@ -153,6 +154,19 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
         attrs["__repr__"] = __str__
         classes[entity.qualified] = type(class_name(entity), (base,), attrs)
     return classes
+
+
+def _index(ix: Any, entity: Entity, attrs: dict[str, Any]) -> Index:
+    """An index; a partial one (`where`) holds only for the rows matching its conditions."""
+    if not ix.where:
+        return Index(ix.name, *ix.fields, unique=ix.unique)
+    parts = []
+    for condition in ix.where:
+        column = attrs[condition.field]  # the state, an enum or a boolean: stored by name
+        parts.append(column.in_([v for v in condition.values if v is not None]))
+    where = and_(*parts)
+    return Index(ix.name, *ix.fields, unique=ix.unique, sqlite_where=where,
+                 postgresql_where=where)
 
 
 def _child_field_for(spec: Spec, line: Entity, ref: Field) -> str | None:

@@ -244,8 +244,11 @@ class Workflow:
 @dataclass(frozen=True)
 class Index:
     name: str
-    fields: tuple[str, ...]
+    fields: tuple[str, ...]  # columns
     unique: bool = False
+    # a partial index: only rows matching these hold it ("at most one *bound* row per
+    # product"); conditions name columns (the workflow's state, enum or boolean fields)
+    where: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,13 @@ from app.io.columns import ORG, Column
 from app.labels import current_locale
 from app.security.models import Organisation
 from app.security.scope import scope_condition
-from app.validation import field_errors, is_blank, required_if_errors
+from app.validation import (
+    field_errors,
+    held_by,
+    is_blank,
+    partial_conditions,
+    required_if_errors,
+)
 from app.workflow import engine
 from generator.spec import Entity
 
@@ -148,7 +154,8 @@ class RowRules:
             cols = [self.table.c[c] for c in ix.fields]
             found: dict[tuple[Any, ...], int] = {}
             if combos:
-                query = select(self.table.c.id, *cols).where(tuple_(*cols).in_(list(combos)))
+                query = select(self.table.c.id, *cols).where(
+                    tuple_(*cols).in_(list(combos)), *partial_conditions(self.model, ix))
                 found = {tuple(r[1:]): r[0] for r in self.session.execute(query)}
             out.append(found)
         return out
@@ -289,7 +296,12 @@ class RowRules:
     def unique(self, row: Parsed, merged: dict[str, Any], stored: dict[str, Any] | None,
                taken: list[dict[tuple[Any, ...], int]]) -> None:
         own = stored["id"] if stored is not None else None
+        flow = self.entity.workflow
+        state = SimpleNamespace(**{flow.field: (stored or {}).get(flow.field, flow.initial)}
+                                ) if flow is not None else None
         for ix, seen, found in zip(self.unique_sets, self.seen, taken, strict=True):
+            if not held_by(self.entity, ix, merged, state):
+                continue
             names = self.index_names(ix.fields)
             combo = self.combo(merged, names)
             if combo is None:

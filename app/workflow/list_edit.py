@@ -171,7 +171,7 @@ def save(entity: Entity, model: Any, session: Any, user: Any, form: Any,
             problems.setdefault(name, []).extend(messages)
         if not problems:
             problems = unique_errors(entity, model, session, values, row.id,
-                                     org=getattr(row, "org_id", None))
+                                     org=getattr(row, "org_id", None), row=row)
         for name, messages in problems.items():
             outcome.wrong.add(input_name(pk, name))
             label = (entity.field(name).label.get(locale) if entity.has_field(name)

@@ -9,12 +9,20 @@ from typing import Any
 
 from generator.checks.context import Context, kind_of, listing
 from generator.checks.drafts import EntityDraft, ModuleDraft
-from generator.checks.features import read_choices, read_gate, read_list_edit, read_summaries
+from generator.checks.features import (
+    check_condition_fields,
+    conditions,
+    read_choices,
+    read_gate,
+    read_list_edit,
+    read_summaries,
+)
 from generator.checks.fields import check_fields, read_field
 from generator.checks.roles import read_grants
 from generator.checks.workflows import Workflows, entity_workflow
 from generator.loader import Location, Node, Seq
-from generator.spec import SCOPES, Index, snake
+from generator.spec import SCOPES, Condition, Index, snake
+from generator.types import Render
 
 MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles", "workflows", "gate")
 ENTITY_KEYS = (
@@ -22,11 +30,12 @@ ENTITY_KEYS = (
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
 )
-INDEX_KEYS = ("fields", "unique", "name")
+INDEX_KEYS = ("fields", "unique", "name", "where")
 MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 ENTITY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,62}$")
 TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 ORG = "org"  # the organisation a row belongs to, in lists, keys and indexes
+_PLAIN = Render("zh_CN", lambda msgid, **params: msgid)  # values only, no translation
 
 
 def index_name(table: str, columns: list[str], unique: bool) -> str:
@@ -156,6 +165,42 @@ def _screens(ctx: Context, entity: EntityDraft, broken: set[str]) -> None:
     )
 
 
+def _partial(ctx: Context, entity: EntityDraft, item: Node, path: str
+             ) -> tuple[Condition, ...]:
+    """`where:` of an index: the workflow's state and fields picked from a list (enum,
+    boolean), so that the condition is the same on every database."""
+    found = conditions(ctx, item, "where", path)
+    pool = {f.name for f in entity.fields if f.stored and f.kind.choices_fixed}
+    if entity.workflow is not None:
+        pool.add(entity.workflow.field)
+    check_condition_fields(ctx, found, pool, item, "where", path)
+    out = []
+    for c in found:
+        if c.field not in pool:
+            continue
+        if entity.workflow is not None and c.field == entity.workflow.field:
+            allowed = entity.workflow.state_keys
+        else:
+            draft = entity.field(c.field)
+            assert draft is not None
+            allowed = [v for v, _label in draft.kind.choices(draft.build(), _PLAIN)]
+        wrong = [v for v in c.values if draft_text(v) not in allowed]
+        if wrong:
+            ctx.err("SCHEMA-E020", item.where("where"), f"{path}.where.{c.field}",
+                    f"'{wrong[0]}' is not one of the values of {c.field}",
+                    f"one of {listing(allowed)}")
+            continue
+        out.append(c)
+    return tuple(out)
+
+
+def draft_text(value: Any) -> str:
+    """A condition value as the choices list it (true/false for booleans)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _default_order(ctx: Context, body: Node, path: str, columns: set[str]
                    ) -> tuple[str, str] | None:
     value = body.get("default_order")
@@ -178,8 +223,8 @@ def _indexes(ctx: Context, entity: EntityDraft, table: str) -> tuple[Index, ...]
     by_name = {f.name: f for f in entity.fields}
     result: list[Index] = []
 
-    def add(names: list[str], unique: bool, name: str | None, at: Location, where_: str
-            ) -> None:
+    def add(names: list[str], unique: bool, name: str | None, at: Location, where_: str,
+            partial: tuple[Condition, ...] = ()) -> None:
         cols = []
         for fname in names:
             if fname not in columns:
@@ -187,7 +232,8 @@ def _indexes(ctx: Context, entity: EntityDraft, table: str) -> tuple[Index, ...]
                         f"one of {listing(sorted(columns))}")
                 return
             cols.append("org_id" if fname == ORG else by_name[fname].column)
-        result.append(Index(name or index_name(table, cols, unique), tuple(cols), unique))
+        result.append(Index(name or index_name(table, cols, unique), tuple(cols), unique,
+                            partial))
 
     for f in entity.fields:
         if not f.stored:
@@ -211,7 +257,8 @@ def _indexes(ctx: Context, entity: EntityDraft, table: str) -> tuple[Index, ...]
                                                              for n in names):
                     name = item.get("name")
                     add(list(names), ctx.flag(item, "unique", where_),
-                        name if isinstance(name, str) else None, at, where_)
+                        name if isinstance(name, str) else None, at, where_,
+                        _partial(ctx, entity, item, where_))
                 elif "fields" in item:
                     ctx.expect(names, list, item.where("fields"), f"{where_}.fields")
             else:

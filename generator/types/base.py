@@ -150,6 +150,7 @@ class FieldType:
     control: ClassVar[str | None] = "input"
     list_input: ClassVar[str] = "text"  # the <input type> of a list_edit cell ("select")
     search_control: ClassVar[str | None] = None  # "choice": picked from the values
+    choices_fixed: ClassVar[bool] = False  # its values are a fixed list (enum, boolean)
     target_key: ClassVar[str | None] = None  # YAML key naming another entity ("to")
     multiline: ClassVar[bool] = False  # text of several lines (a review log may be one)
     refers: ClassVar[bool] = False  # the value is one row of another entity (`to`)

@@ -21,6 +21,7 @@ class BooleanType(FieldType):
     summable = False
     control = "checkbox"
     list_input = "select"
+    choices_fixed = True
 
     def columns(self, f: Field, target_table: str | None) -> list[tuple[str, Any]]:
         from sqlalchemy import Boolean, Column

@@ -33,6 +33,7 @@ class EnumType(FieldType):
     blank_text = True
     control = "select"
     list_input = "select"
+    choices_fixed = True
     search_control = "choice"
 
     def read(self, reader: Reader, body: Any, path: str, kw: dict[str, Any]) -> None:

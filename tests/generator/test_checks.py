@@ -208,3 +208,32 @@ entities:
     assert (problem.code, problem.path) == ("SCHEMA-E019",
                                             "entities.Demand.hooks.window_deadline.batch_field")
     assert problem.allowed == "one of batch"
+
+
+def test_a_partial_unique_index(tmp_path: Path) -> None:
+    text = """
+module: m
+workflows:
+  flow:
+    states: {bound: 已绑定, unbound: 已解绑}
+    transitions: {}
+entities:
+  Binding:
+    workflow: flow
+    fields: {product: string, kind: {type: enum, values: {a: 甲, b: 乙}}, note: string}
+    indexes:
+      - {fields: [product], unique: true, where: {state: bound, kind: [a]}}
+"""
+    spec = load_spec(_write(tmp_path, text))
+    [index] = [i for i in spec.entity("m.Binding").indexes if i.unique]
+    assert index.fields == ("product",)
+    assert [(c.field, c.values) for c in index.where] == [("state", ("bound",)),
+                                                          ("kind", ("a",))]
+    bad = text.replace("where: {state: bound, kind: [a]}",
+                       "where: {state: gone, note: x, kind: [c]}")
+    assert [(p.code, p.path, p.message) for p in check_path(_write(tmp_path, bad))] == [
+        ("SCHEMA-E019", "entities.Binding.indexes[0].where", "unknown field 'note'"),
+        ("SCHEMA-E020", "entities.Binding.indexes[0].where.state",
+         "'gone' is not one of the values of state"),
+        ("SCHEMA-E020", "entities.Binding.indexes[0].where.kind",
+         "'c' is not one of the values of kind")]

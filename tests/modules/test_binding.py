@@ -90,3 +90,29 @@ def test_05_after_unbinding_no_more_reports_and_the_product_is_free(app: Any) ->
     other = login(app, "sc_agent_legal")
     assert other.post(f"{BASE}/add", data={"product": str(ids[HJ1])}).status_code == 302
     assert sorted(b.state for b in _bindings(app)) == ["bound", "unbound"]
+
+
+def test_06_the_database_holds_one_bound_agent_per_product(app: Any) -> None:
+    """Two agents binding the same product in the same instant both pass the choices check;
+    the partial unique index lets only one bound row of a product exist."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.security.models import Organisation
+
+    ids = STATE["ids"]
+    binding = app.extensions["admin"].models["binding.ProductBinding"]
+    with app.app_context():
+        session = app.appbuilder.session
+        ln, sc = (session.query(Organisation).filter_by(code=code).one()
+                  for code in (AGENT_LN, AGENT_SC))
+        session.add(binding(org=ln, product_id=ids[HJ2], state="bound"))
+        session.commit()
+        session.add(binding(org=sc, product_id=ids[HJ2], state="bound"))
+        with pytest.raises(IntegrityError):
+            session.commit()
+        session.rollback()
+        # unbound rows do not count: the history of a product keeps every binding it had
+        session.add(binding(org=session.merge(sc), product_id=ids[HJ2], state="unbound"))
+        session.commit()
+    assert sorted(b.state for b in _bindings(app) if b.product_id == ids[HJ2]) == [
+        "bound", "unbound"]
