@@ -351,7 +351,7 @@ def test_the_reason_of_a_refused_filter_is_shown(app: Any) -> None:
 def test_organisation_levels_are_the_same_in_small_chunks(app: Any,
                                                         monkeypatch: Any) -> None:
     """Many organisations are loaded a few at a time; the roll-up is the same."""
-    from app import summary
+    from app import summary_table as summary
 
     query = "?" + urlencode({"item_code": "P001", "item_name": "阿莫西林", "spec": "0.25g"})
     by_org = query + "&org.province=" + str(org_id(app, "350000"))
