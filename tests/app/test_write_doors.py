@@ -9,6 +9,7 @@ person is told why in Chinese."""
 from __future__ import annotations
 
 import csv
+import decimal
 import io
 from collections.abc import Callable
 from typing import Any
@@ -67,7 +68,7 @@ def stored(world: dict[str, Any], pk: int) -> dict[str, Any]:
         session.expire_all()
         row = session.get(app.extensions["admin"].models[ROW], pk)
         return {name: getattr(row, name) for name in (
-            "state", "qty", "fixed", "secret", "contact_id", "row_version")}
+            "state", "qty", "price", "fixed", "secret", "contact_id", "row_version")}
 
 
 def text(html: str) -> str:
@@ -103,7 +104,8 @@ def rest_put(client: Any, pk: int, code: str, values: dict[str, Any]) -> tuple[i
 
 
 def rest_import(client: Any, pk: int, code: str, values: dict[str, Any]) -> tuple[int, str]:
-    labels = {"qty": "数量", "fixed": "核定值", "secret": "内部备注", "contact": "联系人"}
+    labels = {"qty": "数量", "price": "单价", "fixed": "核定值", "secret": "内部备注",
+              "contact": "联系人"}
     header = ["批次", "编号"] + [labels[k] for k in values]
     line = ["第一批", code] + [("李四" if k == "contact" else v) for k, v in values.items()]
     response = client.post("/api/v1/row/import", data={"file": (_csv([header, line]), "r.csv")},
@@ -164,6 +166,33 @@ def test_a_reference_outside_the_users_range_is_refused(world: dict[str, Any],
     assert stored(world, pk)["contact_id"] == world["mine"]
     assert status == {"form": 200, "rest": 422, "import": 422}[door]
     assert ("所选记录不存在" in said) or ("不在您的管辖范围内" in said), said
+
+
+def rest_post(client: Any, pk: int, code: str, values: dict[str, Any]) -> tuple[int, str]:
+    response = client.post("/api/v1/row/", json={"batch": 1, "code": f"{code}-new", **values})
+    return response.status_code, str(response.json)
+
+
+@pytest.mark.parametrize("raw", ["NaN", "sNaN", "Infinity", "-inf", "1e999999"])
+@pytest.mark.parametrize("door", [*sorted(WRITE_DOORS), "rest_post"])
+def test_not_a_number_is_a_chinese_refusal_at_every_door(world: dict[str, Any], door: str,
+                                                          raw: str) -> None:
+    code = f"X-{door}-{raw}"
+    pk = make_row(world, code, price=decimal.Decimal("1.50"))
+    write = {**WRITE_DOORS, "rest_post": rest_post}[door]
+    status, said = write(sign_in(world["app"], "clerk"), pk, code, {"price": raw})
+    assert stored(world, pk)["price"] == decimal.Decimal("1.50")
+    assert status == {"form": 200, "list": 200}.get(door, 422)
+    expected = "位数过多" if raw == "1e999999" else "必须是数字"
+    assert expected in said, said
+    assert not [r for r in rows(world) if r == f"{code}-new"]
+
+
+def rows(world: dict[str, Any]) -> list[str]:
+    app = world["app"]
+    with app.app_context():
+        return [r.code for r in app.appbuilder.session.query(
+            app.extensions["admin"].models[ROW])]
 
 
 # -- the transition doors --------------------------------------------------------------------
