@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.context import db_session, flask_app, generated, security
 from generator import check_path
 from generator.problems import report
 from generator.spec import USER_CLASSES
@@ -113,7 +114,7 @@ def create_user(username: str, password: str, role: str, org_code: str | None,
 
     from app.security.models import Organisation
 
-    sm = current_app.appbuilder.sm
+    sm = security()
     found = sm.find_role(role)
     if found is None:
         names = ", ".join(sorted(r.name for r in sm.get_all_roles()))
@@ -122,12 +123,12 @@ def create_user(username: str, password: str, role: str, org_code: str | None,
         raise click.ClickException(f"user '{username}' already exists")
     org = None
     if org_code:
-        org = current_app.appbuilder.session.execute(select(Organisation).where(
+        org = db_session().execute(select(Organisation).where(
             Organisation.code == org_code)).scalar_one_or_none()
         if org is None:
             raise click.ClickException(f"organisation '{org_code}' does not exist "
                                        "(flask --app wsgi org add ...)")
-    spec = current_app.extensions["admin"].spec
+    spec = generated().spec
     spec_role = next((r for r in spec.roles if r.key == role), None)
     if spec_role is not None and org is not None and org.level not in spec_role.levels:
         raise click.ClickException(f"role '{role}' lives at {', '.join(spec_role.levels)}; "
@@ -143,7 +144,7 @@ def create_user(username: str, password: str, role: str, org_code: str | None,
         raise click.ClickException("the user could not be created (see the log)")
     user.org = org
     user.user_class = user_class or (spec_role.user_class if spec_role else None)
-    current_app.appbuilder.session.commit()
+    db_session().commit()
     where = f" in {org.name} ({org.code})" if org is not None else ""
     click.echo(f"user '{username}' created with role {role}{where}.")
 
@@ -155,7 +156,7 @@ def bootstrap_admin(username: str) -> None:
     """Create the first administrator with a random password, once; print the password."""
     from app.hooks.password_policy import PasswordRejected, check_password
 
-    sm = current_app.appbuilder.sm
+    sm = security()
     if sm.find_user(username=username) is not None:
         click.echo(f"administrator '{username}' exists (its password is unchanged).")
         return
@@ -220,7 +221,7 @@ def org_add(code: str, name: str, level: str, parent: str | None, kind: str | No
     """Add one organisation to the tree."""
     from app.security.orgs import OrgError, add_org
 
-    session = current_app.appbuilder.session
+    session = db_session()
     try:
         org = add_org(session, code, name, level, parent, kind)
     except OrgError as exc:
@@ -237,7 +238,7 @@ def org_load_divisions(path: str | None) -> None:
     """Add the GB/T 2260 provinces, cities and counties that are missing."""
     from app.security.orgs import DIVISIONS_CSV, load_divisions
 
-    session = current_app.appbuilder.session
+    session = db_session()
     added = load_divisions(session, path or DIVISIONS_CSV)
     session.commit()
     click.echo(f"{added} divisions added.")
@@ -251,7 +252,7 @@ def matrix_command(output: str) -> None:
     """Write the permission matrix (roles x entities x actions, scope, field rights) to xlsx."""
     from app.security.matrix_table import write_xlsx
 
-    count = write_xlsx(current_app.extensions["admin"].spec, output,
+    count = write_xlsx(generated().spec, output,
                        current_app.config["AUTH_ROLE_ADMIN"])
     click.echo(f"wrote {count} rows to {output}")
 
@@ -266,7 +267,7 @@ def org_import(path: str) -> None:
     checked first; if any row is wrong nothing is added and every wrong row is listed."""
     from app.security.orgs import import_units, read_table
 
-    session = current_app.appbuilder.session
+    session = db_session()
     added, errors = import_units(session, read_table(path))
     if errors:
         session.rollback()
@@ -293,8 +294,8 @@ def accounts_sweep(initial_deadline: Any, dry_run: bool) -> None:
     with --initial-deadline, accounts that never changed their initial password by then."""
     from app.security.accounts import sweep
 
-    sm = current_app.appbuilder.sm
-    session = current_app.appbuilder.session
+    sm = security()
+    session = db_session()
     policy = sm.password_policy
     findings = sweep(session, policy, current_app.config["AUTH_ROLE_ADMIN"],
                      initial_deadline=initial_deadline.date() if initial_deadline else None,
@@ -324,7 +325,7 @@ def demo_load() -> None:
     """Add the demo organisations, accounts and records; again: nothing changes."""
     from app.demo import PASSWORD, DemoError, accounts_table, load
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = flask_app()  # type: ignore[attr-defined]
     try:
         result = load(app)
     except DemoError as exc:
@@ -340,7 +341,7 @@ def demo_load() -> None:
     rows = accounts_table(app)
     width = max(len(name) for name, _, _ in rows)
     change = (", to be changed at the first sign-in"
-              if current_app.appbuilder.sm.password_policy.change_first_login else "")
+              if security().password_policy.change_first_login else "")
     click.echo(f"demo accounts (password {PASSWORD}{change}):")
     for name, role, org in rows:
         click.echo(f"  {name:<{width}}  {role}（{org}）")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from app.context import appbuilder
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +37,10 @@ def _render(code: int, message: str | None = None) -> Any:
     try:
         if not hasattr(g, "user"):  # refused before FAB's own before-request ran
             g.user = current_user
-        appbuilder = current_app.appbuilder
+        builder = appbuilder()
         return render_template("admin/error.html", code=code, message=message,
-                               appbuilder=appbuilder,
-                               base_template=appbuilder.base_template), code
+                               appbuilder=builder,
+                               base_template=builder.base_template), code
     except Exception:  # noqa: BLE001 - the error page itself must never fail
         log.exception("error page failed")
         return message, code

@@ -16,12 +16,12 @@ from generator.spec import Field, Spec
 @dataclass
 class Admin:
     spec: Spec
-    models: dict[str, type]  # qualified entity name -> mapped class
+    models: dict[str, Any]  # qualified entity name -> mapped class (generator/models.py)
     metadata: MetaData  # the generated tables (FAB's own tables live in its Model.metadata)
     storage: Storage
     session: Any
 
-    def related_query(self, model: type, user: Any = None) -> Any:
+    def related_query(self, model: Any, user: Any = None) -> Any:
         """Rows a person may pick in a reference field: only rows in their scope."""
         query = select(model)
         user = user if user is not None else current()
@@ -50,7 +50,7 @@ class Admin:
         query = self.choice_query(field, user).where(model.id == pk)
         return self.session.execute(query).scalar_one_or_none()
 
-    def load_related(self, model: type, pk: int) -> Any:
+    def load_related(self, model: Any, pk: int) -> Any:
         """One row for a reference field, or None when it does not exist for this person."""
         query = self.related_query(model).where(model.id == pk)
         return self.session.execute(query).scalar_one_or_none()

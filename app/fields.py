@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from werkzeug.datastructures import FileStorage
 from wtforms import Field, FieldList, FormField
 from wtforms.validators import StopValidation
 from wtforms.widgets import html_params
+
+from app.context import generated
 
 
 class AjaxSelectWidget:
@@ -104,7 +106,7 @@ class StoredFileField(Field):
     def populate_obj(self, obj: Any, name: str) -> None:
         if self.upload is None:
             return
-        storage = current_app.extensions["admin"].storage
+        storage = generated().storage
         old = getattr(obj, name, None)
         key, size = storage.save(self.upload.stream, self.upload.filename or "file")
         setattr(obj, name, key)
@@ -155,6 +157,8 @@ class ChildLinesField(FieldList):
     """Lines of a child entity edited inside the parent form."""
 
     widget = ChildLinesWidget()
+
+    entries: list[Any]
 
     def __init__(self, line_form: type, line_model: type, label: Any = None, **kwargs: Any):
         super().__init__(FormField(line_form), label, min_entries=0, **kwargs)

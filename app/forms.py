@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g
+from flask import g
 from flask_appbuilder.fieldwidgets import (
     BS3TextAreaFieldWidget,
     BS3TextFieldWidget,
@@ -20,6 +20,7 @@ from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
 from app.choices import refusal
+from app.context import db_session, generated
 from app.fields import ChildLinesField, OrgField, ReferenceField, StoredFileField
 from app.hooks import runtime
 from app.labels import lazy, lazy_choices
@@ -104,7 +105,7 @@ TEXT_WIDGETS: dict[str, Any] = {
 }
 
 
-def build_field(spec: Spec, entity: Entity, f: Field, models: dict[str, type],
+def build_field(spec: Spec, entity: Entity, f: Field, models: dict[str, Any],
                 endpoint: str, load: Any) -> Any:
     kw: dict[str, Any] = {
         "label": lazy(f.label),
@@ -139,7 +140,7 @@ def build_field(spec: Spec, entity: Entity, f: Field, models: dict[str, type],
 
 
 def _choice_loader(f: Field) -> Any:
-    return lambda _model, pk: current_app.extensions["admin"].load_choice(f, pk)
+    return lambda _model, pk: generated().load_choice(f, pk)
 
 
 def _refused(f: Field) -> Any:
@@ -156,7 +157,7 @@ class EntityForm(DynamicForm):
     def existing_item(self) -> Any:
         if self._id is None:
             return None
-        return current_app.appbuilder.session.get(self.model, self._id)
+        return db_session().get(self.model, self._id)
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
@@ -174,7 +175,7 @@ class EntityForm(DynamicForm):
                 continue
             try:
                 runtime.check_upload(self.spec_entity, f, self.existing_item(), upload,
-                                     g.user, current_app.appbuilder.session)
+                                     g.user, db_session())
             except runtime.Denied as exc:
                 extra.setdefault(f.name, []).append(_(exc.reason, **exc.params))
         if ok:  # only ask the database once the values themselves are right
@@ -182,7 +183,7 @@ class EntityForm(DynamicForm):
             org = (getattr(item, "org_id", None) if item is not None
                    else getattr(g.user, "org_id", None))
             extra.update(unique_errors(self.spec_entity, self.model,
-                                       current_app.appbuilder.session, values, self._id,
+                                       db_session(), values, self._id,
                                        org=org, row=item))
         for name, messages in extra.items():
             if name in self._fields:
@@ -221,13 +222,13 @@ class LineForm(Form):
         return ok
 
 
-def build_form(spec: Spec, entity: Entity, models: dict[str, type], endpoint: str,
+def build_form(spec: Spec, entity: Entity, models: dict[str, Any], endpoint: str,
                load: Any, columns: tuple[str, ...], base: type = EntityForm) -> type:
     """The WTForms class of the builder's form (generator/builders/forms.py)."""
     return _form_class(spec, form_spec(spec, entity, columns), models, endpoint, load, base)
 
 
-def _form_class(spec: Spec, form: FormSpec, models: dict[str, type], endpoint: str,
+def _form_class(spec: Spec, form: FormSpec, models: dict[str, Any], endpoint: str,
                 load: Any, base: type) -> type:
     entity = spec.entity(form.entity)
     attrs: dict[str, Any] = {"spec_entity": entity, "model": models[entity.qualified]}
@@ -239,7 +240,7 @@ def _form_class(spec: Spec, form: FormSpec, models: dict[str, type], endpoint: s
             line = spec.entity(item.lines.entity)
             line_form = _form_class(spec, item.lines, models, endpoint_for(line), load,
                                     LineForm)
-            line_form.row_id = HiddenField()
+            setattr(line_form, "row_id", HiddenField())  # noqa: B010 - a class built here
             attrs[item.name] = ChildLinesField(line_form, models[line.qualified],
                                                label=lazy(item.field.label))
         else:

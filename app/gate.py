@@ -18,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import select
 
 from app.choices import attribute_of, matches
+from app.context import generated
 from app.forms import endpoint_for
 from app.labels import current_locale
 from app.security.scope import current, is_admin
@@ -39,7 +40,7 @@ class Refusal:
 
 def gate_of(entity: Entity) -> Gate | None:
     """The gate in front of the entity's screens and API, if any."""
-    spec = current_app.extensions["admin"].spec
+    spec = generated().spec
     gate: Gate | None = spec.module(entity.module).gate
     if gate is None:
         return None
@@ -59,7 +60,7 @@ def refusal(entity: Entity) -> Refusal | None:
     user = current()
     if gate is None or not held(gate, user):
         return None
-    admin = current_app.extensions["admin"]
+    admin = generated()
     target = admin.spec.entity(gate.entity)
     model = admin.models[gate.entity]
     rows: list[Any] = []

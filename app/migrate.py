@@ -108,7 +108,8 @@ def plan(connection: Connection, metadata: MetaData) -> Plan:
         connection, opts={"compare_type": True, "target_metadata": metadata}
     )
     script = produce_migrations(context, metadata)
-    return Plan([_describe(op) for op in _flatten(script.upgrade_ops.ops)])
+    ops = script.upgrade_ops.ops if script.upgrade_ops is not None else []
+    return Plan([_describe(op) for op in _flatten(ops)])
 
 
 def apply(connection: Connection, metadata: MetaData, allow_destructive: bool) -> Plan:

@@ -136,7 +136,7 @@ def api_options(spec: Spec, entity: Entity) -> dict[str, Any]:
     }
 
 
-def build_view(spec: Spec, entity: Entity, models: dict[str, type], load: Any) -> type:
+def build_view(spec: Spec, entity: Entity, models: dict[str, Any], load: Any) -> type:
     model = models[entity.qualified]
     options = view_options(spec, entity)
     name = endpoint_for(entity)
@@ -191,7 +191,7 @@ def _list_edit_action(entity: Entity) -> dict[str, Any]:
                                      "fa-save", single=False)(list_edit_save)}
 
 
-def build_api(spec: Spec, entity: Entity, models: dict[str, type]) -> type:
+def build_api(spec: Spec, entity: Entity, models: dict[str, Any]) -> type:
     summary_methods, summary_names = summary.api_methods(entity)
     return type(f"{endpoint_for(entity)[:-4]}Api", (GeneratedRestApi,), {
         **summary_methods,
@@ -203,7 +203,7 @@ def build_api(spec: Spec, entity: Entity, models: dict[str, type]) -> type:
     })
 
 
-def register(appbuilder: AppBuilder, spec: Spec, models: dict[str, type], load: Any) -> None:
+def register(appbuilder: AppBuilder, spec: Spec, models: dict[str, Any], load: Any) -> None:
     for module in sorted(spec.modules, key=lambda m: (m.order, m.key)):
         for entity in module.entities:
             view = build_view(spec, entity, models, load)

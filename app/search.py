@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_appbuilder.fields import QuerySelectField
 from wtforms import SelectField
 
+from app.context import generated
 from app.labels import lazy, lazy_choices
 from generator.builders.views import ViewOptions
 from generator.spec import Entity, Spec
@@ -28,7 +28,7 @@ def _reachable_rows(target: str) -> Any:
     drop-down counts them first)."""
 
     def rows() -> list[Any]:
-        admin = current_app.extensions["admin"]
+        admin = generated()
         query = admin.related_query(admin.models[target]).order_by(admin.models[target].id)
         return list(admin.session.execute(query).scalars())
 
@@ -49,7 +49,7 @@ def search_options(spec: Spec, entity: Entity, options: ViewOptions) -> dict[str
             extra[name] = _select(lazy(f.label), list(lazy_choices(f)))
     for name in options.reference_filters:
         f = entity.field(name)
-        extra[name] = QuerySelectField(lazy(f.label), query_func=_reachable_rows(f.to),
+        extra[name] = QuerySelectField(lazy(f.label), query_func=_reachable_rows(str(f.to)),
                                        get_pk_func=lambda row: row.id, allow_blank=True)
     return {
         "search_columns": list(options.search_columns),

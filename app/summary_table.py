@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import false, func, literal_column, or_, select
 
+from app.context import generated
 from app.labels import current_locale, render
 from app.security.fields import field_rights
 from app.security.models import Organisation
@@ -127,7 +127,7 @@ def parse_value(entity: Entity, dim: str, raw: str, user: Any) -> Any:
 def _reference(f: Field, pk: int, user: Any) -> int:
     """The id of a row the viewer may reach (its display shows in the breadcrumb); any other
     answers like one that does not exist."""
-    admin = current_app.extensions["admin"]
+    admin = generated()
     model: Any = admin.models[f.to]  # type: ignore[index]
     query = admin.related_query(model, user).where(model.id == pk)
     if admin.session.execute(query.with_only_columns(model.id)).first() is None:
@@ -142,7 +142,7 @@ def _parse_org(entity: Entity, dim: str, raw: str, user: Any) -> Organisation:
         pk = row_id(raw)
     except types.Invalid:
         pk = None
-    org = current_app.extensions["admin"].session.get(Organisation, pk) \
+    org = generated().session.get(Organisation, pk) \
         if pk is not None else None
     level = ORG_LEVEL[dim]
     if org is None or (level is not None and org.level != level) or not _on_branch(
@@ -258,7 +258,7 @@ def _where(entity: Entity, model: type, summary: Summary) -> list[Any]:
 
 def build_table(entity: Entity, summary: Summary, args: Any, user: Any) -> Table:
     """Everything the screen, the export and the API show; BadFilter for a wrong argument."""
-    admin = current_app.extensions["admin"]
+    admin = generated()
     model = admin.models[entity.qualified]
     session = admin.session
     level = parse_level(entity, summary, args, user)
@@ -431,7 +431,7 @@ class _Labels:
             and self.entity.field(dim).kind.refers
 
     def prepare(self, dims: Iterable[str], keys: list[tuple[Any, ...]]) -> None:
-        admin = current_app.extensions["admin"]
+        admin = generated()
         for i, dim in enumerate(dims):
             if not self._reference(dim):
                 continue

@@ -77,12 +77,12 @@ def held_by(entity: Entity, index: Any, values: Mapping[str, Any], row: Any) -> 
     return True
 
 
-def partial_conditions(model: type, index: Any) -> list[Any]:
+def partial_conditions(model: Any, index: Any) -> list[Any]:
     return [getattr(model, c.field).in_([v for v in c.values if v is not None])
             for c in index.where]
 
 
-def unique_errors(entity: Entity, model: type, session: Session, values: Mapping[str, Any],
+def unique_errors(entity: Entity, model: Any, session: Session, values: Mapping[str, Any],
                   exclude_id: Any = None, org: Any = None, row: Any = None) -> Errors:
     """Check every unique index (single field and together) against the database.
 

@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, g
+from flask import g
 from sqlalchemy import select
 
+from app.context import generated
 from app.demo import pdf
 from app.demo.data import (
     BASELINE_YEAR,
@@ -36,7 +37,7 @@ from app.workflow.engine import log_line
 
 
 def model(name: str) -> Any:
-    return current_app.extensions["admin"].models[name]
+    return generated().models[name]
 
 
 @contextlib.contextmanager
@@ -76,7 +77,7 @@ def planned(item: str, unit: str) -> tuple[int, str | None]:
 
 def store(obj: Any, field: str, data: bytes, filename: str) -> None:
     """A file field as a form upload stores it: key, original name, size."""
-    key, size = current_app.extensions["admin"].storage.save(io.BytesIO(data), filename)
+    key, size = generated().storage.save(io.BytesIO(data), filename)
     setattr(obj, field, key)
     setattr(obj, f"{field}_name", filename)
     setattr(obj, f"{field}_size", size)
@@ -156,13 +157,14 @@ def demand_rows(session: Any, org: Any, unit: str, batch: Any, number: int,
 
 def history_log(users: dict[str, Any], unit: str) -> str:
     """审核记录 of the past batch: the five steps as they happened in December 2024."""
-    flow = current_app.extensions["admin"].spec.entity("procurement.Demand").workflow
+    flow = generated().spec.entity("procurement.Demand").workflow
+    assert flow is not None
     province = unit[:2]
     steps = [("submit", unit, 10), ("county_approve", f"{province}_county", 12),
              ("city_approve", f"{province}_city", 13),
              ("province_approve", f"{province}_province", 16),
              ("national_approve", "lcb", 19)]
-    return "\n".join(log_line(flow.transition(key), None, users[who],
+    return "\n".join(log_line(flow.transition(key), None, users[who],  # type: ignore[arg-type]
                               dt.datetime(2024, 12, day, 9, 30))
                      for key, who, day in steps)
 

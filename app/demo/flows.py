@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g
+from flask import g
 from sqlalchemy import select
 
+from app.context import generated
 from app.demo.business import item_code, model, planned
 from app.demo.data import OPEN_BATCH, OPEN_ITEMS, UNBOUND
 from app.demo.people import DemoError
@@ -27,7 +28,7 @@ class Actor:
         self.session, self.user = session, user
 
     def fire(self, entity: str, key: str, ids: list[int], reason: str | None = None) -> int:
-        spec = current_app.extensions["admin"].spec
+        spec = generated().spec
         g.user = self.user
         result = fire(spec.entity(entity), model(entity), self.session, self.user, key, ids,
                       reason)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from app.audit import trail
+from app.context import generated, security
 from app.demo.data import ACCOUNTS, PASSWORD, UNIT, UNITS, Account
 from app.security.models import NATIONAL_CODE, Organisation
 from app.security.orgs import DIVISIONS_CSV, add_org, load_divisions, national
@@ -36,8 +36,8 @@ def load_orgs(session: Any) -> tuple[int, int]:
 
 def load_accounts(session: Any) -> int:
     """One account per entry of ACCOUNTS that does not exist yet (by user name)."""
-    sm = current_app.appbuilder.sm  # type: ignore[attr-defined]
-    spec = current_app.extensions["admin"].spec
+    sm = security()  # type: ignore[attr-defined]
+    spec = generated().spec
     roles = {r.key: r for r in spec.roles}
     orgs = {o.code: o for o in session.execute(select(Organisation).where(
         Organisation.code.in_([org_code(a) for a in ACCOUNTS]))).scalars()}
@@ -68,7 +68,7 @@ def load_accounts(session: Any) -> int:
 
 
 def users_by_name(session: Any) -> dict[str, Any]:
-    sm = current_app.appbuilder.sm  # type: ignore[attr-defined]
+    sm = security()  # type: ignore[attr-defined]
     return {a.username: sm.find_user(username=a.username) for a in ACCOUNTS}
 
 

@@ -12,7 +12,6 @@ from flask_appbuilder import Model
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Column,
     DateTime,
     ForeignKey,
     Index,
@@ -21,7 +20,7 @@ from sqlalchemy import (
     event,
     inspect,
 )
-from sqlalchemy.orm import Mapper, Session, relationship
+from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column, relationship
 
 from app.security.models import Organisation
 
@@ -46,9 +45,11 @@ class OrgQuota(Model):
     """
 
     __tablename__ = "hook_org_quota"
-    org_id = Column(Integer, ForeignKey("org_organisation.id", ondelete="CASCADE"),
-                    primary_key=True, autoincrement=False)
-    used_bytes = Column(BigInteger().with_variant(Integer, "sqlite"), nullable=False, default=0)
+    org_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("org_organisation.id", ondelete="CASCADE"), primary_key=True,
+        autoincrement=False)
+    used_bytes: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                            nullable=False, default=0)
 
 
 class Window(Model):
@@ -60,15 +61,15 @@ class Window(Model):
     """
 
     __tablename__ = "hook_window"
-    id = Column(Integer, primary_key=True)
-    window = Column(String(41), nullable=False)  # the hook's `window` parameter
-    batch = Column(String(64), nullable=True)
-    region_id = Column(Integer, ForeignKey("org_organisation.id", ondelete="CASCADE"),
-                       nullable=True)
-    opens_at = Column(DateTime, nullable=False)
-    closes_at = Column(DateTime, nullable=False)
-    is_open = Column(Boolean, nullable=False, default=True)  # 上报开关
-    note = Column(String(500), nullable=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    window: Mapped[str] = mapped_column(String(41), nullable=False)  # the hook's `window` parameter
+    batch: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    region_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("org_organisation.id", ondelete="CASCADE"), nullable=True)
+    opens_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    closes_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    is_open: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)  # 上报开关
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     region = relationship(Organisation, lazy="joined")
     __table_args__ = (Index("ix_hook_window_window", "window", "region_id"),)
 
@@ -91,15 +92,17 @@ class WindowExtension(Model):
     """More time for one unit (延期), granted by a regulator of its jurisdiction."""
 
     __tablename__ = "hook_window_extension"
-    id = Column(Integer, primary_key=True)
-    window_id = Column(Integer, ForeignKey("hook_window.id", ondelete="CASCADE"),
-                       nullable=False, index=True)
-    unit_id = Column(Integer, ForeignKey("org_organisation.id", ondelete="CASCADE"),
-                     nullable=False, index=True)
-    closes_at = Column(DateTime, nullable=False)
-    granted_by_id = Column(Integer, ForeignKey("ab_user.id"), nullable=True)
-    granted_at = Column(DateTime, nullable=False, default=beijing_now)
-    reason = Column(String(500), nullable=False)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    window_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("hook_window.id", ondelete="CASCADE"), nullable=False, index=True)
+    unit_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("org_organisation.id", ondelete="CASCADE"), nullable=False,
+        index=True)
+    closes_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    granted_by_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("ab_user.id"),
+                                                      nullable=True)
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=beijing_now)
+    reason: Mapped[str] = mapped_column(String(500), nullable=False)
     window = relationship(Window, lazy="joined")
     unit = relationship(Organisation, lazy="joined")
     granted_by = relationship("AppUser", lazy="joined")

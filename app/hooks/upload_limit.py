@@ -32,10 +32,11 @@ import os
 import zipfile
 from typing import IO, Any
 
-from flask import current_app, has_app_context, has_request_context, request
+from flask import has_app_context, has_request_context, request
 from sqlalchemy import case, exists, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.context import generated
 from app.hooks.base import Denied
 from app.hooks.models import SIZE_CHANGES, OrgQuota
 from generator.spec import Entity, Field, HookRef
@@ -243,10 +244,9 @@ def _ensure_row(connection: Any, org_id: int) -> None:
         return
     dialect = connection.dialect.name
     if dialect in ("postgresql", "sqlite"):
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect_insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
         connection.execute(dialect_insert(table).values(org_id=org_id, used_bytes=0)
                            .on_conflict_do_nothing(index_elements=["org_id"]))
         return
@@ -274,7 +274,7 @@ def release(entity: Entity, target: Any, connection: Any) -> None:
     their space goes back to the organisation now, in the same transaction."""
     from app.security.scope import current
 
-    storage = current_app.extensions["admin"].storage if has_app_context() else None
+    storage = generated().storage if has_app_context() else None
     state = inspect(target).dict
     for f in entity.fields:
         if f.hook is None or f.hook.name != "upload_limit":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, g, jsonify, request
+from flask import abort, g, jsonify, request
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, Select2Widget
 from flask_appbuilder.forms import DynamicForm
@@ -26,6 +26,7 @@ from sqlalchemy import false, or_, select
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.context import db_session, generated
 from app.fields import ReferenceField
 from app.hooks.models import Window, WindowExtension, beijing_now
 from app.hooks.window_deadline import TIME_FORMAT, ancestor_paths, batch_label
@@ -64,7 +65,7 @@ def uses_windows(spec: Spec) -> bool:
 
 
 def _spec() -> Spec:
-    return current_app.extensions["admin"].spec
+    return generated().spec
 
 
 def series_label(name: str) -> str:
@@ -144,7 +145,7 @@ class ExtensionFilter(BaseFilter):
 
 
 def _session() -> Any:
-    return current_app.appbuilder.session
+    return db_session()
 
 
 def _load_region(_model: type, pk: int) -> Any:
@@ -202,7 +203,7 @@ class WindowForm(DynamicForm):
         super().__init__(*args, **kwargs)
         self.window.choices = [(name, series_label(name)) for name in sorted(series(_spec()))]
         choices: list[tuple[str, str]] = [("", _("Every batch"))]
-        admin = current_app.extensions["admin"]
+        admin = generated()
         for name in sorted(series(_spec())):
             target = batch_entity(name)
             if target is None:
@@ -229,7 +230,7 @@ class WindowForm(DynamicForm):
         batch = self.batch.data
         target = batch_entity(self.window.data) if self.window.data else None
         if batch is not None:
-            admin = current_app.extensions["admin"]
+            admin = generated()
             if target is None or not batch.isdigit() or _session().get(
                     admin.models[target], int(batch)) is None:
                 self.batch.errors = [*self.batch.errors,
@@ -424,7 +425,7 @@ class WindowExtensionView(_Screen):
 
 
 def init_app(appbuilder: Any) -> None:
-    if not uses_windows(current_app.extensions["admin"].spec):
+    if not uses_windows(generated().spec):
         return
     appbuilder.add_view(ReportingWindowView, WINDOW_MENU, icon="fa-clock-o",
                         label=lazy_gettext("Reporting windows"), category=MENU_CATEGORY,

@@ -31,11 +31,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
 
+from app.context import generated
 from app.hooks import runtime
 from app.hooks.base import Denied
 from app.hooks.models import Window, WindowExtension, beijing_now
@@ -196,7 +197,7 @@ def batch_label(name: str, batch: str | None) -> str:
         return _("Every batch")
     if not has_app_context():
         return batch
-    admin = current_app.extensions["admin"]
+    admin = generated()
     for entity in admin.spec.entities:
         ref = entity.hook("window_deadline")
         if ref is None or ref.get("window") != name or not ref.get("batch_field"):

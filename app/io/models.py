@@ -6,25 +6,31 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 
 class ImportRun(Model):
     __tablename__ = "io_import_run"
-    id = Column(Integer, primary_key=True)
-    entity = Column(String(120), nullable=False)  # qualified entity name
-    user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, index=True)
-    org_id = Column(Integer, ForeignKey("org_organisation.id"), nullable=True)
-    file_name = Column(String(255), nullable=False)  # as uploaded
-    stored = Column(String(255), nullable=False)  # generated name under the imports folder
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(120), nullable=False)  # qualified entity name
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("ab_user.id"), nullable=False,
+                                         index=True)
+    org_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("org_organisation.id"),
+                                               nullable=True)
+    file_name: Mapped[str] = mapped_column(String(255), nullable=False)  # as uploaded
+    # generated name under the imports folder
+    stored: Mapped[str] = mapped_column(String(255), nullable=False)
     # validating -> invalid | valid -> importing -> done | failed
-    status = Column(String(16), nullable=False, default="validating")
-    rows = Column(Integer, nullable=False, default=0)
-    processed = Column(Integer, nullable=False, default=0)
-    created = Column(Integer, nullable=False, default=0)
-    updated = Column(Integer, nullable=False, default=0)
-    error_count = Column(Integer, nullable=False, default=0)
-    unchanged = Column(Integer, nullable=True, default=0)
-    clear_blanks = Column(Boolean, nullable=True, default=False)  # 空白单元格清空原值
-    started_at = Column(DateTime, nullable=False, default=dt.datetime.now)
-    finished_at = Column(DateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="validating")
+    rows: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    processed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    unchanged: Mapped[int | None] = mapped_column(Integer, nullable=True, default=0)
+    # 空白单元格清空原值
+    clear_blanks: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=False)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False,
+                                                    default=dt.datetime.now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from app.audit import trail
+from app.context import db_session, end_session, generated, security
 from app.io.importer import Importer, Result, RowError
 from app.io.models import ImportRun
 
@@ -64,14 +65,15 @@ def start(app: Flask, run_id: int, commit: bool) -> None:
 
 def _work(app: Flask, run_id: int, commit: bool) -> None:
     with app.app_context(), app.test_request_context():
-        session = app.appbuilder.session
+        session = db_session(app)
         run = session.get(ImportRun, run_id)
-        user = app.appbuilder.sm.get_user_by_id(run.user_id)
-        admin = app.extensions["admin"]
+        assert run is not None
+        user = security(app).get_user_by_id(run.user_id)
+        admin = generated(app)
         entity = admin.spec.entity(run.entity)
         path = os.path.join(folder(app), run.stored)
 
-        engine = session.get_bind()
+        engine: Any = session.get_bind()
 
         def progress(done: int) -> None:
             PROGRESS[run_id] = done
@@ -94,7 +96,7 @@ def _work(app: Flask, run_id: int, commit: bool) -> None:
                 {"status": "failed", "finished_at": dt.datetime.now()})
             session.commit()
         finally:
-            session.remove()
+            end_session(app)
 
 
 def _finish(app: Flask, session: Any, run_id: int, result: Result, commit: bool,

@@ -34,6 +34,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.audit import trail
+from app.context import flask_app
 from app.io import runs
 from app.io.columns import columns
 from app.io.export import batched, csv_chunks, write_xlsx
@@ -97,11 +98,13 @@ class ViewIO:
     base_order: Any
     appbuilder: Any
     list_columns: Any
+    class_permission_name: str
+    render_template: Any
 
     def io_links(self) -> dict[str, Any]:
         sm = self.appbuilder.sm
-        name = self.class_permission_name  # type: ignore[attr-defined]
-        args = request.args.to_dict(flat=False)
+        name = self.class_permission_name
+        args: dict[str, Any] = request.args.to_dict(flat=False)
         links: dict[str, Any] = {}
         if sm.has_access("can_export", name):
             links["xlsx"] = url_for(".export_file", fmt="xlsx", **args)
@@ -144,7 +147,7 @@ class ViewIO:
                 flash(_("Only .xlsx and .csv files can be imported."), "danger")
             else:
                 run = self._new_run(upload)
-                runs.start(current_app._get_current_object(), run.id, commit=False)
+                runs.start(flask_app(), run.id, commit=False)
                 return redirect(url_for(".import_status_page", run_id=run.id))
         return self.render_template("admin/import.html", title=_("Import"), run=None,
                                     entity_label=self.entity.label.get(current_locale()),
@@ -152,7 +155,7 @@ class ViewIO:
                                     list_url=url_for(".list"))
 
     def _new_run(self, upload: Any) -> ImportRun:
-        app = current_app._get_current_object()
+        app = flask_app()
         stored = runs.save_upload(app, upload.stream, upload.filename)
         run = ImportRun(entity=self.entity.qualified, user_id=g.user.id,
                         org_id=getattr(g.user, "org_id", None), file_name=upload.filename,
@@ -195,7 +198,7 @@ class ViewIO:
             abort(409)
         run.status = "importing"
         self.datamodel.session.commit()
-        runs.start(current_app._get_current_object(), run.id, commit=True)
+        runs.start(flask_app(), run.id, commit=True)
         return redirect(url_for(".import_status_page", run_id=run.id))
 
     @expose("/import/<int:run_id>/errors")
@@ -296,8 +299,8 @@ class ApiIO:
         upload = request.files.get("file")
         if upload is None or not (upload.filename or "").lower().endswith(IMPORT_SUFFIXES):
             return self.response_400(message=_("Only .xlsx and .csv files can be imported."))  # type: ignore
-        app = current_app._get_current_object()
-        stored = runs.save_upload(app, upload.stream, upload.filename)
+        app = flask_app()
+        stored = runs.save_upload(app, upload.stream, upload.filename or "file")
         path = os.path.join(runs.folder(app), stored)
         dry_run = request.args.get("dry_run") in ("1", "true")
         clear_blanks = request.args.get("clear_blanks") in ("1", "true")

@@ -14,6 +14,7 @@ from flask import current_app, send_file
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext
 
+from app.context import generated
 from app.security.matrix_table import (
     ACTION_HEADERS,
     CHECK,
@@ -30,7 +31,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _context() -> tuple[Any, str]:
-    return current_app.extensions["admin"].spec, current_app.config["AUTH_ROLE_ADMIN"]
+    return generated().spec, current_app.config["AUTH_ROLE_ADMIN"]
 
 
 class PermissionMatrixView(BaseView):

@@ -6,8 +6,8 @@ import datetime as dt
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String
-from sqlalchemy.orm import relationship
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 # Binary ordering on every database, so that "path starts with P" is the index range
 # [P, P-with-last-'/'-raised) (see scope.py). PostgreSQL's default collations ignore '/'.
@@ -24,15 +24,20 @@ class Organisation(Model):
     """
 
     __tablename__ = "org_organisation"
-    id = Column(Integer, primary_key=True)
-    code = Column(String(32), nullable=False, unique=True)
-    name = Column(String(200), nullable=False)
-    level = Column(String(16), nullable=False)  # national | province | city | county | unit
-    kind = Column(String(16), nullable=True)  # units: enterprise | institution
-    parent_id = Column(Integer, ForeignKey("org_organisation.id"), nullable=True, index=True)
-    path = Column(PathString, nullable=False, index=True)  # /CN/350000/350100/350102/
-    valid_from = Column(Date, nullable=True)
-    valid_to = Column(Date, nullable=True)  # divisions change yearly; old rows keep their org
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # national | province | city | county | unit
+    level: Mapped[str] = mapped_column(String(16), nullable=False)
+    # units: enterprise | institution
+    kind: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    parent_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("org_organisation.id"),
+                                                  nullable=True, index=True)
+    # /CN/350000/350100/350102/
+    path: Mapped[str] = mapped_column(PathString, nullable=False, index=True)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # divisions change yearly; old rows keep their org
+    valid_to: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     parent = relationship("Organisation", remote_side=[id])
 
     def __str__(self) -> str:
@@ -54,17 +59,18 @@ class AppUser(User):
     """FAB's user plus the organisation it belongs to and its user class."""
 
     __tablename__ = "ab_user"
-    org_id = Column(Integer, ForeignKey("org_organisation.id"), nullable=True, index=True)
-    user_class = Column(String(16), nullable=True)
+    org_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("org_organisation.id"),
+                                               nullable=True, index=True)
+    user_class: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # 功能选择 / 子用户授权: module keys, comma-separated. Empty: every module the roles reach;
     # for agents (经办人): none until the legal person delegates.
-    modules = Column(String(1000), nullable=True)
+    modules: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     org = relationship(Organisation, lazy="joined")
     # Password policy (app/hooks/password_policy.py). FAB's fail_login_count counts the
     # failed sign-ins since the last success or lock.
-    password_changed_at = Column(DateTime, nullable=True)
-    must_change_password = Column(Boolean, nullable=True, default=False)
-    locked_until = Column(DateTime, nullable=True)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    must_change_password: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=False)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     password_history = relationship("PasswordHistory", cascade="all, delete-orphan",
                                     order_by="PasswordHistory.id.desc()",
                                     back_populates="user")
@@ -80,9 +86,10 @@ class PasswordHistory(Model):
     """Hashes of the passwords a user has had, newest first (the current one included)."""
 
     __tablename__ = "auth_password_history"
-    id = Column(Integer, primary_key=True)
-    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False,
-                     index=True)
-    hash = Column(String(256), nullable=False)
-    created_at = Column(DateTime, nullable=False, default=dt.datetime.now)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    hash: Mapped[str] = mapped_column(String(256), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False,
+                                                    default=dt.datetime.now)
     user = relationship(AppUser, back_populates="password_history")

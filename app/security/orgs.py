@@ -55,6 +55,7 @@ def add_org(session: Session, code: str, name: str, level: str, parent: str | No
         raise OrgError(f"'{code}' is not a 6-digit GB/T 2260 code")
     if session.execute(select(Organisation.id).where(Organisation.code == code)).first():
         raise OrgError(f"organisation '{code}' already exists")
+    above: Organisation | None
     if level == "province":
         above = national(session)
     else:

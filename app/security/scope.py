@@ -71,7 +71,7 @@ def hidden_states(entity: Entity, user: Any) -> list[str]:
     return [s.key for s in flow.states if s.hidden_from and held <= set(s.hidden_from)]
 
 
-def scope_condition(entity: Entity, model: type, user: Any = None) -> Any:
+def scope_condition(entity: Entity, model: Any, user: Any = None) -> Any:
     """SQL condition limiting `model` to the user's rows, or None for no limit."""
     user = user if user is not None else current()
     hidden = hidden_states(entity, user)
@@ -82,7 +82,7 @@ def scope_condition(entity: Entity, model: type, user: Any = None) -> Any:
     return visible if area is None else and_(area, visible)
 
 
-def _area_condition(entity: Entity, model: type, user: Any) -> Any:
+def _area_condition(entity: Entity, model: Any, user: Any) -> Any:
     if not entity.org_scoped:
         return None
     scope = user_scope(entity, user)

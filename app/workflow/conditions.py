@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
+from app.context import generated
 from app.labels import current_locale, render
 from generator.spec import Entity, Transition, When
 
@@ -26,7 +26,7 @@ def _key(entity: Entity, names: tuple[str, ...], row: Any) -> tuple[Any, ...]:
 def setting_values(when: When, entity: Entity, rows: Iterable[Any], session: Any
                    ) -> dict[int, Any]:
     """{row id: the setting's value for the row} in one query for all the rows."""
-    admin = current_app.extensions["admin"]
+    admin = generated()
     setting_entity = admin.spec.entity(when.entity)
     model = admin.models[when.entity]
     rows = list(rows)
@@ -58,7 +58,7 @@ def refusal(transition: Transition, value: Any) -> str:
     """Why the step does not apply to a row under its region's setting."""
     when = transition.when
     assert when is not None
-    admin = current_app.extensions["admin"]
+    admin = generated()
     field = admin.spec.entity(when.entity).field(when.field)
     locale = current_locale()
     shown = field.kind.display(field, value, render()) if value is not None else ""

@@ -10,11 +10,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Text, func, select, update
 
 from app.audit import trail
+from app.context import generated
 from app.hooks import runtime
 from app.labels import current_locale
 from app.security.scope import is_admin, role_names, scope_condition
@@ -161,7 +161,7 @@ def _needed_rows(needs: Needs | None, entity: Entity, rows: list[Any],
     """Keys (see _needs_key) of the needed rows that exist, in one query for all rows."""
     if needs is None or not rows:
         return set()
-    admin = current_app.extensions["admin"]
+    admin = generated()
     target = admin.spec.entity(needs.entity)
     other = admin.models[needs.entity]
     columns = [getattr(other, target.field(n).column) for n in needs.match]
@@ -190,7 +190,7 @@ def log_line(transition: Transition, reason: str | None, user: Any,
     return f"{line}：{' '.join(reason.split())}" if reason else line  # one line per event
 
 
-def _log_values(log_field: str | None, model: type, transition: Transition,
+def _log_values(log_field: str | None, model: Any, transition: Transition,
                 reason: str | None, user: Any) -> dict[str, Any]:
     """The log column's new value, computed by the database inside the guarded UPDATE (so
     the line is appended exactly when the state moves)."""
