@@ -13,6 +13,11 @@ from app.audit.models import AuditEntry
 from app.migrate import Plan, apply, combined_metadata, plan
 from app.security.sync import SyncReport, drift, sync
 from app.security.sync import plan as permission_plan
+from app.workflow.changes import UNIQUE_PENDING, duplicate_pending
+
+
+class ApplyRefused(Exception):
+    """The database holds rows the new schema cannot take; nothing was changed."""
 
 
 @dataclass
@@ -35,6 +40,13 @@ def apply_schema(app: Any, allow_destructive: bool = False, dry_run: bool = Fals
     with engine.begin() as connection:
         if dry_run:
             return Applied(plan(connection, metadata), None)
+        duplicates = duplicate_pending(connection)
+        if duplicates:
+            raise ApplyRefused(
+                f"index {UNIQUE_PENDING} (one pending change request per record) cannot be "
+                f"created: {len(duplicates)} record(s) have several pending requests "
+                f"({', '.join(duplicates[:20])}); decide all but one of each on the record's "
+                "page, then apply again. Nothing was changed.")
         tables = apply(connection, metadata, allow_destructive)
     with engine.begin() as connection:
         report = sync(connection, wanted_permissions(app))

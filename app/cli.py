@@ -66,9 +66,12 @@ def check_command(path: str | None, against_db: bool) -> None:
 @with_appcontext
 def apply_command(allow_destructive: bool, dry_run: bool) -> None:
     """Create what is missing (tables, columns, indexes), keeping every existing row."""
-    from app.apply import apply_schema
+    from app.apply import ApplyRefused, apply_schema
 
-    applied = apply_schema(current_app, allow_destructive, dry_run)
+    try:
+        applied = apply_schema(current_app, allow_destructive, dry_run)
+    except ApplyRefused as exc:
+        raise click.ClickException(str(exc)) from None
     result = applied.tables
     if applied.permissions is not None:
         perms = applied.permissions

@@ -7,8 +7,6 @@ a paged search endpoint for reference fields and a scoped file download.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import re
 from typing import Any
@@ -35,6 +33,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import gate
 from app.audit import history
+from app.audit.views import ACTIONS as AUDIT_ACTIONS
 from app.compat import ModelViewHooks
 from app.hooks import runtime
 from app.io.views import ViewIO
@@ -103,6 +102,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
             kwargs["list_edit_label"] = (
                 edit.label.get(current_locale()) if edit is not None and self.appbuilder.sm
                 .has_access("can_edit", self.class_permission_name) else None)
+            kwargs["pending_changes"] = self._pending_changes()
         if template in (self.list_template, self.add_template, self.edit_template,
                         self.show_template):
             kwargs["hook_banner"] = runtime.banner(self.entity, g.user, self.datamodel.session)
@@ -110,8 +110,32 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
             kwargs.update(self._show_extras(kwargs["pk"]))
         return super().render_template(template, **kwargs)
 
+    # -- 有待审核变更: the list (and its export) narrowed to records with a pending change ---
+    def _init_properties(self) -> None:
+        super()._init_properties()
+        if changes.enabled(self.entity):
+            self._base_filters.add_filter("id", changes.PendingChangeFilter, self.entity)
+
+    def _pending_changes(self) -> dict[str, Any] | None:
+        """The toggle above the list: how many requests wait in the user's range."""
+        sm, name = self.appbuilder.sm, self.class_permission_name
+        if not changes.enabled(self.entity) or not (
+                sm.has_access("can_decide_change", name)
+                or sm.has_access("can_request_change", name)):
+            return None
+        model = self.datamodel.obj
+        count = changes.pending_count(self.datamodel.session, self.entity, model,
+                                      scope_condition(self.entity, model, g.user))
+        args = {k: v for k, v in request.args.to_dict(flat=False).items()
+                if k != changes.LIST_ARGUMENT and not k.startswith("page_")}
+        active = changes.list_narrowed()
+        return {"count": count, "active": active,
+                "url": url_for(".list", **args) if active else
+                url_for(".list", **args, **{changes.LIST_ARGUMENT: "1"})}
+
     def _show_extras(self, pk: Any) -> dict[str, Any]:
-        """Transition buttons, the record's history and its rounds of correction."""
+        """Transition buttons, the record's change requests, its history and its rounds of
+        correction."""
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             return {}
@@ -119,16 +143,23 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         sm, name = self.appbuilder.sm, self.class_permission_name
         flow = self.entity.workflow
         changeable = bool(flow and getattr(item, flow.field) in flow.change_states)
+        requests = changes.shown(session, self.entity, item.id)
+        waiting = any(r.request.status == changes.PENDING for r in requests)
+        may_request = changeable and sm.has_access("can_request_change", name)
+        events = history.history(session, self.entity, item.id)
+        for event in events:  # 申请变更 / 审核变更 entries read as the audit log names them
+            if event.action in ("change_request", "change_decision"):
+                event.action = str(AUDIT_ACTIONS[event.action])
         return {
-            "can_request_change": changeable and sm.has_access("can_request_change", name),
+            "can_request_change": may_request and not waiting,
+            "change_waiting": may_request and waiting,
             "can_decide_change": sm.has_access("can_decide_change", name),
-            "change_requests": [(cr, history.readable(self.entity, cr.proposed))
-                                for cr in changes.pending(session, self.entity, item.id)],
+            "change_requests": requests,
             "transitions": [t for t in engine.allowed_transitions(self.entity, item, g.user,
                                                                   session)
                             if self.appbuilder.sm.has_access(f"can_{t.key}",
                                                              self.class_permission_name)],
-            "history": history.history(session, self.entity, item.id),
+            "history": events,
             "rounds": history.correction_rounds(session, self.entity, item.id),
             "locale": current_locale(),
         }
@@ -152,24 +183,24 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         flow = self.entity.workflow
         if item is None or flow is None or getattr(item, flow.field) not in flow.change_states:
             abort(404)
+        session = self.datamodel.session
         if request.method == "POST":
             form = self.edit_form.refresh(request.form)
             form._id = pk
             hidden = self._apply_field_rights(form, item)
             if form.validate():
                 proposed = changes.proposed_changes(self.entity, item, form)
-                if not proposed:
-                    flash(_("Nothing was changed."), "warning")
-                else:
-                    self.datamodel.session.add(changes.ChangeRequest(
-                        entity=self.entity.qualified, record_id=pk,
-                        proposed=json.dumps(proposed, ensure_ascii=False),
-                        requested_by=g.user.id, requested_by_name=g.user.username))
-                    self.datamodel.session.commit()
+                refused = (_("Nothing was changed.") if not proposed else
+                           changes.request_change(session, self.entity, pk, proposed, g.user))
+                if refused is None:
                     flash(_("The change is requested; the record stays as it is until it is "
                             "accepted."), "success")
                     return redirect(url_for(".show", pk=pk))
+                flash(refused, "warning")  # the form comes back with what was typed
         else:
+            if changes.pending(session, self.entity, pk):
+                flash(changes.already_pending(), "warning")
+                return redirect(url_for(".show", pk=pk))
             form = self.edit_form.refresh(obj=item)
             hidden = self._apply_field_rights(form, item)
         widgets = self._get_edit_widget(form=form, exclude_cols=hidden)
@@ -179,25 +210,29 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
     @expose("/change/decide/<int:request_id>", methods=["POST"])
     @has_access
     def decide_change(self, request_id: int) -> Any:
+        """Accept or reject a pending request of a record in the user's range; a request that
+        is decided already, or of another record, answers like a missing one."""
         session = self.datamodel.session
         change = session.get(changes.ChangeRequest, request_id)
         if change is None or change.entity != self.entity.qualified:
             abort(404)
         item = self.datamodel.get(change.record_id, self._base_filters)
-        if item is None or change.status != "pending":
+        if item is None or change.status != changes.PENDING:
             abort(404)
         accept = request.form.get("decision") == "accept"
-        if accept:
-            changes.apply(self.entity, item, change, current_app.extensions["admin"].models,
-                          session)
-        change.status = "accepted" if accept else "rejected"
-        change.decided_by_name = g.user.username
-        change.decided_at = dt.datetime.now()
-        change.reason = (request.form.get("reason") or "").strip() or None
-        session.commit()
-        flash(_("The change is accepted.") if accept else _("The change is rejected."),
-              "success")
-        return redirect(url_for(".show", pk=item.id))
+        pk = item.id
+        try:
+            refused = changes.decide(session, self.entity, item, change, accept,
+                                     request.form.get("reason"),
+                                     current_app.extensions["admin"].models, g.user)
+        except changes.NotPending:
+            abort(404)
+        if refused is not None:
+            flash(refused, "danger")
+        else:
+            flash(_("The change is accepted.") if accept else _("The change is rejected."),
+                  "success")
+        return redirect(url_for(".show", pk=pk))
 
     # -- transitions on every reachable row at once (`all: true`) ---------------------------
     def _all_transitions(self) -> list[Any]:

@@ -27,6 +27,8 @@ ACTIONS = {
     "import": lazy_gettext("Imported"), "login": lazy_gettext("Signed in"),
     "login_failed": lazy_gettext("Failed sign-in"),
     "permissions": lazy_gettext("Permissions changed"),
+    "change_request": lazy_gettext("Change requested"),
+    "change_decision": lazy_gettext("Change decided"),
 }
 
 

@@ -203,6 +203,10 @@ class FieldType:
     def max_length(self, f: Field) -> int | None:
         return None
 
+    def total(self, f: Field, value: Any) -> Any:
+        """A sum of the field (summable types) as summaries show it."""
+        return value
+
     def percent(self, f: Field) -> bool:
         """Whether the value is a fraction shown as a percentage."""
         return False

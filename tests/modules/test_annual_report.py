@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import prison
 import pytest
 
 from tests.modules.conftest import MAKER, add_row, flashes, login, rows
@@ -109,3 +110,71 @@ def test_05_imported_product_lines_need_a_bound_product(app: Any) -> None:
     allowed = maker.post("/annual_report/annual_report/add", data=data)
     assert allowed.status_code == 302, flashes(allowed.text)[-600:]
     assert len(rows(app, "annual_report.AnnualReportProduct")) == 1
+
+
+# -- seed 000 §6: regulators see a report once it is submitted ----------------------------
+def _maker(app: Any) -> Any:
+    maker = login(app, "maker_legal")
+    if maker.get(LIST).status_code == 302:
+        complete_info(app, "maker_legal", "辽宁康华制药有限公司", MAKER)
+    return maker
+
+
+@pytest.fixture(scope="module")
+def draft_and_submitted(app: Any) -> tuple[int, int]:
+    maker = _maker(app)
+    ids = []
+    for year, title in (("2022", "2022年度报告（填报中）"), ("2023", "2023年度报告（已提交）")):
+        response = maker.post("/annual_report/annual_report/add",
+                              data={**REPORT, "year": year, "title": title})
+        assert response.status_code == 302, flashes(response.text)[-500:]
+        ids.append(rows(app, "annual_report.AnnualReport", title=title)[0].id)
+    maker.post(f"/annual_report/annual_report/transition/submit/{ids[1]}")
+    assert rows(app, "annual_report.AnnualReport", id=ids[1])[0].state == "submitted"
+    return ids[0], ids[1]
+
+
+def _ids(client: Any) -> list[int]:
+    response = client.get("/api/v1/annual_report/",
+                          query_string={"q": prison.dumps({"page_size": 100})})
+    assert response.status_code == 200, response.text
+    return list(response.json["ids"])
+
+
+@pytest.mark.parametrize("username", ["ln_reg", "nmpa"])
+def test_06_a_draft_is_hidden_from_regulators_at_every_door(
+        app: Any, draft_and_submitted: tuple[int, int], username: str) -> None:
+    draft, submitted = draft_and_submitted
+    regulator = login(app, username)
+    page = regulator.get(LIST).text
+    assert "2023年度报告（已提交）" in page and "2022年度报告（填报中）" not in page
+    assert regulator.get(f"/annual_report/annual_report/show/{submitted}").status_code == 200
+    assert regulator.get(f"/annual_report/annual_report/show/{draft}").status_code == 404
+    ids = _ids(regulator)
+    assert submitted in ids and draft not in ids
+    assert regulator.get(f"/api/v1/annual_report/{submitted}").status_code == 200
+    assert regulator.get(f"/api/v1/annual_report/{draft}").status_code == 404
+    for url in ("/annual_report/annual_report/export/csv",
+                "/api/v1/annual_report/export?format=csv"):
+        export = regulator.get(url)  # streamed: read before the next request
+        assert export.status_code == 200
+        text = export.data.decode("utf-8-sig")
+        assert "2023年度报告（已提交）" in text and "2022年度报告（填报中）" not in text
+
+
+def test_07_the_enterprise_still_sees_and_edits_its_draft(
+        app: Any, draft_and_submitted: tuple[int, int]) -> None:
+    draft, submitted = draft_and_submitted
+    maker = _maker(app)
+    page = maker.get(LIST).text
+    assert "2022年度报告（填报中）" in page and "2023年度报告（已提交）" in page
+    assert maker.get(f"/annual_report/annual_report/show/{draft}").status_code == 200
+    assert {draft, submitted} <= set(_ids(maker))
+    assert maker.get(f"/api/v1/annual_report/{draft}").status_code == 200
+    assert maker.put(f"/api/v1/annual_report/{draft}",
+                     json={"quality": "年度自检 1 次"}).status_code == 200
+    response = maker.post(f"/annual_report/annual_report/edit/{draft}", data={
+        **REPORT, "year": "2022", "title": "2022年度报告（填报中）", "contact": "王强"})
+    assert response.status_code == 302, flashes(response.text)[-500:]
+    [row] = rows(app, "annual_report.AnnualReport", id=draft)
+    assert (row.state, row.contact) == ("draft", "王强")
