@@ -270,17 +270,45 @@ class Importer:
                     diff = {k: [old.get(k), row.get(k)] for k in keys
                             if old.get(k) != row.get(k)}
                     history.append(self.history_row(row["id"], diff))
+            history = self.readable_history(history)
             if history:  # the row-level history of the import, in the same transaction
                 self.session.execute(insert(AuditEntry.__table__), history)
 
     def history_row(self, pk: int, changes: dict[str, list[Any]]) -> dict[str, Any]:
+        """One row's audit entry, by field names; None, "" and [] are the same blank.
+        `readable_history` then writes referenced rows as {"id", "text"}."""
         if self.who is None:
             self.who = trail.who(self.user)
         plain = {self.column_name(k): [trail.plain(v) for v in pair]
-                 for k, pair in changes.items() if k not in ("org_path", "row_version")}
+                 for k, pair in changes.items()
+                 if k not in ("org_path", "row_version") and trail.changed(*pair)}
         return {**self.who, "at": dt.datetime.now(), "action": "import",
-                "entity": self.entity.qualified, "record_id": pk,
-                "changes": json.dumps(plain, ensure_ascii=False)}
+                "entity": self.entity.qualified, "record_id": pk, "changes": plain}
+
+    def readable_history(self, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The entries of a chunk with references as the form path writes them ({"id",
+        "text"}: one query per referenced entity), as JSON; rows that changed nothing have
+        none."""
+        targets: dict[str, Any] = {f.name: self.admin.models[f.to] for f in self.entity.fields
+                                   if f.type == "reference"}
+        if self.entity.org_scoped:
+            targets[ORG] = Organisation
+        texts: dict[tuple[str, Any], str] = {}
+        for name, model in targets.items():
+            ids = {v for entry in history for v in entry["changes"].get(name, ())
+                   if isinstance(v, int)}
+            if ids:
+                rows = self.session.execute(select(model).where(model.id.in_(ids))).scalars()
+                texts.update(((name, row.id), str(row)) for row in rows)
+        out = []
+        for entry in history:
+            if not entry["changes"]:
+                continue
+            for name in targets.keys() & entry["changes"].keys():
+                entry["changes"][name] = [None if v is None else {"id": v, "text": texts.get(
+                    (name, v), "")} for v in entry["changes"][name]]
+            out.append({**entry, "changes": json.dumps(entry["changes"], ensure_ascii=False)})
+        return out
 
     def column_name(self, column: str) -> str:
         """Audit diffs use field names (a reference's column is <field>_id)."""
