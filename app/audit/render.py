@@ -31,8 +31,13 @@ OTHER_LABELS = {
     "withdrawn": lazy_gettext("Permissions withdrawn"), "file": lazy_gettext("File"),
     "rows": lazy_gettext("Rows"), "created": lazy_gettext("Added"),
     "updated": lazy_gettext("Updated"), "reason": lazy_gettext("Reason"),
-    "org": lazy_gettext("Organisation"),
+    "org": lazy_gettext("Organisation"), "decision": lazy_gettext("Decision"),
+    "status": lazy_gettext("Status"),
 }
+# Values of a change request's decision or status (变更).
+DECISIONS = {"accept": lazy_gettext("Accept"), "accepted": lazy_gettext("Accepted"),
+             "reject": lazy_gettext("Reject"), "rejected": lazy_gettext("Rejected"),
+             "pending": lazy_gettext("Pending")}
 
 
 @dataclass
@@ -158,11 +163,13 @@ def _module(key: str) -> str:
 
 
 def _other(name: str, value: Any) -> str | None:
-    """Values of keys outside any entity that have a readable form of their own."""
+    """Values of keys that are no field but have a readable form of their own."""
     if name == "roles":
         return _role(value)
     if name == "modules" and isinstance(value, str):
         return "、".join(_module(k.strip()) for k in value.split(",") if k.strip())
+    if name in ("decision", "status") and value in DECISIONS:
+        return str(DECISIONS[value])
     return None
 
 
@@ -198,7 +205,7 @@ def display_value(entity: Entity | None, field_name: str, value: Any) -> str:
             return _("No. %(id)s", id=value)  # written before references kept their text
         if f.type == "file" and field_name == f.name:
             return _("(a file)")  # the storage key; the file's own name is recorded beside it
-    if entity is None:
+    if f is None:
         other = _other(field_name, value)
         if other is not None:
             return other
@@ -266,7 +273,7 @@ def state_change(entity: Entity, raw: str | None) -> tuple[Any, Any]:
     flow = entity.workflow
     data = load(raw)
     value = data.get(flow.field) if flow is not None and isinstance(data, dict) else None
-    return (value[0], value[1]) if _is_pair(value) else (None, None)
+    return (value[0], value[1]) if isinstance(value, list) and len(value) == 2 else (None, None)
 
 
 # -- whole entries -------------------------------------------------------------------------
@@ -279,9 +286,8 @@ def transition_label(entity: Entity | None, key: str | None) -> str:
 
 
 def action_label(actions: Mapping[str, Any], action: str | None) -> str:
-    if action in actions:
-        return str(actions[action])
-    return _("Other: %(action)s", action=action or "")
+    label = actions.get(action or "")
+    return str(label) if label is not None else _("Other: %(action)s", action=action or "")
 
 
 def render(entry: Any, actions: Mapping[str, Any]) -> Rendered:
