@@ -14,7 +14,6 @@ its group values and grouped by `drill[0]`; a row there links to depth 2 (`drill
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import decimal
 import io
@@ -28,6 +27,7 @@ from flask_appbuilder.api import protect, safe
 from flask_babel import gettext as _
 
 from app import gate
+from app.io.export import csv_lines, sheet_name
 from app.labels import current_locale, lazy
 from app.security.models import Organisation
 from app.security.scope import current
@@ -57,11 +57,8 @@ def _disposition(name: str) -> str:
 
 
 def csv_bytes(table: Table) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for line in table.lines():
-        writer.writerow(["" if v is None else str(v) for v in line])
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    lines = iter(table.lines())
+    return b"".join(csv_lines(next(lines), lines))
 
 
 def xlsx_bytes(table: Table) -> bytes:
@@ -70,7 +67,7 @@ def xlsx_bytes(table: Table) -> bytes:
     stream = io.BytesIO()
     book = xlsxwriter.Workbook(stream, {"in_memory": True, "strings_to_numbers": False,
                                         "strings_to_formulas": False, "strings_to_urls": False})
-    sheet = book.add_worksheet(table.title[:31])
+    sheet = book.add_worksheet(sheet_name(table.title))
     head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     bold = book.add_format({"bold": True})
     text = book.add_format({"num_format": "@"})

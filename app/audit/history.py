@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from sqlalchemy import select
 
+from app.audit import render
 from app.audit.models import AuditEntry
-from app.labels import current_locale
+from app.audit.render import Change
+from app.audit.views import ACTIONS
 from generator.spec import Entity
-
-ACTION_LABELS = {"create": lazy_gettext("Created"), "edit": lazy_gettext("Changed"),
-                 "delete": lazy_gettext("Deleted"), "transition": lazy_gettext("State changed"),
-                 "import": lazy_gettext("Imported")}
-
-
-@dataclass
-class Change:
-    label: str
-    old: str
-    new: str
 
 
 @dataclass
@@ -46,48 +34,9 @@ class Round:
     resubmitted_at: Any = None
 
 
-def _text(entity: Entity, name: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return str(value.get("text", ""))
-    flow = entity.workflow
-    locale = current_locale()
-    if flow is not None and name == flow.field:
-        return flow.state_label(value, locale)
-    if entity.has_field(name):
-        f = entity.field(name)
-        if f.type == "enum":
-            return f.enum_label(value, locale)
-        if f.type == "boolean":
-            return _("Yes") if value else _("No")
-    return str(value)
-
-
-def _label(entity: Entity, name: str) -> str:
-    if entity.workflow is not None and name == entity.workflow.field:
-        return entity.workflow.state_field.label.get(current_locale())
-    base = name[:-3] if name.endswith("_id") and entity.has_field(name[:-3]) else name
-    if name in ("org_id", "org"):
-        return _("Organisation")
-    return entity.field(base).label.get(current_locale()) if entity.has_field(base) else name
-
-
-def _changes(entity: Entity, raw: str | None) -> list[Change]:
-    if not raw:
-        return []
-    out = []
-    for name, (old, new) in json.loads(raw).items():
-        if name.endswith("_id") and entity.has_field(name[:-3]):
-            continue  # the reference itself is recorded under the field's own name
-        out.append(Change(_label(entity, name), _text(entity, name, old),
-                          _text(entity, name, new)))
-    return out
-
-
 def readable(entity: Entity, raw: str | None) -> list[Change]:
     """A JSON {field: [old, new]} (an audit entry's or a change request's) for people."""
-    return _changes(entity, raw)
+    return render.changes(entity, raw)
 
 
 def entries(session: Any, entity: Entity, record_id: int) -> list[AuditEntry]:
@@ -100,12 +49,10 @@ def entries(session: Any, entity: Entity, record_id: int) -> list[AuditEntry]:
 def history(session: Any, entity: Entity, record_id: int) -> list[Event]:
     events = []
     for e in entries(session, entity, record_id):
-        action = str(ACTION_LABELS.get(e.action, e.action))
-        if e.action == "transition" and entity.workflow is not None:
-            t = entity.workflow.transition(e.transition or "")
-            action = t.label.get(current_locale()) if t else action
+        action = (render.transition_label(entity, e.transition) if e.action == "transition"
+                  and e.transition else render.action_label(ACTIONS, e.action))
         events.append(Event(e.at, e.username or "", e.org_name or "", action, e.reason,
-                            _changes(entity, e.changes)))
+                            render.changes(entity, e.changes)))
     return events
 
 
@@ -120,13 +67,13 @@ def correction_rounds(session: Any, entity: Entity, record_id: int) -> list[Roun
     current: Round | None = None
     for e in entries(session, entity, record_id):
         if e.action == "transition":
-            change = json.loads(e.changes or "{}").get(flow.field, [None, None])
-            if change[1] in corrections:
+            source, target = render.state_change(entity, e.changes)
+            if target in corrections:
                 current = Round(len(rounds) + 1, e.at, e.username or "", e.reason)
                 rounds.append(current)
-            elif current is not None and change[0] in corrections:
+            elif current is not None and source in corrections:
                 current.resubmitted_at = e.at
                 current = None
-        elif e.action == "edit" and current is not None:
-            current.changes.extend(_changes(entity, e.changes))
+        elif e.action in ("edit", "import") and current is not None:
+            current.changes.extend(c for c in render.changes(entity, e.changes) if c.pair)
     return rounds

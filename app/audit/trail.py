@@ -14,6 +14,7 @@ from sqlalchemy import event, inspect
 
 from app.audit.models import AuditEntry
 from app.security.scope import current
+from app.validation import is_blank
 
 SKIP = {"row_version", "org_path"}
 
@@ -29,6 +30,8 @@ def who(user: Any = None) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    if is_blank(value):
+        return None  # one blank in the trail, whatever the door wrote
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -73,16 +76,24 @@ def _changes(obj: Any, created: bool) -> dict[str, Any]:
     for key in keys:
         if created:
             value = getattr(obj, key)
-            if value is not None:
+            if not is_blank(value):
                 out[key] = [None, _plain(value)]
             continue
         history = state.attrs[key].history
         if history.has_changes():
             old = history.deleted[0] if history.deleted else None
             new = history.added[0] if history.added else None
-            if old != new:  # rows compare by identity, values by value
+            if changed(old, new):
                 out[key] = [_plain(old), _plain(new)]
     return out
+
+
+def changed(old: Any, new: Any) -> bool:
+    """Whether a value really changed: None, "" and [] are the same blank (a form posts ""
+    where nothing was stored); rows compare by identity, values by value."""
+    if is_blank(old) and is_blank(new):
+        return False
+    return bool(old != new)
 
 
 def install(session: Any) -> None:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+import datetime as dt
+import os
 from typing import Any
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, abort, send_file, stream_with_context
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import lazy_gettext
-from markupsafe import Markup, escape
 
+from app.audit import render
 from app.audit.models import AuditEntry
-from app.labels import current_locale
+from app.io.export import XLSX, batched, csv_lines, disposition, write_lines_xlsx
 from generator.builders.matrix import MENU_ACCESS, Perm
 from generator.spec import Spec
 
@@ -43,33 +42,21 @@ def duty_perms(spec: Spec) -> dict[str, set[Perm]]:
     return out
 
 
-def _entity_label(name: str | None) -> str:
-    if not name:
-        return ""
-    spec = current_app.extensions["admin"].spec
-    try:
-        return spec.entity(name).label.get(current_locale())
-    except KeyError:
-        return name
-
-
-def _changes(raw: str | None) -> str:
-    if not raw:
-        return ""
-    return "；".join(f"{k}: {v[0]} → {v[1]}" for k, v in json.loads(raw).items())
+def rendered(entry: AuditEntry) -> render.Rendered:
+    return render.render(entry, ACTIONS)
 
 
 class AuditLogView(ModelView):
     route_base = "/security/audit"
     class_permission_name = AUDIT_VIEW
-    method_permission_name = {"list": "list", "show": "show", "export_csv": "export"}
+    method_permission_name = {"list": "list", "show": "show", "export_csv": "export",
+                              "export_xlsx": "export"}
     datamodel = SQLAInterface(AuditEntry)
     base_permissions = ["can_list", "can_show", "can_export"]
     list_title = lazy_gettext("Audit log")
     show_title = lazy_gettext("Audit entry")
     list_columns = ["at", "username", "org_name", "address", "action", "entity", "record_id",
                     "reason"]
-    show_columns = list_columns + ["transition", "changes"]
     search_columns = ["at", "username", "org_name", "address", "action", "entity",
                       "record_id"]
     base_order = ("id", "desc")
@@ -82,42 +69,64 @@ class AuditLogView(ModelView):
     }
     formatters_columns = {
         "at": lambda v: v.strftime("%Y-%m-%d %H:%M:%S") if v else "",
-        "action": lambda v: str(ACTIONS.get(v, v or "")),
-        "entity": _entity_label,
-        "changes": lambda v: Markup("<br>").join(escape(p) for p in _changes(v).split("；")),
+        "action": lambda v: render.action_label(ACTIONS, v),
+        "entity": render.entity_label,
         "reason": lambda v: v or "", "org_name": lambda v: v or "",
-        "address": lambda v: v or "", "record_id": lambda v: v or "",
+        "username": lambda v: v or "", "address": lambda v: v or "",
+        "record_id": lambda v: "" if v is None else v,
     }
     list_template = "admin/audit_list.html"
+    show_template = "admin/audit_show.html"
+    # what an export holds, in this order (the detail page shows the same)
+    export_columns = ["at", "username", "org_name", "address", "action", "entity", "record_id",
+                      "transition", "reason", "changes"]
 
-    @expose("/export.csv")
+    @expose("/show/<pk>")
     @has_access
-    def export_csv(self) -> Any:
+    def show(self, pk: Any) -> Any:
+        entry = self.datamodel.get(int(pk), self._base_filters) if pk.isdigit() else None
+        if entry is None:
+            abort(404)
+        return self.render_template(self.show_template, pk=pk, title=self.show_title,
+                                    entry=rendered(entry), widgets={})
+
+    def export_query(self) -> Any:
+        """The entries the list shows (its filters applied), newest first, in batches."""
         get_filter_args(self._filters)
         joined = self._filters.get_joined_filters(self._base_filters)
         query = self.datamodel.apply_all(self.datamodel.session.query(AuditEntry), joined,
                                          "id", "desc")
-        headers = [str(self.label_columns[c]) for c in self.show_columns]
+        return batched(query)
 
-        def rows() -> Any:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(headers)
-            yield "\ufeff" + buffer.getvalue()
-            for entry in query.yield_per(2000):
-                buffer.seek(0)
-                buffer.truncate()
-                writer.writerow([
-                    entry.at.strftime("%Y-%m-%d %H:%M:%S"), entry.username or "",
-                    entry.org_name or "", entry.address or "",
-                    str(ACTIONS.get(entry.action, entry.action)), _entity_label(entry.entity),
-                    entry.record_id or "", entry.reason or "", entry.transition or "",
-                    _changes(entry.changes)])
-                yield buffer.getvalue()
+    def export_headers(self) -> list[str]:
+        return [str(self.label_columns[c]) for c in self.export_columns]
 
-        response = Response(stream_with_context(r.encode("utf-8") for r in rows()),
+    @staticmethod
+    def export_line(entry: AuditEntry) -> list[Any]:
+        r = rendered(entry)
+        return [entry.at, r.who, r.org, r.address, r.action, r.subject, entry.record_id,
+                r.transition, r.reason, r.changes_text()]
+
+    def _file_name(self, suffix: str) -> str:
+        return f"{self.list_title}_{dt.date.today():%Y%m%d}{suffix}"
+
+    @expose("/export.csv")
+    @has_access
+    def export_csv(self) -> Any:
+        lines = (self.export_line(e) for e in self.export_query())
+        response = Response(stream_with_context(csv_lines(self.export_headers(), lines)),
                             mimetype="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = "attachment; filename=audit.csv"
+        response.headers["Content-Disposition"] = disposition(self._file_name(".csv"))
+        return response
+
+    @expose("/export.xlsx")
+    @has_access
+    def export_xlsx(self) -> Any:
+        lines = (self.export_line(e) for e in self.export_query())
+        path = write_lines_xlsx(self.export_headers(), lines, str(self.list_title))
+        response = send_file(path, mimetype=XLSX, as_attachment=True,
+                             download_name=self._file_name(".xlsx"))
+        response.call_on_close(lambda: os.remove(path))
         return response
 
 

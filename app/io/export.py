@@ -11,27 +11,55 @@ import datetime as dt
 import decimal
 import io
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import xlsxwriter
+from flask_babel import gettext as _
 
 from app.io.columns import Column, cell
 
 BATCH = 2000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _text(value: Any) -> str:
+def disposition(name: str, fallback: str = "export") -> str:
+    """Content-Disposition of a download named `name` (Chinese kept, RFC 5987)."""
+    ascii_name = name.encode("ascii", "ignore").decode() or fallback
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+# Cells a spreadsheet would run as a formula (OWASP "CSV Injection"); tab and CR because
+# spreadsheets drop them before looking at the next character.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_MAX = 31  # UTF-16 code units, as Excel counts
+
+
+def neutralise(text: str) -> str:
+    """User text for a CSV cell: a leading single quote when it could start a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_text(value: Any) -> str:
+    """One CSV cell: numbers stay numbers (a negative amount is not text), text is
+    neutralised, dates read YYYY-MM-DD."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, bool):
+        return neutralise(str(value))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    text = str(value)
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return str(value)
+    text = neutralise(str(value))
     # Excel turns long digit strings (ID card numbers, codes) into numbers and drops digits
     # past the 15th; a leading tab keeps them text, and imports strip it again.
     if len(text) >= 12 and text.isdigit():
@@ -39,37 +67,56 @@ def _text(value: Any) -> str:
     return text
 
 
-def csv_chunks(columns: list[Column], rows: Iterable[Any]) -> Iterator[bytes]:
+def csv_lines(headers: Iterable[str], lines: Iterable[Iterable[Any]]) -> Iterator[bytes]:
+    """A CSV file (UTF-8 with BOM, for Excel) one line at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([c.header for c in columns])
+    writer.writerow([csv_text(h) for h in headers])
     yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
-    for row in rows:
+    for line in lines:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([_text(cell(c, row)) for c in columns])
+        writer.writerow([csv_text(v) for v in line])
         yield buffer.getvalue().encode("utf-8")
 
 
-def write_xlsx(columns: list[Column], rows: Iterable[Any], sheet_name: str) -> str:
-    """Write to a temporary file (constant memory) and return its path; the caller removes it."""
+def csv_chunks(columns: list[Column], rows: Iterable[Any]) -> Iterator[bytes]:
+    return csv_lines([c.header for c in columns], ([cell(c, row) for c in columns] for row in rows))
+
+
+def sheet_name(name: str) -> str:
+    """A worksheet name Excel accepts: none of []:*?/\\, at most 31 characters, not empty,
+    no apostrophe at either end, not the reserved "History"."""
+    text = SHEET_NAME_FORBIDDEN.sub("", name).strip().strip("'")
+    while len(text.encode("utf-16-le", "surrogatepass")) // 2 > SHEET_NAME_MAX:
+        text = text[:-1]
+    text = text.strip().strip("'")
+    if not text or text.lower() == "history":
+        return _("Data")
+    return text
+
+
+def write_lines_xlsx(headers: list[str], lines: Iterable[Iterable[Any]], title: str,
+                     percent: Iterable[int] = ()) -> str:
+    """Write a table to a temporary xlsx file (constant memory) and return its path; the caller
+    removes it. Text is always written as text, never as a formula or a link."""
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,
                                       "strings_to_formulas": False, "strings_to_urls": False})
-    sheet = book.add_worksheet(sheet_name[:31])
+    sheet = book.add_worksheet(sheet_name(title))
     bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     date = book.add_format({"num_format": "yyyy-mm-dd"})
     stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    percent = book.add_format({"num_format": "0.0%"})
+    percent_format = book.add_format({"num_format": "0.0%"})
     text = book.add_format({"num_format": "@"})
-    for index, column in enumerate(columns):
-        sheet.write_string(0, index, column.header, bold)
-        sheet.set_column(index, index, max(10, min(40, len(column.header) * 2 + 4)))
+    percents = set(percent)
+    for index, header in enumerate(headers):
+        sheet.write_string(0, index, header, bold)
+        sheet.set_column(index, index, max(10, min(40, len(header) * 2 + 4)))
     sheet.freeze_panes(1, 0)
-    for number, row in enumerate(rows, start=1):
-        for index, column in enumerate(columns):
-            value = cell(column, row)
+    for number, line in enumerate(lines, start=1):
+        for index, value in enumerate(line):
             if value == "" or value is None:
                 continue
             if isinstance(value, dt.datetime):
@@ -79,12 +126,20 @@ def write_xlsx(columns: list[Column], rows: Iterable[Any], sheet_name: str) -> s
             elif isinstance(value, bool):
                 sheet.write_string(number, index, str(value), text)
             elif isinstance(value, (int, float, decimal.Decimal)):
-                fmt = percent if column.percent else None
-                sheet.write_number(number, index, float(value), fmt)
+                sheet.write_number(number, index, float(value),
+                                   percent_format if index in percents else None)
             else:
                 sheet.write_string(number, index, str(value), text)
     book.close()
     return path
+
+
+def write_xlsx(columns: list[Column], rows: Iterable[Any], title: str) -> str:
+    """An entity's rows as xlsx (see write_lines_xlsx); the sheet is named after `title`."""
+    percent = [i for i, c in enumerate(columns) if c.field is not None
+               and c.percent]
+    return write_lines_xlsx([c.header for c in columns],
+                            ([cell(c, row) for c in columns] for row in rows), title, percent)
 
 
 def batched(query: Any) -> Iterator[Any]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, select, update
 
 from app.audit import trail
 from app.audit.models import AuditEntry
@@ -103,7 +103,6 @@ class Importer(RowRules):
         self.seen: list[set[tuple[Any, ...]]] = [set() for _ in self.unique_sets]
         self.who: dict[str, Any] | None = None
         self.key_seen: set[tuple[Any, ...]] = set()
-        self.shown: dict[tuple[str, int], str] = {}  # referenced rows' display, for history
 
     # header ---------------------------------------------------------------------------
     def match_header(self, header: list[Any], result: Result) -> list[Column | None]:
@@ -241,17 +240,45 @@ class Importer(RowRules):
                 assert p.stored is not None
                 history.append(self.history_row(p.stored["id"], {
                     k: [p.stored.get(k), v] for k, v in p.values.items()}))
+        history = self.readable_history(history)
         if history:  # the row-level history of the import, in the same transaction
             self.session.execute(insert(AuditEntry.__table__), history)
 
     def history_row(self, pk: int, changes: dict[str, list[Any]]) -> dict[str, Any]:
+        """One row's audit entry, by field names; None, "" and [] are the same blank.
+        `readable_history` then writes referenced rows as {"id", "text"}."""
         if self.who is None:
             self.who = trail.who(self.user)
-        plain = {self.column_name(k): [self.readable(k, v) for v in pair]
-                 for k, pair in changes.items() if k not in ("org_path", "row_version")}
+        plain = {self.column_name(k): [trail.plain(v) for v in pair]
+                 for k, pair in changes.items()
+                 if k not in ("org_path", "row_version") and trail.changed(*pair)}
         return {**self.who, "at": dt.datetime.now(), "action": "import",
-                "entity": self.entity.qualified, "record_id": pk,
-                "changes": json.dumps(plain, ensure_ascii=False)}
+                "entity": self.entity.qualified, "record_id": pk, "changes": plain}
+
+    def readable_history(self, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The entries of a chunk with references as the form path writes them ({"id",
+        "text"}: one query per referenced entity), as JSON; rows that changed nothing have
+        none."""
+        targets: dict[str, Any] = {f.name: self.admin.models[f.to] for f in self.entity.fields
+                                   if f.kind.refers}
+        if self.entity.org_scoped:
+            targets[ORG] = Organisation
+        texts: dict[tuple[str, Any], str] = {}
+        for name, model in targets.items():
+            ids = {v for entry in history for v in entry["changes"].get(name, ())
+                   if isinstance(v, int)}
+            if ids:
+                rows = self.session.execute(select(model).where(model.id.in_(ids))).scalars()
+                texts.update(((name, row.id), str(row)) for row in rows)
+        out = []
+        for entry in history:
+            if not entry["changes"]:
+                continue
+            for name in targets.keys() & entry["changes"].keys():
+                entry["changes"][name] = [None if v is None else {"id": v, "text": texts.get(
+                    (name, v), "")} for v in entry["changes"][name]]
+            out.append({**entry, "changes": json.dumps(entry["changes"], ensure_ascii=False)})
+        return out
 
     def column_name(self, column: str) -> str:
         """Audit diffs use field names (a reference's column is <field>_id)."""
@@ -260,15 +287,3 @@ class Importer(RowRules):
                 return f.name
         return "org" if column == "org_id" else column
 
-    def readable(self, column: str, value: Any) -> Any:
-        """A value as the trail keeps it; a referenced row by its id and its text."""
-        model = Organisation if column == "org_id" else next(
-            (self.admin.models[f.to] for f in self.entity.fields
-             if f.kind.refers and f.column == column), None)
-        if model is None or value is None:
-            return trail.plain(value)
-        cache = (column, value)
-        if cache not in self.shown:
-            target = self.session.get(model, value)
-            self.shown[cache] = str(target) if target is not None else ""
-        return {"id": value, "text": self.shown[cache]}

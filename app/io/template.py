@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -89,6 +90,10 @@ def build_template(entity: Entity, cols: list[Column]) -> bytes:
             example = example.isoformat()
         notes.append([column.header, _("Yes") if column.required else "", _rule(column),
                       str(example)])
+    for sheet_ in (sheet, notes):
+        for line in sheet_.iter_rows():
+            for cell in line:
+                as_text(cell)
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["B"].width = 8
     notes.column_dimensions["C"].width = 80
@@ -98,12 +103,20 @@ def build_template(entity: Entity, cols: list[Column]) -> bytes:
     return buffer.getvalue()
 
 
+def as_text(cell: Any) -> Any:
+    """Text stays text: openpyxl would otherwise store a value starting with = as a formula."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
+
+
 def build_error_report(errors: list[Any]) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Errors"))
     sheet.append([_("Row"), _("Column"), _("Problem")])
-    for error in errors:
-        sheet.append([error.row, error.column, error.message])
+    for error in errors:  # the columns and messages quote what the file held
+        sheet.append([as_text(WriteOnlyCell(sheet, value=v))
+                      for v in (error.row, error.column, error.message)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from typing import Any
-from urllib.parse import quote
 
 import prison
 from flask import (
@@ -37,19 +36,13 @@ from app.audit import trail
 from app.context import flask_app
 from app.io import runs
 from app.io.columns import columns
-from app.io.export import batched, csv_chunks, write_xlsx
+from app.io.export import XLSX, batched, csv_chunks, disposition, write_xlsx
 from app.io.importer import Importer
 from app.io.models import ImportRun
 from app.io.template import build_error_report, build_template
 from app.labels import current_locale
 
 IMPORT_SUFFIXES = (".xlsx", ".csv")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _disposition(name: str) -> str:
-    ascii_name = name.encode("ascii", "ignore").decode() or "export"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 def _file_name(entity: Any, suffix: str) -> str:
@@ -70,7 +63,7 @@ def stream_export(entity: Any, model: type, query: Any, names: list[str] | None,
     if fmt == "csv":
         response = Response(stream_with_context(csv_chunks(cols, rows)),
                             mimetype="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = _disposition(_file_name(entity, ".csv"))
+        response.headers["Content-Disposition"] = disposition(_file_name(entity, ".csv"))
         return response
     path = write_xlsx(cols, rows, entity.label.get(current_locale()))
     response = send_file(path, mimetype=XLSX,
@@ -83,7 +76,7 @@ def _template_response(entity: Any) -> Response:
     data = build_template(entity, columns(entity, for_import=True))
     response = Response(data, mimetype=XLSX)
     suffix = _("import template")
-    response.headers["Content-Disposition"] = _disposition(
+    response.headers["Content-Disposition"] = disposition(
         f"{entity.label.get(current_locale())}_{suffix}.xlsx")
     return response
 
@@ -208,7 +201,7 @@ class ViewIO:
         data = build_error_report(runs.load_errors(current_app, run))
         response = Response(data, mimetype=XLSX)
         suffix = _("errors")
-        response.headers["Content-Disposition"] = _disposition(
+        response.headers["Content-Disposition"] = disposition(
             f"{os.path.splitext(run.file_name)[0]}_{suffix}.xlsx")
         return response
 

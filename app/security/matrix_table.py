@@ -151,6 +151,8 @@ def _sheet(book: Any, title: str, headers: tuple[str, ...], widths: tuple[int, .
         cells = []
         for value in line:
             cell = WriteOnlyCell(sheet, value=value or None)
+            if value:
+                cell.data_type = "s"  # labels come from the YAML: text, never a formula
             if value == CHECK:
                 cell.alignment = centre
             cells.append(cell)

@@ -290,3 +290,65 @@ def test_import_without_import_key_adds_every_row(world: dict[str, Any], tmp_pat
                            content_type="multipart/form-data")
     assert response.status_code == 200, response.json
     assert response.json["created"] == 3
+
+
+FORMULAS = ['=HYPERLINK("http://example.com","点此")', "+1", "-2", "@SUM(A1)", "\tlead",
+            "\rreturn"]
+
+
+@pytest.fixture(scope="module")
+def notes(world: dict[str, Any]) -> list[str]:
+    """Rows whose text a spreadsheet would run as formulas, each with a negative amount."""
+    import decimal
+
+    app = world["app"]
+    with app.app_context():
+        session = app.appbuilder.session
+        note = app.extensions["admin"].models["procurement.Note"]
+        session.add_all([note(text=t, amount=decimal.Decimal("-2.5")) for t in FORMULAS])
+        session.commit()
+    return FORMULAS
+
+
+def test_csv_exports_neutralise_formulas_and_keep_numbers(world: dict[str, Any],
+                                                          notes: list[str]) -> None:
+    client = login(world["app"], "admin")
+    lines = read_csv(client.get("/procurement/note/export/csv").data)
+    assert lines[0] == ["内容", "金额"]
+    assert sorted(lines[1:]) == sorted(["'" + t, "-2.50"] for t in notes)
+    api = read_csv(client.get("/api/v1/note/export", query_string={"format": "csv"}).data)
+    assert sorted(api[1:]) == sorted(lines[1:])
+    summary = read_csv(client.get("/procurement/note/summary/by_text/export/csv").data)
+    assert sorted(line[:2] for line in summary[1:-1]) == sorted(["'" + t, "-2.50"]
+                                                                for t in notes)
+
+
+def test_xlsx_exports_write_text_as_text_under_a_valid_sheet_name(world: dict[str, Any],
+                                                                  notes: list[str]) -> None:
+    client = login(world["app"], "admin")
+    response = client.get("/procurement/note/export/xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["备注说明"]  # the label 备注/说明 without the slash
+    cells = [row for row in book.worksheets[0].iter_rows(min_row=2)]
+    # xlsx stores a carriage return as _x000D_, which openpyxl reads back as it is
+    assert sorted(c[0].value for c in cells) == sorted(t.replace("\r", "_x000D_") for t in notes)
+    assert {(c[0].data_type, c[1].data_type, c[1].value) for c in cells} == {("s", "n", -2.5)}
+    summary = load_workbook(io.BytesIO(client.get(
+        "/procurement/note/summary/by_text/export/xlsx").data))
+    assert summary.worksheets[0]["A2"].data_type == "s"
+
+
+def test_sheet_names_and_the_error_report_are_safe(world: dict[str, Any]) -> None:
+    from app.io.export import sheet_name
+    from app.io.importer import RowError
+    from app.io.template import build_error_report
+
+    with world["app"].test_request_context():
+        assert sheet_name("产品绑定/解绑管理") == "产品绑定解绑管理"
+        assert sheet_name("a[b]:c*d?e/f\\g") == "abcdefg"
+        assert sheet_name("'" + "长" * 40 + "'") == "长" * 31
+        assert sheet_name("/?*") == sheet_name("History") == "数据"
+        report = build_error_report([RowError(2, "=A1", "=1+1")])
+    sheet = load_workbook(io.BytesIO(report)).worksheets[0]
+    assert [(c.value, c.data_type) for c in sheet[2]] == [(2, "n"), ("=A1", "s"), ("=1+1", "s")]

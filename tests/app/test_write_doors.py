@@ -16,8 +16,16 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, SCHEMAS, apply_schema, dispose, ensure_admin, make_app
-from tests.conftest import seed_people, sign_in
+from tests.conftest import (
+    PASSWORD,
+    SCHEMAS,
+    apply_schema,
+    dispose,
+    ensure_admin,
+    make_app,
+    seed_people,
+    sign_in,
+)
 
 SCHEMA = SCHEMAS / "doors" / "entities.yaml"
 UNIT, OTHER_UNIT = "91350100M000100Y43", "12100000400000624D"
