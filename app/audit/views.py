@@ -27,6 +27,11 @@ ACTIONS = {
     "import": lazy_gettext("Imported"), "login": lazy_gettext("Signed in"),
     "login_failed": lazy_gettext("Failed sign-in"),
     "permissions": lazy_gettext("Permissions changed"),
+    "user_created": lazy_gettext("User created"),
+    "user_edited": lazy_gettext("User details changed"),
+    "user_deactivated": lazy_gettext("User deactivated"),
+    "user_activated": lazy_gettext("User re-enabled"),
+    "password_reset": lazy_gettext("Password reset by an administrator"),
 }
 
 

@@ -65,6 +65,9 @@ class AppUser(User):
     password_changed_at = Column(DateTime, nullable=True)
     must_change_password = Column(Boolean, nullable=True, default=False)
     locked_until = Column(DateTime, nullable=True)
+    # When an administrator last re-enabled the account (启用): `accounts sweep` counts the
+    # days without a sign-in from then, so a re-enabled account is not disabled again at once.
+    activated_at = Column(DateTime, nullable=True)
     password_history = relationship("PasswordHistory", cascade="all, delete-orphan",
                                     order_by="PasswordHistory.id.desc()",
                                     back_populates="user")
