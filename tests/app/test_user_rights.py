@@ -585,3 +585,39 @@ def test_a_re_enabled_account_is_not_swept_again_at_once(world: Any) -> None:
     assert entry.changes == {"user": ["sleeper", "sleeper"],
                              "active": ["是", "否（已注销）"]}
     assert entry.reason.startswith("账号清理：") and "天未登录" in entry.reason
+
+
+def test_the_list_reads_the_page_in_a_fixed_number_of_statements(world: Any) -> None:
+    """The roles column and the row buttons load every row's roles in one statement."""
+    from sqlalchemy import event
+
+    from app.security.models import Organisation
+
+    admin = login(world.app, "ln_admin")
+    with world.app.app_context():
+        engine = world.app.appbuilder.session.get_bind()
+    counted: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        counted.append(statement)
+
+    def count() -> int:
+        counted.clear()
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            assert admin.get("/system/users/list/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        return len(counted)
+
+    before = count()
+    with world.app.app_context():
+        session, sm = world.app.appbuilder.session, world.app.appbuilder.sm
+        county = session.execute(select(Organisation).where(Organisation.code == "210103")
+                                 ).scalar_one()
+        for n in range(3):
+            added = sm.add_user(f"many_{n}", f"many_{n}", "", f"many_{n}@x",
+                                sm.find_role("county"), PASSWORD)
+            added.org = county
+        session.commit()
+    assert count() == before
