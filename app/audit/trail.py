@@ -9,7 +9,8 @@ import decimal
 import json
 from typing import Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
+from flask_babel import force_locale, lazy_gettext
 from sqlalchemy import event, inspect
 
 from app.audit.models import AuditEntry
@@ -126,15 +127,41 @@ def install(session: Any) -> None:
     event.listen(session, "after_flush_postexec", after_flush)
 
 
+SIGN_IN_REFUSED = {
+    "unknown": lazy_gettext("Unknown user name"),
+    "inactive": lazy_gettext("The account is deactivated"),
+    "locked": lazy_gettext("The account is locked"),
+    "password": lazy_gettext("Wrong password"),
+}
+
+
 def install_sign_in(appbuilder: Any) -> None:
-    """Sign-ins and failed sign-ins of known accounts go into the trail too."""
+    """Sign-ins and failed sign-ins go into the trail: of known accounts (a wrong password)
+    and refused ones (an unknown user name, a deactivated or a locked account), each with the
+    user name typed, the address and why it failed. One entry per attempt, whatever the
+    cause, so that the trail costs every failure the same."""
     sm = appbuilder.sm
     original = sm.update_user_auth_stat
+
+    def reason(why: str) -> str:
+        locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+        with force_locale(locale):  # stored once, in the application's language
+            return str(SIGN_IN_REFUSED[why])
 
     def update_user_auth_stat(user: Any, success: bool = True) -> None:
         original(user, success)
         session = appbuilder.session
-        session.add(entry("login" if success else "login_failed", user=user))
+        session.add(entry("login" if success else "login_failed", user=user,
+                          **({} if success else {"reason": reason("password")})))
+        session.commit()
+
+    def sign_in_refused(username: str, user: Any, why: str) -> None:
+        session = appbuilder.session
+        failed = entry("login_failed", user=user, reason=reason(why))
+        if user is None:
+            failed.username = (username or "")[:256]
+        session.add(failed)
         session.commit()
 
     sm.update_user_auth_stat = update_user_auth_stat
+    sm.sign_in_refused = sign_in_refused

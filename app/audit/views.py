@@ -28,6 +28,11 @@ ACTIONS = {
     "permissions": lazy_gettext("Permissions changed"),
     "change_request": lazy_gettext("Change requested"),
     "change_decision": lazy_gettext("Change decided"),
+    "user_created": lazy_gettext("User created"),
+    "user_edited": lazy_gettext("User details changed"),
+    "user_deactivated": lazy_gettext("User deactivated"),
+    "user_activated": lazy_gettext("User re-enabled"),
+    "password_reset": lazy_gettext("Password reset by an administrator"),
 }
 
 

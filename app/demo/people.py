@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.audit import trail
 from app.context import generated, security
 from app.demo.data import ACCOUNTS, PASSWORD, UNIT, UNITS, Account
+from app.security import user_audit
 from app.security.models import NATIONAL_CODE, Organisation
 from app.security.orgs import DIVISIONS_CSV, add_org, load_divisions, national
 
@@ -59,10 +60,11 @@ def load_accounts(session: Any) -> int:
             user.modules = account.modules
             delegate = next(a for a in ACCOUNTS if a.org == account.org
                             and a.role == "legal_person")
+            before = user_audit.stored(lambda cls=user.user_class: user_audit.modules_text([], cls))
+            after = user_audit.snapshot(user)
             trail.record(session, "permissions", user=sm.find_user(username=delegate.username),
-                         changes={"user": [account.username, account.username],
-                                  "roles": [[], [account.role]],
-                                  "modules": ["", account.modules]})
+                         changes={"user": [after["user"], after["user"]],
+                                  "modules": [before, after["modules"]]})
         added += 1
     return added
 

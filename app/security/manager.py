@@ -258,7 +258,8 @@ class AppSecurityManager(SecurityManager):
 
     def auth_user_db(self, username: str, password: str) -> Any:
         """FAB's sign-in with a lock per account. Unknown users, wrong passwords and locked
-        accounts cost the same: two look-ups, one hash check and one write each."""
+        accounts cost the same: two look-ups, one hash check, one write to the account and
+        one audit entry each (`sign_in_refused` or the failure of `update_user_auth_stat`)."""
         if username is None or username == "":
             return None
         if is_null_password(password):
@@ -276,11 +277,13 @@ class AppSecurityManager(SecurityManager):
             log.info(LOGMSG_WAR_SEC_LOGIN_FAILED, username)
             if first_user:
                 self.noop_user_update(first_user)
+            self.sign_in_refused(username, user, "unknown" if user is None else "inactive")
             return None
         right = check_password_hash(user.password, password)
         if self.locked(user):
             log.info(LOGMSG_WAR_SEC_LOGIN_FAILED + " (locked)", username)
             self.noop_user_update(user)
+            self.sign_in_refused(username, user, "locked")
             return None
         if right:
             self.update_user_auth_stat(user, True)
@@ -288,6 +291,11 @@ class AppSecurityManager(SecurityManager):
         self.update_user_auth_stat(user, False)
         log.info(LOGMSG_WAR_SEC_LOGIN_FAILED, username)
         return None
+
+    def sign_in_refused(self, username: str, user: Any, why: str) -> None:
+        """A sign-in refused before the password counted: `why` is `unknown` (no such user
+        name), `inactive` (a deactivated account) or `locked`. The audit trail records it
+        (app/audit/trail.py `install_sign_in`); what the user sees does not change."""
 
     def update_user_auth_stat(self, user: Any, success: bool = True) -> None:
         """FAB's counters; a failure is counted in the database (so every worker sees it) and

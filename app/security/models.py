@@ -71,6 +71,9 @@ class AppUser(User):
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     must_change_password: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=False)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # When an administrator last re-enabled the account (启用): `accounts sweep` counts the
+    # days without a sign-in from then, so a re-enabled account is not disabled again at once.
+    activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     password_history = relationship("PasswordHistory", cascade="all, delete-orphan",
                                     order_by="PasswordHistory.id.desc()",
                                     back_populates="user")

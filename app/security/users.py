@@ -1,17 +1,20 @@
 """User management by administrators of a jurisdiction (seed 000 §4), delegation of modules by
 an enterprise's legal person to its agents (seed 001 §2.3), and changing one's own password.
 
-The rules live in plain functions (`grantable_roles`, `check_assignment`) so that every door
-that creates or changes users goes through the same ones.
+The rules are in `user_rules` (who may give whom what) and every door here goes through
+them: the add and edit forms, 注销 and 启用 (row buttons and list actions), and an
+administrator's password reset. Every change is written to the audit trail (`user_audit`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action
+from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from flask_appbuilder.fieldwidgets import (
     BS3PasswordFieldWidget,
     BS3TextFieldWidget,
@@ -21,93 +24,40 @@ from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.views import ResetMyPasswordView
+from flask_appbuilder.widgets import FormWidget, ListWidget
 from flask_babel import LazyString, lazy_gettext
 from flask_babel import gettext as _
 from sqlalchemy import false, select
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput
+from wtforms.widgets import ListWidget as CheckboxListWidget
 
-from app.audit import trail
 from app.fields import ReferenceField
 from app.labels import current_locale
+from app.security import user_audit
 from app.security.models import AppUser, Organisation
-from app.security.scope import current, is_admin, within
-from generator.spec import LEVELS, Role, Spec
+from app.security.scope import current
+from app.security.user_rules import (
+    ORG_REFUSED,
+    USER_CLASS_LABELS,
+    Proposal,
+    check_user,
+    delegable_modules,
+    delegating,
+    grantable_classes,
+    grantable_roles,
+    managed_orgs,
+    managed_users,
+    may_manage,
+    module_label,
+    role_label,
+    spec,
+)
 
-USER_CLASS_LABELS = {
-    "regulator": lazy_gettext("Regulator"),
-    "legal_person": lazy_gettext("Legal person"),
-    "agent": lazy_gettext("Agent"),
-    "institution": lazy_gettext("Medical institution"),
-    "admin": lazy_gettext("System administrator"),
-}
-
-LEVEL_LABELS = {
-    "national": lazy_gettext("national level"),
-    "province": lazy_gettext("province level"),
-    "city": lazy_gettext("city level"),
-    "county": lazy_gettext("county level"),
-    "unit": lazy_gettext("unit level"),
-}
-
-
-def spec() -> Spec:
-    return current_app.extensions["admin"].spec
-
-
-def system_admin(user: Any) -> bool:
-    """Administrators of a jurisdiction: the Admin role or a role with duty `system`."""
-    if is_admin(user):
-        return True
-    held = {r.name for r in user.roles}
-    return any(r.admin == "system" for r in spec().roles if r.key in held)
-
-
-def grantable_roles(user: Any) -> list[Role]:
-    """Roles the user may hand out: at or below their own level, never administrator roles."""
-    if user is None:
-        return []
-    if system_admin(user) and not is_admin(user):
-        level = LEVELS.index(user.org.level) if user.org is not None else len(LEVELS)
-        return [r for r in spec().roles
-                if r.admin is None and max(LEVELS.index(lv) for lv in r.levels) >= level]
-    if is_admin(user):
-        return list(spec().roles)
-    if getattr(user, "user_class", None) == "legal_person":
-        return [r for r in spec().roles if r.user_class == "agent" and r.admin is None]
-    return []
-
-
-def managed_orgs(user: Any) -> Any:
-    """Condition on Organisation: where the user may place users."""
-    if is_admin(user):
-        return None
-    if user.org is None:
-        return false()
-    if getattr(user, "user_class", None) == "legal_person" and not system_admin(user):
-        return Organisation.id == user.org.id
-    return within(Organisation.path, user.org.path)
-
-
-def check_assignment(actor: Any, org: Any, roles: list[str]) -> list[str]:
-    """Why `actor` may not give these roles to a user of `org` (empty: allowed)."""
-    problems = []
-    allowed = {r.key: r for r in grantable_roles(actor)}
-    for key in roles:
-        role = allowed.get(key)
-        if role is None:
-            known = next((r for r in spec().roles if r.key == key), None)
-            name = known.label.get(current_locale()) if known else key
-            problems.append(_("You may not grant the role %(role)s.", role=name))
-        elif org is not None and org.level not in role.levels:
-            problems.append(_("The role %(role)s is not for a %(level)s organisation.",
-                              role=role.label.get(current_locale()),
-                              level=str(LEVEL_LABELS[org.level])))
-    if org is None and not is_admin(actor):
-        problems.append(_("Choose the organisation of the user."))
-    return problems
+RIGHT_FIELDS = ["org", "user_class", "roles", "modules"]
 
 
 class ManagedUsersFilter(BaseFilter):
@@ -117,15 +67,8 @@ class ManagedUsersFilter(BaseFilter):
     arg_name = "managed"
 
     def apply(self, query: Any, value: Any) -> Any:
-        user = current()
-        if user is None:
-            return query.filter(false())
-        condition = managed_orgs(user)
-        if condition is not None:
-            query = query.filter(AppUser.org.has(condition))
-        if getattr(user, "user_class", None) == "legal_person" and not system_admin(user):
-            query = query.filter(AppUser.user_class == "agent")
-        return query
+        condition = managed_users(current())
+        return query if condition is None else query.filter(condition)
 
 
 def _load_org(_model: type, pk: int) -> Any:
@@ -138,7 +81,7 @@ def _load_org(_model: type, pk: int) -> Any:
 
 
 class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
+    widget = CheckboxListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
     def __call__(self, **kwargs: Any) -> Any:
@@ -150,8 +93,16 @@ def _role_choices() -> list[tuple[str, str]]:
     return [(r.key, r.label.get(current_locale())) for r in grantable_roles(current())]
 
 
-def _module_choices() -> list[tuple[str, str]]:
-    return [(m.key, m.label.get(current_locale())) for m in spec().modules]
+def _class_choices() -> list[tuple[str, str]]:
+    user = current()
+    classes = [(c, str(USER_CLASS_LABELS[c])) for c in grantable_classes(user)]
+    return classes if delegating(user) else [("", "")] + classes
+
+
+def _module_choices(held: list[str] | None = None) -> list[tuple[str, str]]:
+    """What the user may give, and what the edited user holds already (it may be taken)."""
+    offered = {m.key for m in delegable_modules(current())} | set(held or [])
+    return [(m.key, m.label.get(current_locale())) for m in spec().modules if m.key in offered]
 
 
 class UserForm(DynamicForm):
@@ -161,12 +112,13 @@ class UserForm(DynamicForm):
                              widget=BS3TextFieldWidget())
     email = StringField(lazy_gettext("Email"), widget=BS3TextFieldWidget())
     org = ReferenceField(lazy_gettext("Organisation"), target=Organisation,
-                         view_endpoint="UserManagementView", load=_load_org)
-    user_class = SelectField(lazy_gettext("User class"), choices=[("", "")] + list(
-        USER_CLASS_LABELS.items()), widget=Select2Widget())
-    # every choice is checked by check_assignment, with a message that says why
+                         view_endpoint="UserManagementView", load=_load_org,
+                         refused=ORG_REFUSED)
+    # every choice of these is checked by user_rules.check_user, with a message naming it
+    user_class = SelectField(lazy_gettext("User class"), validate_choice=False,
+                             widget=Select2Widget())
     roles = MultiCheckboxField(lazy_gettext("Roles"), validate_choice=False)
-    modules = MultiCheckboxField(lazy_gettext("Modules"),
+    modules = MultiCheckboxField(lazy_gettext("Modules"), validate_choice=False,
                                  description=lazy_gettext("Leave empty for every module of "
                                                           "the roles (agents: none)."))
     password = PasswordField(lazy_gettext("Password"), widget=BS3PasswordFieldWidget())
@@ -178,11 +130,43 @@ class UserForm(DynamicForm):
         obj = kwargs.get("obj")
         super().__init__(*args, **kwargs)
         self.roles.choices = _role_choices()
+        self.user_class.choices = _class_choices()
         self.modules.choices = _module_choices()
         self.password.description = current_app.appbuilder.sm.password_rules_text()
         if obj is not None and request.method == "GET":
             self.roles.data = [r.name for r in obj.roles]
             self.modules.data = [m for m in (obj.modules or "").split(",") if m]
+        elif obj is None and request.method == "GET" and delegating(current()):
+            self.org.data = current().org  # a legal person's agents: its own enterprise
+
+
+class AdminPasswordForm(DynamicForm):
+    """重置密码: an administrator sets a user's password (the user must change it)."""
+
+    password = PasswordField(lazy_gettext("New password"), validators=[DataRequired()],
+                             widget=BS3PasswordFieldWidget())
+    conf_password = PasswordField(
+        lazy_gettext("Confirm new password"), widget=BS3PasswordFieldWidget(),
+        validators=[EqualTo("password", message=lazy_gettext("Passwords must match"))])
+
+    def __init__(self, *args: Any, target: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.target = target
+        self.password.description = current_app.appbuilder.sm.password_rules_text()
+
+    def validate_password(self, field: Any) -> None:
+        """The policy, the user name and the user's password history included."""
+        problems = current_app.appbuilder.sm.password_problems(field.data or "",
+                                                               user=self.target)
+        if problems:
+            field.errors.extend(problems[:-1])
+            raise ValidationError(problems[-1])
+
+
+class UserListWidget(ListWidget):
+    """FAB's list with 注销 / 启用 and 重置密码 buttons on each row the viewer may manage."""
+
+    template = "admin/users_list_widget.html"
 
 
 class UserManagementView(ModelView):
@@ -192,8 +176,9 @@ class UserManagementView(ModelView):
     class_permission_name = "system:users"
     # `delete` keeps FAB's own can_delete, which nobody is given: users are deactivated.
     method_permission_name = {"list": "list", "show": "list", "add": "add", "edit": "edit",
-                              "deactivate": "edit", "deactivate_selected": "edit",
-                              "choices": "add", "action": "edit",
+                              "deactivate": "edit", "activate": "edit",
+                              "deactivate_selected": "edit", "activate_selected": "edit",
+                              "reset_password": "edit", "choices": "add", "action": "edit",
                               "action_post": "edit", "download": "list"}
     datamodel = SQLAInterface(AppUser)
     base_filters = [["id", ManagedUsersFilter, None]]
@@ -201,6 +186,7 @@ class UserManagementView(ModelView):
     show_title = lazy_gettext("User")
     add_title = lazy_gettext("Add user")
     edit_title = lazy_gettext("Edit user")
+    list_widget = UserListWidget
     list_columns = ["username", "first_name", "org", "user_class", "roles", "active"]
     show_columns = ["username", "first_name", "email", "org", "user_class", "roles", "modules",
                     "active", "last_login", "login_count"]
@@ -219,19 +205,40 @@ class UserManagementView(ModelView):
     formatters_columns = {
         "user_class": lambda v: USER_CLASS_LABELS.get(v, "") if v else "",
         "active": lambda v: _("Yes") if v else _("No (deactivated)"),
-        "roles": lambda roles: "、".join(_role_label(r.name) for r in roles or []),
-        "modules": lambda v: "、".join(_module_label(m) for m in (v or "").split(",") if m)
+        "roles": lambda roles: "、".join(role_label(r.name) for r in roles or []),
+        "modules": lambda v: "、".join(module_label(m) for m in (v or "").split(",") if m)
         or _("Every module of the roles"),
         "org": lambda v: "" if v is None else str(v),
     }
     add_form = UserForm
     edit_form = UserForm
 
+    # --- reaching one user ------------------------------------------------------------
+
+    def _managed(self, pk: Any) -> Any:
+        """The user `pk` within the viewer's range; outside it answers like a missing one."""
+        if not str(pk).isascii() or not str(pk).isdigit():
+            abort(404)
+        item = self.datamodel.get(int(pk), self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    def _refuse_unmanageable(self, item: Any) -> Any:
+        """A user holding a role the viewer may not give: shown, but not changed."""
+        if item.id == g.user.id or may_manage(g.user, item):
+            return None
+        flash(_("You may not change the user %(name)s: they hold a role you may not grant.",
+                name=item.username), "danger")
+        return redirect(url_for(".list"))
+
+    # --- add and edit ------------------------------------------------------------------
+
     @expose("/add", methods=["GET", "POST"])
     @has_access
     def add(self) -> Any:
         form = self.add_form.refresh()
-        if request.method == "POST" and form.validate() and self._save(form, None):
+        if request.method == "POST" and self._save(form, None):
             return redirect(url_for(".list"))
         return self.render_template(self.add_template, title=self.add_title,
                                     widgets=self._get_add_widget(form=form))
@@ -239,96 +246,223 @@ class UserManagementView(ModelView):
     @expose("/edit/<pk>", methods=["GET", "POST"])
     @has_access
     def edit(self, pk: Any) -> Any:
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
+        item = self._managed(pk)
+        refused = self._refuse_unmanageable(item)
+        if refused is not None:
+            return refused
         if request.method == "POST":
             form = self.edit_form.refresh(request.form)
-            if form.validate() and self._save(form, item):
+            self._offer_held(form, item)
+            if self._save(form, item):
                 return redirect(url_for(".list"))
         else:
             form = self.edit_form.refresh(obj=item)
+            self._offer_held(form, item)
+        own = item.id == g.user.id
+        if own:  # these fields are not on the form: their refusals are said above it
+            for name in RIGHT_FIELDS:
+                for message in getattr(form, name).errors or []:
+                    flash(message, "danger")
+        if own and request.method == "GET":
+            flash(_("On your own account you can change only the user name, full name and "
+                    "e-mail: roles, user class, organisation and modules are changed by "
+                    "another administrator."), "info")
+        widgets = self._get_edit_widget(form=form, exclude_cols=RIGHT_FIELDS if own else [])
         return self.render_template(self.edit_template, title=self.edit_title,
-                                    widgets=self._get_edit_widget(form=form))
+                                    widgets=widgets)
+
+    @staticmethod
+    def _offer_held(form: Any, item: Any) -> None:
+        """The edited user's modules are offered too (a legal person may take them away)."""
+        form.modules.choices = _module_choices([m for m in (item.modules or "").split(",")
+                                                if m])
+
+    def _proposal(self, form: Any) -> Proposal:
+        """What was sent; a field missing from the request is None (not asked to change)."""
+        sent = request.form
+        return Proposal(
+            org=form.org.data if sent.get("org") else None,
+            user_class=(form.user_class.data or "") if "user_class" in sent else None,
+            roles=list(form.roles.data or []) if "roles" in sent else None,
+            modules=list(form.modules.data or []) if "modules" in sent else None)
 
     def _save(self, form: Any, item: Any) -> bool:
+        """Check everything (the form and every rule), then save and audit, or nothing."""
         sm = self.appbuilder.sm
-        actor = current()
-        org = form.org.data
-        if org is None and item is not None:
-            org = item.org
-        problems = check_assignment(actor, org, form.roles.data or [])
-        if not form.roles.data:
-            problems.append(_("Choose at least one role."))
-        existing = sm.find_user(username=form.username.data)
+        session = self.datamodel.session
+        valid = form.validate()
+        outcome = check_user(g.user, item, self._proposal(form))
+        for name, messages in outcome.errors.items():
+            field = getattr(form, name)
+            if name == "org" and field.errors:
+                continue  # already refused by the field (outside the range)
+            field.errors = list(field.errors or []) + messages
+        username = (form.username.data or "").strip()
+        existing = sm.find_user(username=username) if username else None
         if existing is not None and (item is None or existing.id != item.id):
-            form.username.errors = [_("This value is already used by another record.")]
+            form.username.errors = list(form.username.errors or []) + [
+                _("This value is already used by another record.")]
+        if item is None:
+            if not form.password.data:
+                form.password.errors = [_("This field is required.")]
+            else:  # the password policy, with every rule the password breaks
+                form.password.errors = list(form.password.errors or []) + \
+                    sm.password_problems(form.password.data, username=username)
+        if not valid or any(f.errors for f in form):
             return False
-        if item is None and not form.password.data:
-            form.password.errors = [_("This field is required.")]
-            return False
-        password_problems = []
-        if item is None:  # the password policy, with every rule the password breaks
-            password_problems = sm.password_problems(form.password.data,
-                                                     username=form.username.data.strip())
-        if problems or password_problems:
-            if problems:
-                form.roles.errors = problems
-            if password_problems:
-                form.password.errors = password_problems
-            return False
+        before = user_audit.snapshot(item) if item is not None else None
         user = item or AppUser()
-        user.username = form.username.data.strip()
+        user.username = username
         user.first_name = form.first_name.data.strip()
-        user.last_name = ""
+        user.last_name = user.last_name or ""
         user.email = (form.email.data or "").strip() or f"{user.username}@localhost"
-        user.org = org
-        user.user_class = form.user_class.data or None
-        before = ([sorted(r.name for r in item.roles), item.modules or ""] if item is not None
-                  else [[], ""])
-        user.modules = ",".join(form.modules.data or []) or None
-        user.roles = [sm.find_role(key) for key in form.roles.data]
+        user.org = outcome.org
+        user.user_class = outcome.user_class
+        user.modules = ",".join(outcome.modules) or None
+        user.roles = [sm.find_role(key) for key in outcome.roles]
         if item is None:
             sm.set_password(user, form.password.data, by_owner=False, check=False)
             user.active = True
-            self.datamodel.session.add(user)
-        after = [sorted(form.roles.data), user.modules or ""]
-        if after != before:  # a change of rights is audited (who gave whom which roles)
-            trail.record(self.datamodel.session, "permissions", changes={
-                "user": [user.username, user.username], "roles": [before[0], after[0]],
-                "modules": [before[1], after[1]]})
-        self.datamodel.session.commit()
+            session.add(user)
+            user_audit.record_created(session, user)
+        else:
+            user_audit.record_changed(session, before or {}, user)
+        session.commit()
         flash(_("Saved."), "success")
         return True
+
+    # --- 注销 and 启用 ------------------------------------------------------------------
 
     @expose("/deactivate/<pk>", methods=["POST"])
     @has_access
     def deactivate(self, pk: Any) -> Any:
         """注销: the account can no longer sign in; everything it entered stays."""
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
-        self._deactivate([item])
+        self._set_active([self._managed(pk)], False)
+        return redirect(url_for(".list"))
+
+    @expose("/activate/<pk>", methods=["POST"])
+    @has_access
+    def activate(self, pk: Any) -> Any:
+        """启用: a deactivated account may sign in again."""
+        self._set_active([self._managed(pk)], True)
         return redirect(url_for(".list"))
 
     @action("deactivate", lazy_gettext("Deactivate"),
             lazy_gettext("Deactivate the selected users? They will no longer be able to sign "
                          "in; what they entered stays."), "fa-ban", single=False)
-    def deactivate_selected(self, items: Any) -> Any:
-        # FAB fetches action rows without the view's filters: look each one up again.
-        items = items if isinstance(items, list) else [items]
-        reachable = [self.datamodel.get(item.id, self._base_filters) for item in items]
-        self._deactivate([item for item in reachable if item is not None])
+    def deactivate_selected(self, items: list[Any]) -> Any:
+        self._set_active(items, False)
         return redirect(url_for(".list"))
 
-    def _deactivate(self, items: list[Any]) -> None:
+    @action("activate", lazy_gettext("Re-enable"),
+            lazy_gettext("Re-enable the selected users? They will be able to sign in again."),
+            "fa-check", single=False)
+    def activate_selected(self, items: list[Any]) -> Any:
+        self._set_active(items, True)
+        return redirect(url_for(".list"))
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self) -> Any:
+        """The list actions, on the selected users within the viewer's range only (FAB
+        fetches them without the view's filter); an unknown action answers 404."""
+        name = request.form.get("action", "")
+        if name not in self.actions:
+            abort(404)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name),
+                                             self.class_permission_name):
+            flash(str(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
+            return redirect(url_for(".list"))
+        ids = list(dict.fromkeys(int(v) for v in request.form.getlist("rowid")
+                                 if v.isascii() and v.isdigit()))[:1000]
+        query = select(AppUser).where(AppUser.id.in_(ids)).order_by(AppUser.username)
+        condition = managed_users(g.user)
+        if condition is not None:
+            query = query.where(condition)
+        items = self.datamodel.session.execute(query).unique().scalars().all()
+        return self.actions[name].func(list(items))
+
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name: str, pk: Any) -> Any:
+        abort(404)  # no single-row actions: the row buttons post to their own addresses
+
+    def _set_active(self, items: list[Any], active: bool) -> None:
+        """注销 (False) or 启用 (True) each user the viewer may manage; audited one by one."""
+        session = self.datamodel.session
         for item in items:
-            if item.id == g.user.id:
+            if not active and item.id == g.user.id:
                 flash(_("You cannot deactivate your own account."), "danger")
                 continue
-            item.active = False
-            flash(_("The user %(name)s is deactivated.", name=item.username), "success")
-        self.datamodel.session.commit()
+            if item.id != g.user.id and not may_manage(g.user, item):
+                flash(_("You may not change the user %(name)s: they hold a role you may not "
+                        "grant.", name=item.username), "danger")
+                continue
+            if bool(item.active) == active:
+                flash(_("The user %(name)s is already re-enabled.", name=item.username)
+                      if active else _("The user %(name)s is already deactivated.",
+                                       name=item.username), "info")
+                continue
+            item.active = active
+            if active:  # the unused clock of `accounts sweep` starts again
+                item.activated_at = dt.datetime.now()
+            user_audit.record_active(session, item, active)
+            flash(_("The user %(name)s is re-enabled.", name=item.username) if active
+                  else _("The user %(name)s is deactivated.", name=item.username), "success")
+        session.commit()
+
+    # --- 重置密码 -----------------------------------------------------------------------
+
+    @expose("/password/<pk>", methods=["GET", "POST"])
+    @has_access
+    def reset_password(self, pk: Any) -> Any:
+        """An administrator sets a new password: the policy applies, the user must change it
+        at the next sign-in, and a lock is lifted (`set_password(by_owner=False)`)."""
+        item = self._managed(pk)
+        if item.id == g.user.id:
+            flash(_("Change your own password under Change password, with the old one."),
+                  "danger")
+            return redirect(url_for(".list"))
+        refused = self._refuse_unmanageable(item)
+        if refused is not None:
+            return refused
+        form = AdminPasswordForm(target=item)  # the posted values, on a POST
+        if request.method == "POST" and form.validate():
+            self.appbuilder.sm.set_password(item, form.password.data, by_owner=False)
+            user_audit.record_password_reset(self.datamodel.session, item)
+            self.datamodel.session.commit()
+            flash(_("The password of %(name)s is reset; they must change it at their next "
+                    "sign-in.", name=item.username), "success")
+            return redirect(url_for(".list"))
+        widget = FormWidget(form=form, include_cols=["password", "conf_password"],
+                            exclude_cols=[])
+        return self.render_template(self.edit_template,
+                                    title=_("Reset the password of %(name)s",
+                                            name=item.username),
+                                    widgets={"edit": widget})
+
+    # --- the list ------------------------------------------------------------------------
+
+    def _get_list_widget(self, *args: Any, **kwargs: Any) -> Any:
+        """Which row gets which button: 注销 or 启用 by its state, none on rows the viewer
+        may not manage, no 注销 on the viewer's own row."""
+        widgets = super()._get_list_widget(*args, **kwargs)
+        widget = widgets["list"]
+        pks = list(widget.template_args.get("pks", []))
+        # the page's users with their roles in one statement (the column and the buttons
+        # need them; one query per row otherwise)
+        users = self.datamodel.session.execute(
+            select(AppUser).where(AppUser.id.in_(pks)).options(selectinload(AppUser.roles))
+        ).unique().scalars()
+        by_id = {u.id: u for u in users}
+        buttons = {}
+        for pk in pks:
+            user = by_id.get(pk)
+            if user is None:
+                continue
+            own = user.id == g.user.id
+            buttons[pk] = {"name": user.username, "active": bool(user.active), "own": own,
+                           "manage": not own and may_manage(g.user, user)}
+        widget.template_args["row_buttons"] = buttons
+        return widgets
 
     @expose("/delete/<pk>", methods=["POST"])
     @has_access
@@ -350,16 +484,6 @@ class UserManagementView(ModelView):
         rows = self.datamodel.session.execute(query).scalars().all()
         return jsonify(results=[{"id": r.id, "text": r.name} for r in rows[:20]],
                        pagination={"more": len(rows) > 20})
-
-
-def _role_label(key: str) -> str:
-    role = next((r for r in spec().roles if r.key == key), None)
-    return role.label.get(current_locale()) if role else key
-
-
-def _module_label(key: str) -> str:
-    module = next((m for m in spec().modules if m.key == key), None)
-    return module.label.get(current_locale()) if module else key
 
 
 class ChangePasswordForm(DynamicForm):
@@ -403,8 +527,7 @@ class ChangeMyPasswordView(ResetMyPasswordView):
 def screen_title() -> str:
     """The seeds' names: 子用户授权 for a legal person (seed 001), 用户管理 for administrators
     (seed 000)."""
-    user = current()
-    if getattr(user, "user_class", None) == "legal_person":
+    if delegating(current()):
         return _("Delegation to agents")
     return _("User management")
 

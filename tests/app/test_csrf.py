@@ -31,7 +31,9 @@ def _signed_in(app: Any) -> Any:
 
 @pytest.mark.parametrize("path", ["/catalog/enterprise/delete/1",
                                   "/catalog/enterprise/action_post",
-                                  "/catalog/enterprise/add"])
+                                  "/catalog/enterprise/add",
+                                  "/system/users/deactivate/1", "/system/users/activate/1",
+                                  "/system/users/password/1", "/system/users/action_post"])
 def test_posts_without_the_token_are_refused(app: Any, path: str) -> None:
     client = _signed_in(app)
     response = client.post(path, data={"name": "伪造"})

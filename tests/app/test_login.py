@@ -173,6 +173,83 @@ def test_unknown_user_wrong_password_and_locked_account_look_the_same(app: Any,
     assert max(medians) < 2 * min(medians), seconds
 
 
+# --- failed sign-ins in the audit trail --------------------------------------------------------
+
+
+def audit_since(app: Any, since: int) -> list[Any]:
+    from app.audit.models import AuditEntry
+
+    with app.app_context():
+        rows = app.appbuilder.session.execute(
+            select(AuditEntry).where(AuditEntry.id > since).order_by(AuditEntry.id)).scalars()
+        return [(e.action, e.username, e.user_id is None, e.address, e.reason) for e in rows]
+
+
+def audit_last(app: Any) -> int:
+    from sqlalchemy import func
+
+    from app.audit.models import AuditEntry
+
+    with app.app_context():
+        return int(app.appbuilder.session.execute(select(func.max(AuditEntry.id))).scalar() or 0)
+
+
+def test_every_failed_sign_in_writes_one_audit_entry(app: Any) -> None:
+    add_user(app, "aud_wrong")
+    add_user(app, "aud_locked", locked_until=dt.datetime.now() + dt.timedelta(minutes=10))
+    add_user(app, "aud_off", active=False)
+    cases = [  # user name typed, password, unknown?, why
+        ("nobody_audited", PASSWORD, True, "用户名不存在"),
+        ("aud_locked", PASSWORD, False, "账号已锁定"),
+        ("aud_off", PASSWORD, False, "账号已注销"),
+        ("aud_wrong", "Wrong@12345", False, "密码错误"),
+    ]
+    for username, password, unknown, why in cases:
+        since = audit_last(app)
+        client, response = sign_in(app, username, password, addr="10.7.7.7")
+        assert response.headers["Location"] != "/"
+        assert flashed(client).strip() == REFUSED, username  # the page says no more
+        assert audit_since(app, since) == [
+            ("login_failed", username, unknown, "10.7.7.7", why)], username
+    since = audit_last(app)
+    assert rest_login(app, "nobody_audited", PASSWORD, addr="10.7.7.8").status_code == 401
+    assert audit_since(app, since) == [
+        ("login_failed", "nobody_audited", True, "10.7.7.8", "用户名不存在")]
+
+
+def test_unknown_wrong_and_locked_sign_ins_write_the_same(app: Any) -> None:
+    """No enumeration by what a failure costs: each writes the same rows (one update of an
+    account, one audit entry), whatever the cause."""
+    from sqlalchemy import event
+
+    add_user(app, "cost_wrong")
+    add_user(app, "cost_locked", locked_until=dt.datetime.now() + dt.timedelta(minutes=10))
+    with app.app_context():
+        engine = app.appbuilder.session.get_bind()
+    writes: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        found = re.match(r"\s*(INSERT INTO|UPDATE|DELETE FROM)\s+\"?(\w+)", statement, re.I)
+        if found:
+            writes.append(f"{found.group(1).upper()} {found.group(2)}")
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        costs = {}
+        for username, password in [("nobody_costs", PASSWORD), ("cost_wrong", "Wrong@12345"),
+                                   ("cost_locked", PASSWORD)]:
+            client = app.test_client()
+            client.get("/login/captcha.png")
+            writes.clear()
+            client.post("/login/", data={"username": username, "password": password,
+                                         "captcha": CAPTCHA})
+            costs[username] = sorted(writes)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert costs["nobody_costs"] == ["INSERT INTO audit_entry", "UPDATE ab_user"]
+    assert costs["cost_wrong"] == costs["nobody_costs"] == costs["cost_locked"]
+
+
 # --- rate limits per address -------------------------------------------------------------------
 
 
