@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -35,6 +34,7 @@ from sqlalchemy import false, func, literal_column, or_, select
 from app import gate
 from app.labels import current_locale, lazy
 from app.security.fields import field_rights
+from app.security.headers import content_disposition
 from app.security.matrix import summary_menu
 from app.security.models import Organisation
 from app.security.scope import current, scope_condition, user_scope, within
@@ -508,8 +508,7 @@ def _file_name(table: Table, suffix: str) -> str:
 
 
 def _disposition(name: str) -> str:
-    ascii_name = name.encode("ascii", "ignore").decode() or "summary"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return content_disposition(name, "summary")
 
 
 def csv_bytes(table: Table) -> bytes:

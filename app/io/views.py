@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from typing import Any
-from urllib.parse import quote
 
 import prison
 from flask import (
@@ -22,7 +21,6 @@ from flask import (
     jsonify,
     redirect,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -41,14 +39,14 @@ from app.io.importer import Importer
 from app.io.models import ImportRun
 from app.io.template import build_error_report, build_template
 from app.labels import current_locale
+from app.security.headers import content_disposition, send_attachment
 
 IMPORT_SUFFIXES = (".xlsx", ".csv")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _disposition(name: str) -> str:
-    ascii_name = name.encode("ascii", "ignore").decode() or "export"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return content_disposition(name, "export")
 
 
 def _file_name(entity: Any, suffix: str) -> str:
@@ -72,8 +70,7 @@ def stream_export(entity: Any, model: type, query: Any, names: list[str] | None,
         response.headers["Content-Disposition"] = _disposition(_file_name(entity, ".csv"))
         return response
     path = write_xlsx(cols, rows, entity.label.get(current_locale()))
-    response = send_file(path, mimetype=XLSX,
-                         as_attachment=True, download_name=_file_name(entity, ".xlsx"))
+    response = send_attachment(path, _file_name(entity, ".xlsx"), XLSX)
     response.call_on_close(lambda: os.remove(path))
     return response
 
