@@ -70,7 +70,8 @@ def content_disposition(name: str, fallback: str = "download") -> str:
     cleaned = clean_name(name, fallback)
     ascii_name = unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode()
     ascii_name = _NOT_TOKEN.sub("_", ascii_name)
-    stem = ascii_name.rpartition(".")[0] if "." in ascii_name else ascii_name
+    extension = re.search(r"\.[A-Za-z0-9]{1,8}$", ascii_name)
+    stem = ascii_name[:extension.start()] if extension else ascii_name
     if not re.search(r"[A-Za-z0-9]", stem):  # nothing readable left: a Chinese name
         suffix = _NOT_TOKEN.sub("", cleaned.rpartition(".")[2]) if "." in cleaned else ""
         ascii_name = f"{fallback}.{suffix}" if suffix else fallback
