@@ -250,6 +250,21 @@ def test_deactivating_ends_every_session_and_reactivating_revives_none(app: Any)
     assert sign_in(app, "s_leaver").get(LIST).status_code == 200  # a new sign-in works
 
 
+def test_fab_own_user_form_deactivating_ends_every_session(app: Any) -> None:
+    """安全 → 用户列表 → edit, 是否启用 unticked."""
+    user_id = add_user(app, "s_unticked")
+    client = sign_in(app, "s_unticked")
+    with app.app_context():
+        role = app.appbuilder.sm.find_role("Admin").id
+    admin = sign_in(app, "admin")
+    response = admin.post(f"/users/edit/{user_id}", data={
+        "first_name": "s_unticked", "last_name": "x", "username": "s_unticked",
+        "email": "s_unticked@x", "roles": str(role)})
+    assert response.status_code == 302
+    assert {r.ended_reason for r in rows(app, user_id)} == {"deactivated"}
+    assert refused(app, client)
+
+
 def test_the_accounts_sweep_ends_the_sessions_of_what_it_disables(app: Any) -> None:
     from app.security.accounts import sweep
     from app.security.models import AppUser
