@@ -25,7 +25,7 @@ from app.index import IndexView
 from app.io import models as io_models  # noqa: F401 - its table belongs to FAB's metadata
 from app.labels import lazy
 from app.registry import register
-from app.security import assign, matrix_view, users
+from app.security import api_csrf, assign, headers, matrix_view, sessions, users
 from app.security.models import Organisation
 from app.storage import storage_from_config
 from app.workflow import changes as workflow_changes  # noqa: F401 - table in FAB's metadata
@@ -82,6 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["admin"] = admin
         assign.install(db.session, spec)
         trail.install(db.session)
+        sessions.init_app(app, db.session)
         trail.install_sign_in(appbuilder)
         register(appbuilder, spec, models, admin.load_related)
         matrix_view.init_app(appbuilder)
@@ -89,5 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         audit_views.init_app(appbuilder)
         window_admin.init_app(appbuilder)
     errors.init_app(app)
+    api_csrf.init_app(app)  # REST writes riding on the session cookie carry the token too
+    headers.init_app(app)
     app.jinja_env.globals["csrf_token"] = generate_csrf  # for our hand-written forms
     return app

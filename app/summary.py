@@ -18,7 +18,6 @@ import datetime as dt
 import decimal
 import io
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
@@ -29,6 +28,7 @@ from flask_babel import gettext as _
 from app import gate
 from app.io.export import csv_lines, sheet_name
 from app.labels import current_locale, lazy
+from app.security.headers import content_disposition
 from app.security.models import Organisation
 from app.security.scope import current
 from app.summary_table import (
@@ -52,8 +52,7 @@ def _file_name(table: Table, suffix: str) -> str:
 
 
 def _disposition(name: str) -> str:
-    ascii_name = name.encode("ascii", "ignore").decode() or "summary"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return content_disposition(name, "summary")
 
 
 def csv_bytes(table: Table) -> bytes:

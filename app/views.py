@@ -19,7 +19,6 @@ from flask import (
     jsonify,
     redirect,
     request,
-    send_file,
     url_for,
 )
 from flask_appbuilder import ModelView, expose, has_access
@@ -39,6 +38,7 @@ from app.hooks import runtime
 from app.io.views import ViewIO
 from app.labels import current_locale
 from app.security.fields import VisibleColumns, field_rights
+from app.security.headers import send_attachment
 from app.security.models import Organisation
 from app.security.scope import scope_condition, user_scope
 from app.workflow import changes, engine, list_edit
@@ -559,8 +559,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
             stream = storage.open(key)
         except FileNotFoundError:
             abort(404)
-        return send_file(stream, as_attachment=True,
-                         download_name=getattr(item, f"{field}_name") or key)
+        return send_attachment(stream, getattr(item, f"{field}_name") or key)
 
 
 def is_integrity(exc: BaseException) -> bool:

@@ -15,7 +15,6 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import quote
 
 import xlsxwriter
 from flask_babel import gettext as _
@@ -27,9 +26,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def disposition(name: str, fallback: str = "export") -> str:
-    """Content-Disposition of a download named `name` (Chinese kept, RFC 5987)."""
-    ascii_name = name.encode("ascii", "ignore").decode() or fallback
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    """Content-Disposition of a download named `name` (app/security/headers.py)."""
+    from app.security.headers import content_disposition
+
+    return content_disposition(name, fallback)
 
 
 # Cells a spreadsheet would run as a formula (OWASP "CSV Injection"); tab and CR because

@@ -21,7 +21,6 @@ from flask import (
     jsonify,
     redirect,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -41,6 +40,7 @@ from app.io.importer import Importer
 from app.io.models import ImportRun
 from app.io.template import build_error_report, build_template
 from app.labels import current_locale
+from app.security.headers import send_attachment
 
 IMPORT_SUFFIXES = (".xlsx", ".csv")
 
@@ -66,8 +66,7 @@ def stream_export(entity: Any, model: type, query: Any, names: list[str] | None,
         response.headers["Content-Disposition"] = disposition(_file_name(entity, ".csv"))
         return response
     path = write_xlsx(cols, rows, entity.label.get(current_locale()))
-    response = send_file(path, mimetype=XLSX,
-                         as_attachment=True, download_name=_file_name(entity, ".xlsx"))
+    response = send_attachment(path, _file_name(entity, ".xlsx"), XLSX)
     response.call_on_close(lambda: os.remove(path))
     return response
 

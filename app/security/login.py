@@ -8,9 +8,13 @@
   wrong or the account locked; `AppSecurityManager.auth_user_db` makes them cost the same.
 - The REST login (`/api/v1/security/login`, always registered by Flask-AppBuilder) answers in
   Chinese, is rate-limited like the page and refuses accounts that must change their password.
-- `guard` runs before every request: idle sessions end after `idle_minutes`; a user who must
-  change the password (first sign-in, after an administrator's reset, or expired) reaches
-  only the change-password form until it is changed.
+- `guard` runs before every request: a cookie whose server-side session has ended (退出, a
+  password change, 注销, an administrator: app/security/sessions.py) signs out with a
+  Chinese message; idle sessions end after `idle_minutes`; a user who must change the
+  password (first sign-in, after an administrator's reset, or expired) reaches only the
+  change-password form until it is changed.
+- The REST login's tokens name their own session row (claim `sid`): they stop working when
+  it ends, like the cookie; refreshed tokens keep the claim.
 - An administrator's reset (`ResetPasswordView`) and the add form of Flask-AppBuilder's own
   user list (`UserDBModelView`) check the policy too. The views keep FAB's class names, so
   their endpoints and permissions are unchanged.
@@ -47,11 +51,20 @@ from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.views import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from flask_jwt_extended import create_access_token, create_refresh_token
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    get_jwt,
+    get_jwt_identity,
+    jwt_required,
+)
 from flask_login import current_user, login_user, logout_user
 from marshmallow import ValidationError as SchemaValidationError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, ValidationError
+
+from app.errors import MESSAGES
+from app.security import sessions
 
 INVALID_LOGIN = lazy_gettext("Wrong user name or password, or the account is locked; "
                              "please try again later.")
@@ -62,6 +75,9 @@ IDLE_SIGNED_OUT = lazy_gettext("You were signed out after %(minutes)s minutes wi
 EXPIRES_SOON = lazy_gettext("Your password expires in %(days)s days; please change it soon.")
 CHANGE_ON_THE_PAGE = lazy_gettext("You must change your password on the web page before "
                                   "you can use the API.")
+SESSION_ENDED = lazy_gettext("Your session has ended (signed out, password changed, account "
+                             "deactivated or ended by an administrator); please sign in again.")
+TOKEN_EXPIRED = lazy_gettext("The access token has expired; please sign in again.")
 
 CAPTCHA_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CAPTCHA_LENGTH = 4
@@ -211,10 +227,36 @@ class SecurityApi(FabSecurityApi):
             return self.response(401, message=str(INVALID_LOGIN))
         if sm().password_change_reason(user):
             return self.response(403, message=str(CHANGE_ON_THE_PAGE))
-        tokens = {"access_token": create_access_token(identity=str(user.id), fresh=True)}
+        # a session row of its own, named by the tokens: ending it revokes them
+        claims = {sessions.CLAIM: sessions.start(sm().session, user, sessions.API)}
+        tokens = {"access_token": create_access_token(identity=str(user.id), fresh=True,
+                                                      additional_claims=claims)}
         if payload.get("refresh"):
-            tokens["refresh_token"] = create_refresh_token(identity=str(user.id))
+            tokens["refresh_token"] = create_refresh_token(identity=str(user.id),
+                                                           additional_claims=claims)
         return self.response(200, **tokens)
+
+    @expose("/refresh", methods=["POST"])
+    @jwt_required(refresh=True)
+    @safe
+    def refresh(self) -> Response:
+        """FAB's refresh, keeping the session the refresh token was issued for."""
+        claims = {sessions.CLAIM: get_jwt().get(sessions.CLAIM)}
+        token = create_access_token(identity=get_jwt_identity(), fresh=False,
+                                    additional_claims=claims)
+        return self.response(200, access_token=token)
+
+
+def install_jwt_messages(jwt_manager: Any) -> None:
+    """flask_jwt_extended's refusals in the reader's language, in FAB's `message` key."""
+
+    def refused(message: Any) -> Any:
+        return jsonify(message=str(message)), 401
+
+    jwt_manager.user_lookup_error_loader(lambda _header, _data: refused(SESSION_ENDED))
+    jwt_manager.expired_token_loader(lambda _header, _data: refused(TOKEN_EXPIRED))
+    jwt_manager.invalid_token_loader(lambda _reason: refused(MESSAGES[401]))
+    jwt_manager.unauthorized_loader(lambda _reason: refused(MESSAGES[401]))
 
 
 # --- every request -------------------------------------------------------------------------
@@ -227,24 +269,34 @@ def _exempt_from_change(endpoint: str | None) -> bool:
     return view in {sm().auth_view.endpoint, sm().resetmypasswordview.__name__, "LocaleView"}
 
 
+def _sign_out(message: str) -> Any:
+    logout_user()  # ends the session row unless it has ended already (sessions._signed_out)
+    session.pop(SESSION_SEEN, None)
+    if request.path.startswith("/api/"):
+        return jsonify(message=message), 401
+    flash(message, "warning")
+    return redirect(current_app.appbuilder.get_url_for_login_with(request.full_path))
+
+
 def guard() -> Any:
-    """Idle timeout and forced password change, for users signed in through the page."""
+    """Ended sessions, idle timeout and forced password change, for users signed in through
+    the page."""
     endpoint = request.endpoint
     if endpoint is None or endpoint == "static" or endpoint.endswith(".static"):
         return None
     if not getattr(current_user, "is_authenticated", False):
+        if session.get("_user_id") is not None:  # the cookie's session ended (or its user)
+            if endpoint == f"{SecurityApi.__name__}.login":
+                logout_user()  # a script with an old cookie signing in again
+                return None
+            return _sign_out(str(SESSION_ENDED))
         return None
     policy = sm().password_policy
     now = int(time.time())
     seen = session.get(SESSION_SEEN)
     if seen is not None and now - int(seen) > policy.idle_minutes * 60:
-        logout_user()
-        session.pop(SESSION_SEEN, None)
-        message = str(IDLE_SIGNED_OUT) % {"minutes": policy.idle_minutes}
-        if request.path.startswith("/api/"):
-            return jsonify(message=message), 401
-        flash(message, "warning")
-        return redirect(current_app.appbuilder.get_url_for_login_with(request.full_path))
+        sessions.end_current(sessions.IDLE)
+        return _sign_out(str(IDLE_SIGNED_OUT) % {"minutes": policy.idle_minutes})
     session[SESSION_SEEN] = now
     if _exempt_from_change(endpoint):
         return None

@@ -21,6 +21,7 @@ from flask_appbuilder.security.sqla.models import (
 )
 from flask_appbuilder.security.utils import is_null_password
 from flask_babel import gettext, lazy_gettext
+from flask_login import current_user
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -31,7 +32,7 @@ from app.hooks.password_policy import (
     check_password,
 )
 from app.labels import current_locale
-from app.security import login
+from app.security import login, sessions
 from app.security.models import AppUser, PasswordHistory
 from app.security.scope import current, is_admin
 from app.security.users import ChangeMyPasswordView
@@ -60,17 +61,38 @@ class AppSecurityManager(SecurityManager):
     userdbmodelview = login.UserDBModelView
     security_api = login.SecurityApi
 
-    def get_user_by_id(self, pk: Any) -> Any:
-        """The signed-in user of every request with its roles, groups and organisation in one
-        statement (lazy loading asked three times per page)."""
+    def user_query(self, pk: Any) -> Any:
+        """The user with its roles, groups and organisation in one statement (lazy loading
+        asked three times per page); None when `pk` is not an id."""
         model = self.user_model
         try:
             pk = int(pk)  # FAB's screens pass the id from the URL as text
         except (TypeError, ValueError):
             return None
-        query = (select(model).where(model.id == pk)
-                 .options(joinedload(model.roles), joinedload(model.groups)))
-        return self.session.execute(query).unique().scalar_one_or_none()
+        return (select(model).where(model.id == pk)
+                .options(joinedload(model.roles), joinedload(model.groups)))
+
+    def get_user_by_id(self, pk: Any) -> Any:
+        query = self.user_query(pk)
+        return None if query is None else self.session.execute(query).unique().scalar_one_or_none()
+
+    def load_user(self, pk: Any) -> Any:
+        """The signed-in user of every request (Flask-Login), in the same one statement, and
+        only while the session of the cookie's token is alive (app/security/sessions.py)."""
+        return sessions.load_user(self, pk, sessions.current_token(), sessions.WEB)
+
+    def load_user_jwt(self, _jwt_header: Any, jwt_data: Any) -> Any:
+        """The user of a REST login's token, while the session it was issued for is alive."""
+        user = sessions.load_user(self, jwt_data.get("sub"), jwt_data.get(sessions.CLAIM),
+                                  sessions.API)
+        if user is not None:
+            g.user = user
+        return user
+
+    def create_jwt_manager(self, app: Any) -> Any:
+        jwt_manager = super().create_jwt_manager(app)
+        login.install_jwt_messages(jwt_manager)
+        return jwt_manager
 
     @cached_property
     def _module_of(self) -> dict[str, str]:
@@ -205,6 +227,12 @@ class AppSecurityManager(SecurityManager):
             user.locked_until = None
         user.password_history.insert(0, PasswordHistory(hash=hashed, created_at=moment))
         del user.password_history[HISTORY_KEPT:]
+        if user.id is not None:
+            # the owner keeps the session they changed it in; an administrator's reset ends all
+            own = by_owner and getattr(current_user, "id", None) == user.id
+            sessions.end_user(self.session, user.id,
+                              sessions.PASSWORD_CHANGED if by_owner else sessions.PASSWORD_RESET,
+                              keep=sessions.current_token() if own else None)
 
     def change_own_password(self, user: Any, password: str) -> None:
         self.set_password(user, password, by_owner=True)
