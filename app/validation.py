@@ -126,3 +126,24 @@ def unique_errors(entity: Entity, model: Any, session: Session, values: Mapping[
             for name in names:
                 errors.setdefault(name, []).append(message)
     return errors
+
+
+def row_errors(entity: Entity, model: Any, session: Session, row: Any,
+               names: list[str]) -> Errors:
+    """The rules of every door on a row whose `names` were just set on it (a change
+    request being accepted): each value by its field type, required_if and uniqueness on
+    the row as it now is."""
+    values = {f.name: getattr(row, f.name) for f in entity.column_fields}
+    errors: Errors = {}
+    for name in names:
+        f = entity.field(name)
+        value = values.get(name)
+        messages = field_errors(f, getattr(value, "id", value) if f.kind.refers else value)
+        if messages:
+            errors[name] = messages
+    for name, messages in required_if_errors(entity, values).items():
+        errors.setdefault(name, []).extend(messages)
+    if not errors:
+        errors.update(unique_errors(entity, model, session, values, row.id,
+                                    org=getattr(row, "org_id", None), row=row))
+    return errors

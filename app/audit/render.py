@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
 from app.labels import current_locale
+from app.labels import render as reader
 from app.validation import is_blank
 from generator.spec import Entity, Field, Spec
 
@@ -108,9 +109,10 @@ def _field(entity: Entity | None, name: str) -> Field | None:
         return flow.state_field
     if entity.has_field(name):
         return entity.field(name)
-    for suffix, kind in (("_id", "reference"), ("_name", "file"), ("_size", "file")):
+    for suffix in ("_id", "_name", "_size"):  # columns a field type adds beside its own
         base = name.removesuffix(suffix)
-        if base != name and entity.has_field(base) and entity.field(base).type == kind:
+        if base != name and entity.has_field(base) and name in entity.field(base).kind.derived(
+                base):
             return entity.field(base)
     return None
 
@@ -122,19 +124,12 @@ def field_label(entity: Entity | None, name: str) -> str | None:
         if name in ("org", "org_id"):
             return _("Organisation")
         f = _field(entity, name)
-        if f is not None and f.type == "file" and name == f"{f.name}_size":
+        if f is not None and f.kind.uploads and name == f"{f.name}_size":
             return None
         if f is not None:
             return f.label.get(current_locale())
     label = OTHER_LABELS.get(name)
     return str(label) if label is not None else name
-
-
-def _date(value: Any) -> str:
-    try:
-        return dt.date.fromisoformat(str(value)[:10]).isoformat()
-    except ValueError:
-        return str(value)
 
 
 def _datetime(value: Any) -> str:
@@ -192,19 +187,20 @@ def display_value(entity: Entity | None, field_name: str, value: Any) -> str:
     f = _field(entity, field_name)
     if entity is not None and entity.workflow is not None and field_name == entity.workflow.field:
         return entity.workflow.state_label(str(value), locale)
-    if isinstance(value, bool) or (f is not None and f.type == "boolean"):
-        return _("Yes") if value else _("No")
     if entity is not None and f is not None:
-        if f.type == "enum":
-            return f.enum_label(value, locale)
-        if f.type == "date":
-            return _date(value)
-        if f.type == "datetime":
-            return _datetime(value)
-        if f.type == "reference" and not isinstance(value, str):
-            return _("No. %(id)s", id=value)  # written before references kept their text
-        if f.type == "file" and field_name == f.name:
+        kind = f.kind
+        if kind.uploads and field_name == f.name:
             return _("(a file)")  # the storage key; the file's own name is recorded beside it
+        if kind.refers and not isinstance(value, str):
+            return _("No. %(id)s", id=value)  # written before references kept their text
+        if not kind.refers and not (kind.uploads and field_name != f.name):
+            try:  # the type reads its stored (JSON) form back and shows it as the screens do
+                typed = kind.from_stored(f, value)
+            except (TypeError, ValueError, ArithmeticError):
+                typed = value
+            return kind.display(f, typed, reader())
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     if f is None:
         other = _other(field_name, value)
         if other is not None:
@@ -241,7 +237,7 @@ def _shadowed(entity: Entity | None, name: str, data: Mapping[str, Any]) -> bool
     if name.endswith("_id") and name[:-3] in data:
         return True
     f = _field(entity, name)
-    return f is not None and f.type == "file" and name == f.name and f"{name}_name" in data
+    return f is not None and f.kind.uploads and name == f.name and f"{name}_name" in data
 
 
 def changes(entity: Entity | None, raw: str | None) -> list[Change]:

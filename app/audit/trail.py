@@ -69,7 +69,7 @@ def _changes(obj: Any, created: bool) -> dict[str, Any]:
     state = inspect(obj)
     entity = type(obj).__entity__
     # references (and the organisation) are recorded by the rows they point to, readable
-    relations = [f.name for f in entity.fields if f.type == "reference"]
+    relations = [f.name for f in entity.fields if f.kind.refers]
     relations += ["org"] if entity.org_scoped else []
     skip = SKIP | {f"{name}_id" for name in relations} | {"id"}
     keys = relations + [a.key for a in state.mapper.column_attrs if a.key not in skip]

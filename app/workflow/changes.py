@@ -37,7 +37,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.audit import trail
 from app.audit.history import readable
+from app.hooks import runtime
 from app.labels import current_locale
+from app.validation import row_errors
 from generator.spec import Entity
 
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
@@ -102,7 +104,7 @@ def proposed_changes(entity: Entity, row: Any, form: Any) -> dict[str, list[Any]
     """{field: [current, proposed]} for every field the form would change."""
     out = {}
     for f in entity.fields:
-        if f.name not in form or f.type in ("child", "file", "computed"):
+        if f.name not in form or not f.is_column or f.kind.uploads:
             continue
         new = form[f.name].data
         old = getattr(row, f.name)
@@ -195,6 +197,10 @@ def decide(session: Any, entity: Entity, row: Any, change: ChangeRequest, accept
         raise NotPending
     if accept:
         apply(entity, row, change, models, session)
+        refusal = _refusal_of(entity, row, list(proposed), models, session, user)
+        if refusal is not None:  # the same rules as every other door that writes the row
+            session.rollback()
+            return refusal
     trail.record(session, "change_decision", entity=entity.qualified, record_id=row.id,
                  transition=status, reason=reason, user=user)
     try:
@@ -203,6 +209,23 @@ def decide(session: Any, entity: Entity, row: Any, change: ChangeRequest, accept
         session.rollback()
         return _("The change could not be saved; nothing was changed. Please try again.")
     session.expire(change)
+    return None
+
+
+def _refusal_of(entity: Entity, row: Any, names: list[str], models: dict[str, Any],
+                session: Any, user: Any) -> str | None:
+    """Why the accepted values may not be written (None: they may)."""
+    errors = row_errors(entity, models[entity.qualified], session, row, names)
+    if errors:
+        locale = current_locale()
+        return _("The change cannot be accepted: %(reason)s", reason="；".join(
+            f"{entity.field(name).label.get(locale) if entity.has_field(name) else name}："
+            f"{'、'.join(messages)}" for name, messages in errors.items()))
+    try:
+        runtime.before_save(entity, row, user, session)
+    except runtime.Denied as exc:
+        return _("The change cannot be accepted: %(reason)s", reason=_(exc.reason,
+                                                                       **exc.params))
     return None
 
 
@@ -254,16 +277,8 @@ def apply(entity: Entity, row: Any, request: ChangeRequest, models: dict[str, ty
     """Write the proposed values on the row (types restored from their stored form)."""
     for name, (_old, new) in json.loads(request.proposed).items():
         f = entity.field(name)
-        if f.type == "reference":
+        if f.kind.refers:
             value = session.get(models[f.to], new["id"]) if new else None
-        elif new is None:
-            value = None
-        elif f.type == "date":
-            value = dt.date.fromisoformat(new)
-        elif f.type == "datetime":
-            value = dt.datetime.fromisoformat(new)
-        elif f.type == "decimal":
-            value = decimal.Decimal(new)
-        else:
-            value = new
+        else:  # the field type reads its stored (JSON) form back
+            value = f.kind.from_stored(f, new)
         setattr(row, name, value)

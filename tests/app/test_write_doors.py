@@ -43,7 +43,8 @@ def world(database_url: str, tmp_path_factory: Any) -> Any:
     ensure_admin(app)
     with app.app_context():
         session = app.appbuilder.session
-        orgs = seed_people(app, ORGS, {"clerk": ("clerk", UNIT, "institution")}, PASSWORD)
+        orgs = seed_people(app, ORGS, {"clerk": ("clerk", UNIT, "institution"),
+                                       "boss": ("boss", "350000", "regulator")}, PASSWORD)
         models = app.extensions["admin"].models
         batch = models["doors.Batch"](name="第一批")
         mine = models["doors.Other"](name="张三", org=orgs[UNIT])
@@ -241,3 +242,28 @@ def test_a_missing_needs_stops_every_transition_door(world: dict[str, Any], door
     assert stored(world, pk)["state"] == "draft"
     assert status == {"rest": 409}.get(door, 200)
     assert "请先上传本批次的承诺函" in said, said
+
+
+def test_an_accepted_change_meets_the_rules_of_every_door(world: dict[str, Any]) -> None:
+    """变更 acceptance is a write door too: a proposal that breaks a field's rule (stored
+    before the rule existed, or by hand) is refused with the reason, nothing written."""
+    import json
+
+    from app.workflow.changes import ChangeRequest
+
+    pk = make_row(world, "C-1", state="done", qty=3)
+    app = world["app"]
+    with app.app_context():
+        session = app.appbuilder.session
+        change = ChangeRequest(entity=ROW, record_id=pk, requested_by=1,
+                               proposed=json.dumps({"qty": [3, -5]}))
+        session.add(change)
+        session.commit()
+        change_id = change.id
+    boss = sign_in(app, "boss")
+    page = boss.post(f"{BASE}/change/decide/{change_id}", data={"decision": "accept"},
+                     follow_redirects=True)
+    assert "该变更不能接受：数量：不能小于 0。" in text(page.text)
+    assert stored(world, pk)["qty"] == 3
+    with app.app_context():
+        assert app.appbuilder.session.get(ChangeRequest, change_id).status == "pending"
