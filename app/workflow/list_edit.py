@@ -101,7 +101,7 @@ def _input(f: Field, name: str, text: str, wrong: bool) -> Markup:
         for key, bound in (("min", f.min), ("max", f.max)):
             if bound is not None:
                 extra += Markup(' {}="{}"').format(key, bound)
-    elif input_type == "decimal":  # a text box: type=number would round and localise
+    elif input_type == "number-text":  # type=number would round and localise the value
         input_type, extra = "text", Markup(' inputmode="decimal" style="min-width: 6em"')
     elif kind.max_length(f) is not None:
         extra = Markup(' maxlength="{}"').format(kind.max_length(f))

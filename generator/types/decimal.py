@@ -65,7 +65,7 @@ class DecimalType(NumberLike):
     name = "decimal"
     keys = ("min", "max", "precision", "scale")
     value_allowed = "a number"
-    list_input = "decimal"
+    list_input = "number-text"  # a text box with the number keyboard
 
     def read(self, reader: Reader, body: Any, path: str, kw: dict[str, Any]) -> None:
         kw["precision"] = reader.integer(body, "precision", path, 18, 1, 38)
