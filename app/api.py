@@ -11,7 +11,7 @@ import decimal
 from typing import Any
 
 import prison
-from flask import current_app, g, request
+from flask import g, request
 from flask_appbuilder.api import ModelRestApi, expose, protect, safe
 from flask_appbuilder.exceptions import DatabaseException
 from flask_babel import gettext as _
@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from app import gate
 from app.choices import refusal
 from app.compat import RestApiHooks
+from app.context import generated
 from app.hooks import runtime
 from app.io.views import ApiIO
 from app.security.fields import field_rights
@@ -181,14 +182,14 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
                        ) -> tuple[int, list[dict[str, Any]]]:
         """The reference values `_info` offers: the rows the form's search offers (scope and
         the field's choices), not FAB's whole related table."""
-        admin = current_app.extensions["admin"]
+        admin = generated()
         spec_field = next((f for f in self.entity.fields
                            if f.name == field.name and f.kind.refers), None)
         if field.name == "org" and self.entity.scope is not None:
             model: Any = Organisation
             query = admin.related_query(Organisation)
         elif spec_field is not None:
-            model = admin.models[spec_field.to]
+            model = admin.models[spec_field.target]
             query = admin.choice_query(spec_field)
         else:
             return 0, []
@@ -336,7 +337,7 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
 
     def _check(self, data: dict[str, Any], columns: list[str], item: Any) -> Errors:
         """Validate (and normalise, in place) the JSON body against the Spec's rules."""
-        admin = current_app.extensions["admin"]
+        admin = generated()
         errors: Errors = {}
         rights = field_rights(self.entity)
         columns = [c for c in columns if c not in rights.hidden]

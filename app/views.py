@@ -7,13 +7,13 @@ a paged search endpoint for reference fields and a scoped file download.
 
 from __future__ import annotations
 
+import builtins
 import logging
 import re
 from typing import Any
 
 from flask import (
     abort,
-    current_app,
     flash,
     g,
     jsonify,
@@ -34,6 +34,7 @@ from app import gate
 from app.audit import history
 from app.audit.views import ACTIONS as AUDIT_ACTIONS
 from app.compat import ModelViewHooks
+from app.context import generated
 from app.hooks import runtime
 from app.io.views import ViewIO
 from app.labels import current_locale
@@ -126,12 +127,12 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         model = self.datamodel.obj
         count = changes.pending_count(self.datamodel.session, self.entity, model,
                                       scope_condition(self.entity, model, g.user))
-        args = {k: v for k, v in request.args.to_dict(flat=False).items()
-                if k != changes.LIST_ARGUMENT and not k.startswith("page_")}
+        args: dict[str, Any] = {k: v for k, v in request.args.to_dict(flat=False).items()
+                                if k != changes.LIST_ARGUMENT and not k.startswith("page_")}
         active = changes.list_narrowed()
         return {"count": count, "active": active,
                 "url": url_for(".list", **args) if active else
-                url_for(".list", **args, **{changes.LIST_ARGUMENT: "1"})}
+                url_for(".list", **{**args, changes.LIST_ARGUMENT: "1"})}
 
     def _show_extras(self, pk: Any) -> dict[str, Any]:
         """Transition buttons, the record's change requests, its history and its rounds of
@@ -224,7 +225,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         try:
             refused = changes.decide(session, self.entity, item, change, accept,
                                      request.form.get("reason"),
-                                     current_app.extensions["admin"].models, g.user)
+                                     generated().models, g.user)
         except changes.NotPending:
             abort(404)
         if refused is not None:
@@ -385,7 +386,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
                     key.startswith("_oc_") and value in hidden):
                 abort(400)
 
-    def _apply_field_rights(self, form: Any, item: Any) -> list[str]:
+    def _apply_field_rights(self, form: Any, item: Any) -> builtins.list[str]:
         """Hidden fields leave the form; read-only ones show their value and keep it."""
         rights = field_rights(self.entity)
         hidden = set(rights.hidden)
@@ -518,7 +519,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
     @has_access
     @permission_name("list")
     def choices(self, field: str) -> Any:
-        admin = current_app.extensions["admin"]
+        admin = generated()
         if field == "org" and self.entity.scope is not None:
             model, display = Organisation, Organisation.name
             query = admin.related_query(model)
@@ -527,8 +528,8 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
                                if f.name == field and f.kind.refers), None)
             if spec_field is None:
                 abort(404)
-            model = admin.models[spec_field.to]
-            display = getattr(model, admin.spec.entity(spec_field.to).display)
+            model = admin.models[spec_field.target]
+            display = getattr(model, admin.spec.entity(spec_field.target).display)
             query = admin.choice_query(spec_field)  # scope and the field's choices
         term = (request.args.get("q") or "").strip()[:100]
         page = max(1, request.args.get("page", 1, type=int))
@@ -554,7 +555,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         key = getattr(item, field, None) if item is not None else None
         if not key:
             abort(404)
-        storage = current_app.extensions["admin"].storage
+        storage = generated().storage
         try:
             stream = storage.open(key)
         except FileNotFoundError:

@@ -114,6 +114,13 @@ class Field:
         return TYPES[self.type]
 
     @property
+    def target(self) -> str:
+        """The qualified entity a reference points to (the checks made sure it has one)."""
+        if self.to is None:
+            raise ValueError(f"{self.name} is not a reference")
+        return self.to
+
+    @property
     def is_column(self) -> bool:
         """Stored in a column of the entity's own table."""
         return self.kind.stored

@@ -5,23 +5,25 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_appbuilder import Model
-from sqlalchemy import Column, DateTime, Index, Integer, String, Text
+from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
 
 class AuditEntry(Model):
     __tablename__ = "audit_entry"
-    id = Column(Integer, primary_key=True)
-    at = Column(DateTime, nullable=False, default=dt.datetime.now, index=True)
-    user_id = Column(Integer, nullable=True)
-    username = Column(String(256), nullable=True)
-    org_id = Column(Integer, nullable=True)
-    org_name = Column(String(200), nullable=True)
-    address = Column(String(64), nullable=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=dt.datetime.now,
+                                            index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    username: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    org_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    org_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # create, edit, delete, transition, import, login, login_failed, permissions
-    action = Column(String(32), nullable=False, index=True)
-    entity = Column(String(120), nullable=True)  # qualified entity name
-    record_id = Column(Integer, nullable=True)
-    transition = Column(String(64), nullable=True)
-    reason = Column(Text, nullable=True)
-    changes = Column(Text, nullable=True)  # JSON {field: [old, new]}
+    action: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    entity: Mapped[str | None] = mapped_column(String(120), nullable=True)  # qualified entity name
+    record_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    transition: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    changes: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON {field: [old, new]}
     __table_args__ = (Index("ix_audit_entry_record", "entity", "record_id"),)

@@ -151,8 +151,8 @@ def install_sign_in(appbuilder: Any) -> None:
     def update_user_auth_stat(user: Any, success: bool = True) -> None:
         original(user, success)
         session = appbuilder.session
-        session.add(entry("login" if success else "login_failed", user=user,
-                          **({} if success else {"reason": reason("password")})))
+        extra: dict[str, Any] = {} if success else {"reason": reason("password")}
+        session.add(entry("login" if success else "login_failed", user=user, **extra))
         session.commit()
 
     def sign_in_refused(username: str, user: Any, why: str) -> None:

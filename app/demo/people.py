@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -60,7 +61,7 @@ def load_accounts(session: Any) -> int:
             user.modules = account.modules
             delegate = next(a for a in ACCOUNTS if a.org == account.org
                             and a.role == "legal_person")
-            before = user_audit.stored(lambda cls=user.user_class: user_audit.modules_text([], cls))
+            before = user_audit.stored(partial(user_audit.modules_text, [], user.user_class))
             after = user_audit.snapshot(user)
             trail.record(session, "permissions", user=sm.find_user(username=delegate.username),
                          changes={"user": [after["user"], after["user"]],

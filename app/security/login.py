@@ -63,6 +63,7 @@ from marshmallow import ValidationError as SchemaValidationError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
+from app.context import appbuilder, security
 from app.errors import MESSAGES
 from app.security import sessions
 
@@ -89,7 +90,7 @@ REMIND_DAYS = 7
 
 
 def sm() -> Any:
-    return current_app.appbuilder.sm
+    return security()
 
 
 # --- captcha -------------------------------------------------------------------------------
@@ -275,7 +276,7 @@ def _sign_out(message: str) -> Any:
     if request.path.startswith("/api/"):
         return jsonify(message=message), 401
     flash(message, "warning")
-    return redirect(current_app.appbuilder.get_url_for_login_with(request.full_path))
+    return redirect(appbuilder().get_url_for_login_with(request.full_path))
 
 
 def guard() -> Any:

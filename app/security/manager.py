@@ -26,6 +26,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.context import generated
 from app.hooks.password_policy import (
     PasswordRejected,
     Policy,
@@ -97,7 +98,7 @@ class AppSecurityManager(SecurityManager):
     @cached_property
     def _module_of(self) -> dict[str, str]:
         """Permission and menu names of generated screens -> their module."""
-        spec = current_app.extensions["admin"].spec
+        spec = generated().spec
         names: dict[str, str] = {}
         for module in spec.modules:
             names[module.key] = module.key
@@ -156,7 +157,7 @@ class AppSecurityManager(SecurityManager):
         `ADMIN_PASSWORD_POLICY` mapping of the configuration."""
         policy = current_app.extensions.get("password_policy")
         if policy is None:
-            policy = Policy.from_spec(current_app.extensions["admin"].spec,
+            policy = Policy.from_spec(generated().spec,
                                       current_app.config.get("ADMIN_PASSWORD_POLICY"))
             current_app.extensions["password_policy"] = policy
         return policy

@@ -24,7 +24,6 @@ from flask import current_app, has_request_context, request, session
 from flask_appbuilder import Model
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy import (
-    Column,
     DateTime,
     ForeignKey,
     Index,
@@ -36,7 +35,9 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.orm import Mapped, mapped_column
 
+from app.context import db_session
 from app.security.models import AppUser
 
 SESSION_TOKEN = "_sid"  # the key of the token in the session cookie
@@ -58,18 +59,19 @@ class AuthSession(Model):
     """One sign-in: through the login page (`web`, the cookie) or the REST login (`api`)."""
 
     __tablename__ = "auth_session"
-    id = Column(Integer, primary_key=True)
-    token_hash = Column(String(64), nullable=False, unique=True)
-    user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False,
-                     index=True)
-    kind = Column(String(8), nullable=False)
-    created_at = Column(DateTime, nullable=False)
-    last_seen = Column(DateTime, nullable=False)
-    address = Column(String(64), nullable=True)
-    user_agent = Column(String(255), nullable=True)
-    ended_at = Column(DateTime, nullable=True)
-    ended_reason = Column(String(32), nullable=True)
-    ended_by = Column(Integer, nullable=True)  # the administrator who ended it
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("ab_user.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    ended_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # the administrator who ended it
+    ended_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # who is online: alive rows by their last request
     __table_args__ = (Index("ix_auth_session_alive", "ended_at", "last_seen"),)
 
@@ -144,7 +146,7 @@ def end_current(reason: str) -> None:
     """End the session of this request's cookie and forget its token. Commits."""
     token = session.pop(SESSION_TOKEN, None)
     if token:
-        db = current_app.appbuilder.session
+        db = db_session()
         end_token(db, token, reason)
         db.commit()
 
@@ -213,7 +215,7 @@ def _deactivations(db: Any, _context: Any) -> None:
     ids = []
     for obj in db.dirty:
         if isinstance(obj, AppUser):
-            added = inspect(obj).attrs.active.history.added
+            added: Any = inspect(obj).attrs.active.history.added
             if added and not added[0]:
                 ids.append(obj.id)
     if ids:

@@ -25,6 +25,7 @@ from flask_babel import LazyString, lazy_gettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, false
 
+from app.context import generated
 from app.labels import current_locale
 from app.security.models import AppUser, Organisation
 from app.security.scope import is_admin, within
@@ -56,7 +57,7 @@ FIELD_LABELS = {
 
 
 def spec() -> Spec:
-    return current_app.extensions["admin"].spec
+    return generated().spec
 
 
 def system_admin(user: Any) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import abort, flash, g, jsonify, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
@@ -35,6 +35,7 @@ from wtforms.validators import DataRequired, EqualTo, ValidationError
 from wtforms.widgets import CheckboxInput
 from wtforms.widgets import ListWidget as CheckboxListWidget
 
+from app.context import db_session, security
 from app.fields import ReferenceField
 from app.labels import current_locale
 from app.security import user_audit
@@ -77,7 +78,7 @@ def _load_org(_model: type, pk: int) -> Any:
     condition = managed_orgs(user) if user is not None else false()
     if condition is not None:
         query = query.where(condition)
-    return current_app.appbuilder.session.execute(query).scalar_one_or_none()
+    return db_session().execute(query).scalar_one_or_none()
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -132,7 +133,7 @@ class UserForm(DynamicForm):
         self.roles.choices = _role_choices()
         self.user_class.choices = _class_choices()
         self.modules.choices = _module_choices()
-        self.password.description = current_app.appbuilder.sm.password_rules_text()
+        self.password.description = security().password_rules_text()
         if obj is not None and request.method == "GET":
             self.roles.data = [r.name for r in obj.roles]
             self.modules.data = [m for m in (obj.modules or "").split(",") if m]
@@ -152,11 +153,11 @@ class AdminPasswordForm(DynamicForm):
     def __init__(self, *args: Any, target: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.target = target
-        self.password.description = current_app.appbuilder.sm.password_rules_text()
+        self.password.description = security().password_rules_text()
 
     def validate_password(self, field: Any) -> None:
         """The policy, the user name and the user's password history included."""
-        problems = current_app.appbuilder.sm.password_problems(field.data or "",
+        problems = security().password_problems(field.data or "",
                                                                user=self.target)
         if problems:
             field.errors.extend(problems[:-1])
@@ -497,7 +498,7 @@ class ChangePasswordForm(DynamicForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.password.description = current_app.appbuilder.sm.password_rules_text()
+        self.password.description = security().password_rules_text()
 
     def validate_old_password(self, field: Any) -> None:
         if not check_password_hash(g.user.password, field.data or ""):
@@ -505,7 +506,7 @@ class ChangePasswordForm(DynamicForm):
 
     def validate_password(self, field: Any) -> None:
         """The policy, the history included (the current password always counts)."""
-        problems = current_app.appbuilder.sm.password_problems(field.data or "", user=g.user)
+        problems = security().password_problems(field.data or "", user=g.user)
         if problems:
             field.errors.extend(problems[:-1])
             raise ValidationError(problems[-1])

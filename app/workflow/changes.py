@@ -22,7 +22,6 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import (
-    Column,
     DateTime,
     Index,
     Integer,
@@ -34,6 +33,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import trail
 from app.audit.history import readable
@@ -51,17 +51,20 @@ LIST_ARGUMENT = "pending_change"  # ?pending_change=1 narrows a list to records 
 
 class ChangeRequest(Model):
     __tablename__ = "workflow_change_request"
-    id = Column(Integer, primary_key=True)
-    entity = Column(String(120), nullable=False)
-    record_id = Column(Integer, nullable=False)
-    proposed = Column(Text, nullable=False)  # JSON {field: [old, new]} as stored values
-    status = Column(String(16), nullable=False, default=PENDING)  # accepted | rejected
-    requested_by = Column(Integer, nullable=False)
-    requested_by_name = Column(String(256), nullable=True)
-    requested_at = Column(DateTime, nullable=False, default=dt.datetime.now)
-    decided_by_name = Column(String(256), nullable=True)
-    decided_at = Column(DateTime, nullable=True)
-    reason = Column(Text, nullable=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(120), nullable=False)
+    record_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    # JSON {field: [old, new]} as stored values
+    proposed: Mapped[str] = mapped_column(Text, nullable=False)
+    # accepted | rejected
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=PENDING)
+    requested_by: Mapped[int] = mapped_column(Integer, nullable=False)
+    requested_by_name: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False,
+                                                      default=dt.datetime.now)
+    decided_by_name: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     __table_args__ = (
         Index("ix_workflow_change_request_record", "entity", "record_id"),
         # one pending request per record, whatever the application checked before
@@ -244,7 +247,7 @@ def duplicate_pending(connection: Any) -> list[str]:
     return [f"{entity}#{record_id}" for entity, record_id in connection.execute(query)]
 
 
-def pending_count(session: Any, entity: Entity, model: type, condition: Any) -> int:
+def pending_count(session: Any, entity: Entity, model: Any, condition: Any) -> int:
     """Pending requests on the records the condition (the user's scope) lets through."""
     query = select(func.count()).select_from(ChangeRequest).where(
         ChangeRequest.entity == entity.qualified, ChangeRequest.status == PENDING)
@@ -278,7 +281,7 @@ def apply(entity: Entity, row: Any, request: ChangeRequest, models: dict[str, ty
     for name, (_old, new) in json.loads(request.proposed).items():
         f = entity.field(name)
         if f.kind.refers:
-            value = session.get(models[f.to], new["id"]) if new else None
+            value = session.get(models[f.target], new["id"]) if new else None
         else:  # the field type reads its stored (JSON) form back
             value = f.kind.from_stored(f, new)
         setattr(row, name, value)
