@@ -74,6 +74,7 @@ class AppSecurityManager(SecurityManager):
                 .options(joinedload(model.roles), joinedload(model.groups)))
 
     def get_user_by_id(self, pk: Any) -> Any:
+        """Any user by id (FAB's screens, resets); the signed-in one comes from `load_user`."""
         query = self.user_query(pk)
         return None if query is None else self.session.execute(query).unique().scalar_one_or_none()
 
