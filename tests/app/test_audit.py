@@ -262,7 +262,7 @@ def test_entries_read_as_the_screens_show_them(world: Any) -> None:
     assert "操作 其他操作：mystery" in odd and "详细内容 1、x" in odd
     decision = _show(world, action="change_decision")
     assert "操作 变更审批" in decision and "原因 同意" in decision
-    assert "审批结果 已接受" in decision
+    assert "审批结果 已通过" in decision
 
 
 def read_csv(data: bytes) -> list[list[str]]:

@@ -241,7 +241,7 @@ def test_07_a_rejection_needs_a_reason_and_the_requester_sees_it(app: Any) -> No
     assert "已驳回" in page and "ln_reg 于 " in page and "出口国家与证明文件不符" in page
     assert "出口国家（地区）：越南 → 新加坡" in page
     assert "剂型：胶囊剂 → 片剂" in page and "仅供出口：否 → 是" in page
-    assert "申请变更" in page and "审核变更" in page  # the history names both
+    assert "申请变更" in page and "变更审批" in page  # the history names both
     assert _audit(app, pk) == [
         ("change_request", "maker_legal", None, None,
          {"destination": ["越南", "新加坡"], "dosage_form": ["capsule", "tablet"],
