@@ -148,7 +148,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         waiting = any(r.request.status == changes.PENDING for r in requests)
         may_request = changeable and sm.has_access("can_request_change", name)
         events = history.history(session, self.entity, item.id)
-        for event in events:  # 申请变更 / 审核变更 entries read as the audit log names them
+        for event in events:  # 申请变更 / 变更审批 entries read as the audit log names them
             if event.action in ("change_request", "change_decision"):
                 event.action = str(AUDIT_ACTIONS[event.action])
         return {

@@ -133,6 +133,6 @@ def test_the_audit_log_names_requests_and_decisions(app: Any) -> None:
     page = login(app, "admin").get("/security/audit/list/?_flt_0_action=change_request").text
     assert "申请变更" in page
     page = login(app, "admin").get("/security/audit/list/?_flt_0_action=change_decision").text
-    assert "审核变更" in page and "依据充分" in page
+    assert "变更审批" in page and "依据充分" in page
     shown = login(app, "fj").get(f"/procurement/demand/show/{pk}").text
     assert "已通过" in shown and "依据充分" in shown and "预采购量：10 → 12" in shown
