@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.dev-installed
 export FLASK_APP := wsgi
+# Test processes: one per core; every test module keeps its own databases, so they run apart.
+TEST_WORKERS ?= auto
 
 .PHONY: run test setup translations lint bench clean
 
@@ -35,7 +37,7 @@ test: setup $(DEV_STAMP)
 	scripts/ensure_chromium.sh
 	$(BIN)/ruff check app generator tests scripts
 	$(BIN)/mypy
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check app generator tests scripts

@@ -6,6 +6,7 @@ and `accounts sweep`."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import statistics
 import time
@@ -284,7 +285,9 @@ def test_twenty_rapid_wrong_logins_lock_the_account_and_limit_the_address(
 
 def test_the_limit_is_shared_by_two_workers_through_redis(database_url: str, app: Any) -> None:
     redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/13"
+    # A Redis database per test process: parallel workers must not flush each other's counts.
+    process = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    url = f"redis://127.0.0.1:6379/{13 + int(process.removeprefix('gw') or 0) % 3}"
     try:
         server = redis.Redis.from_url(url)
         server.flushdb()
