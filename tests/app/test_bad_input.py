@@ -56,3 +56,22 @@ def test_the_template_of_an_entity_with_date_bounds(client: Any) -> None:
     response = client.get("/catalog/product/import/template")
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
+
+
+def test_a_refused_write_leaves_the_next_writes_sound(app: Any, client: Any) -> None:
+    # Once, an integer overflow at the database left the session dirty, so that the next write
+    # of another user failed too.
+    from tests.conftest import ADMIN_PASSWORD, sign_in
+
+    company = client.post("/api/v1/enterprise/", json={"name": "溢出测试药业",
+                                                       "uscc": "91110000600037341L"})
+    assert company.status_code == 201, company.text
+    made = client.post("/api/v1/product/", json={"name": "某药", "approval": "国药准字H20203002",
+                                                 "enterprise": company.json["id"]})
+    assert made.status_code == 201, made.text
+    pk = made.json["id"]
+    assert client.put(f"/api/v1/product/{pk}", json={"stock": int(BIG)}).status_code == 422
+    assert client.put(f"/api/v1/product/{pk}", json={"stock": 7}).status_code == 200
+    other = sign_in(app, "admin", ADMIN_PASSWORD)
+    assert other.put(f"/api/v1/product/{pk}", json={"stock": 8}).status_code == 200
+    assert client.get(f"/api/v1/product/{pk}").json["result"]["stock"] == 8
