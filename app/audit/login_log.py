@@ -141,11 +141,19 @@ class LoginLogView(BaseView):
             results=[(k, str(v)) for k, v in RESULTS.items()],
             may_export=security().has_access(right("export"), LOGIN_LOG_VIEW))
 
-    def _lines(self) -> Iterator[list[Any]]:
+    @staticmethod
+    def _lines() -> Iterator[list[Any]]:
+        """The export's lines, in batches. The statement is built now, inside the view (the
+        viewer's range reads its roles); it runs once the response streams, on the session
+        of the streaming context (the view's own is closed when the view returns)."""
         query = log_query(g.user, Search.from_args(request.args))
-        for entry, first, last in db_session().execute(
-                query.execution_options(yield_per=BATCH)):
-            yield [*line(entry, first, last), entry.user_agent or ""]
+
+        def lines() -> Iterator[list[Any]]:
+            for entry, first, last in db_session().execute(
+                    query.execution_options(yield_per=BATCH)):
+                yield [*line(entry, first, last), entry.user_agent or ""]
+
+        return lines()
 
     @staticmethod
     def _file_name(suffix: str) -> str:
