@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
 from app import compat, errors
+from app.audit import login_log, trail
 from app.audit import models as audit_models  # noqa: F401 - its table is FAB's metadata's
-from app.audit import trail
 from app.audit import views as audit_views
 from app.config import INSTANCE, defaults
 from app.extension import Admin
@@ -25,7 +25,7 @@ from app.index import IndexView
 from app.io import models as io_models  # noqa: F401 - its table belongs to FAB's metadata
 from app.labels import lazy
 from app.registry import register
-from app.security import api_csrf, assign, headers, matrix_view, sessions, users
+from app.security import api_csrf, assign, headers, matrix_view, online, sessions, users
 from app.security.models import Organisation
 from app.storage import storage_from_config
 from app.workflow import changes as workflow_changes  # noqa: F401 - table in FAB's metadata
@@ -88,6 +88,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         matrix_view.init_app(appbuilder)
         users.init_app(appbuilder)
         audit_views.init_app(appbuilder)
+        online.init_app(appbuilder)
+        login_log.init_app(appbuilder)
         window_admin.init_app(appbuilder)
     errors.init_app(app)
     api_csrf.init_app(app)  # REST writes riding on the session cookie carry the token too

@@ -8,6 +8,9 @@ A right on an entity is an *action*:
 - CHANGE_ACTIONS: asking for a change of a submitted record (变更) and deciding on it;
 - one per summary screen (its key).
 FAB stores each as the permission `can_<action>` on the view menu `<module>:<resource>`.
+
+The built-in screens of the administrators' duties have their rights named here too: 在线用户
+(list, and FORCE_LOGOUT: 强退) and 登录日志 (list, export), each a view menu of its own.
 """
 
 from __future__ import annotations
@@ -24,8 +27,14 @@ CHANGE_ACTIONS = (REQUEST_CHANGE, DECIDE_CHANGE)
 # generated screens use for routes and rights of their own.
 BUILT_IN = ACTIONS + CHANGE_ACTIONS + ("all", "menu_access", "action", "action_post",
                                        "download", "choices", "transition", "transition_all",
-                                       "info", "get", "get_list", "post", "put")
+                                       "info", "get", "get_list", "post", "put",
+                                       "force_logout")
 MENU_ACCESS = "menu_access"
+# 在线用户 and 登录日志 (app/security/online.py, app/audit/login_log.py): view menus, menu
+# items, and the one right that is not a reading one (强退 ends somebody else's session).
+ONLINE_VIEW, ONLINE_MENU = "security:online", "online_users"
+LOGIN_LOG_VIEW, LOGIN_LOG_MENU = "security:login_log", "login_log"
+FORCE_LOGOUT = "force_logout"
 PREFIX = "can_"
 
 

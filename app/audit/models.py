@@ -19,7 +19,10 @@ class AuditEntry(Model):
     org_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     org_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     address: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # create, edit, delete, transition, import, login, login_failed, permissions
+    # the browser, on sign-ins, failed sign-ins and sign-outs (the 登录日志)
+    user_agent: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # create, edit, delete, transition, import, login, login_failed, logout, force_logout,
+    # permissions, change_request, user_* …
     action: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     entity: Mapped[str | None] = mapped_column(String(120), nullable=True)  # qualified entity name
     record_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -9,11 +9,12 @@ import decimal
 import json
 from typing import Any
 
-from flask import current_app, has_request_context, request
-from flask_babel import force_locale, lazy_gettext
+from flask import has_request_context, request
+from flask_babel import lazy_gettext
 from sqlalchemy import event, inspect
 
 from app.audit.models import AuditEntry
+from app.audit.sign_ins import FAILED, SIGN_IN, stored, user_agent
 from app.security.scope import current
 from app.validation import is_blank
 
@@ -132,6 +133,7 @@ SIGN_IN_REFUSED = {
     "inactive": lazy_gettext("The account is deactivated"),
     "locked": lazy_gettext("The account is locked"),
     "password": lazy_gettext("Wrong password"),
+    "captcha": lazy_gettext("Wrong verification code"),
 }
 
 
@@ -139,25 +141,25 @@ def install_sign_in(appbuilder: Any) -> None:
     """Sign-ins and failed sign-ins go into the trail: of known accounts (a wrong password)
     and refused ones (an unknown user name, a deactivated or a locked account), each with the
     user name typed, the address and why it failed. One entry per attempt, whatever the
-    cause, so that the trail costs every failure the same."""
+    cause, so that the trail costs every failure the same. Each keeps the browser too (the
+    登录日志 shows it)."""
     sm = appbuilder.sm
     original = sm.update_user_auth_stat
 
     def reason(why: str) -> str:
-        locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
-        with force_locale(locale):  # stored once, in the application's language
-            return str(SIGN_IN_REFUSED[why])
+        return stored(SIGN_IN_REFUSED[why])
 
     def update_user_auth_stat(user: Any, success: bool = True) -> None:
         original(user, success)
         session = appbuilder.session
         extra: dict[str, Any] = {} if success else {"reason": reason("password")}
-        session.add(entry("login" if success else "login_failed", user=user, **extra))
+        session.add(entry(SIGN_IN if success else FAILED, user=user, user_agent=user_agent(),
+                          **extra))
         session.commit()
 
     def sign_in_refused(username: str, user: Any, why: str) -> None:
         session = appbuilder.session
-        failed = entry("login_failed", user=user, reason=reason(why))
+        failed = entry(FAILED, user=user, reason=reason(why), user_agent=user_agent())
         if user is None:
             failed.username = (username or "")[:256]
         session.add(failed)

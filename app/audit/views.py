@@ -25,6 +25,8 @@ ACTIONS = {
     "delete": lazy_gettext("Deleted"), "transition": lazy_gettext("State changed"),
     "import": lazy_gettext("Imported"), "login": lazy_gettext("Signed in"),
     "login_failed": lazy_gettext("Failed sign-in"),
+    "logout": lazy_gettext("Sign-out"),
+    "force_logout": lazy_gettext("Force sign-out"),
     "permissions": lazy_gettext("Permissions changed"),
     "change_request": lazy_gettext("Change requested"),
     "change_decision": lazy_gettext("Change decided"),

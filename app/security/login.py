@@ -182,6 +182,9 @@ class AuthDBView(fab_views.AuthDBView):
             again = self.appbuilder.get_url_for_login_with(next_url)
             if policy.captcha and not captcha_passed(form.captcha.data):
                 session[SESSION_USERNAME] = form.username.data[:100]
+                # in the 登录日志 as 验证码错误 (the password was not even checked)
+                sm().sign_in_refused(form.username.data,
+                                     sm().find_user(username=form.username.data), "captcha")
                 flash(str(WRONG_CAPTCHA), "warning")
                 return redirect(again)
             user = sm().auth_user_db(form.username.data, form.password.data)

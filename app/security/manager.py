@@ -324,7 +324,8 @@ class AppSecurityManager(SecurityManager):
 
     def sign_in_refused(self, username: str, user: Any, why: str) -> None:
         """A sign-in refused before the password counted: `why` is `unknown` (no such user
-        name), `inactive` (a deactivated account) or `locked`. The audit trail records it
+        name), `inactive` (a deactivated account), `locked`, or `captcha` (the login page's
+        verification code was wrong; the password was not checked). The audit trail records it
         (app/audit/trail.py `install_sign_in`); what the user sees does not change."""
 
     def update_user_auth_stat(self, user: Any, success: bool = True) -> None:

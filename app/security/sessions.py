@@ -11,6 +11,9 @@ API token is good only while its row is alive.
   an administrator's reset: all of them, `password_reset`), when the account is deactivated
   through any door that sets `active` to false (`deactivated`), and when an administrator
   ends it (`end`, `ended_by_admin`: the 在线用户 page's 强退). Ended rows are kept.
+- Every row that ends writes its `logout` entry to the audit trail in the same transaction
+  (app/audit/sign_ins.py: the 登录日志); web sessions nobody came back to end as `idle` when
+  `expire_idle` runs (the 在线用户 and 登录日志 pages call it).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.audit.sign_ins import record_sign_outs
 from app.context import db_session
 from app.security.models import AppUser
 
@@ -104,14 +108,23 @@ def start(db: Any, user: Any, kind: str) -> str:
     return token
 
 
-def _end(condition: Any, reason: str, by: int | None = None) -> Any:
-    return (update(TABLE).where(condition, TABLE.c.ended_at.is_(None))
-            .values(ended_at=dt.datetime.now(), ended_reason=reason, ended_by=by))
+def _end(executor: Any, condition: Any, reason: str, by: int | None = None,
+         at: dt.datetime | None = None) -> int:
+    """End the alive rows matching `condition` and log their sign-outs; how many ended.
+    RETURNING names exactly the rows this statement ended, so two hosts ending one session
+    at once write one entry."""
+    ended = executor.execute(
+        update(TABLE).where(condition, TABLE.c.ended_at.is_(None))
+        .values(ended_at=at or dt.datetime.now(), ended_reason=reason, ended_by=by)
+        .returning(TABLE.c.id, TABLE.c.user_id, TABLE.c.address, TABLE.c.user_agent,
+                   TABLE.c.ended_at)).all()
+    record_sign_outs(executor, ended, reason)
+    return len(ended)
 
 
 def end_token(db: Any, token: str, reason: str) -> None:
     """End the session of this token (if it is still alive). Does not commit."""
-    db.execute(_end(TABLE.c.token_hash == digest(token), reason))
+    _end(db, TABLE.c.token_hash == digest(token), reason)
 
 
 def end_user(db: Any, user_id: int, reason: str, keep: str | None = None,
@@ -120,22 +133,44 @@ def end_user(db: Any, user_id: int, reason: str, keep: str | None = None,
     condition = TABLE.c.user_id == user_id
     if keep:
         condition = condition & (TABLE.c.token_hash != digest(keep))
-    db.execute(_end(condition, reason, by))
+    _end(db, condition, reason, by)
 
 
 def end(db: Any, session_id: int, by: int | None = None,
-        reason: str = ENDED_BY_ADMIN) -> bool:
-    """An administrator ends one session (强退); False when it had ended already. Commits."""
-    done = db.execute(_end(TABLE.c.id == session_id, reason, by)).rowcount == 1
-    db.commit()
+        reason: str = ENDED_BY_ADMIN, commit: bool = True) -> bool:
+    """An administrator ends one session (强退); False when it had ended already. Commits
+    unless told not to (the caller adds its own audit entry to the same transaction)."""
+    done = _end(db, TABLE.c.id == session_id, reason, by) == 1
+    if commit:
+        db.commit()
     return done
 
 
-def alive() -> Any:
-    """The sessions that are still alive, newest request first (for a 在线用户 page; the idle
-    ones among them end at their next request)."""
-    return (select(AuthSession).where(AuthSession.ended_at.is_(None))
-            .order_by(AuthSession.last_seen.desc()))
+def idle_since(minutes: int) -> dt.datetime:
+    """Sessions whose last request is older than this are idle. `last_seen` is written at most
+    every ADMIN_SESSION_TOUCH_SECONDS, so that much is allowed on top of the timeout."""
+    touch = current_app.config.get("ADMIN_SESSION_TOUCH_SECONDS", TOUCH_SECONDS)
+    return dt.datetime.now() - dt.timedelta(minutes=minutes, seconds=touch)
+
+
+def alive(minutes: int | None = None) -> Any:
+    """The sessions that are still alive, newest request first; with `minutes`, without the
+    idle ones (which end at their next request, or at `expire_idle`)."""
+    query = select(AuthSession).where(AuthSession.ended_at.is_(None))
+    if minutes is not None:
+        query = query.where(AuthSession.last_seen >= idle_since(minutes))
+    return query.order_by(AuthSession.last_seen.desc())
+
+
+def expire_idle(db: Any, minutes: int) -> int:
+    """End the sessions idle past the timeout that nobody came back to (their sign-out is
+    dated when the timeout passed, as the guard would have dated it). Commits."""
+    stale = db.execute(select(TABLE.c.id, TABLE.c.last_seen).where(
+        TABLE.c.ended_at.is_(None), TABLE.c.last_seen < idle_since(minutes))).all()
+    count = sum(_end(db, TABLE.c.id == row.id, IDLE,
+                     at=row.last_seen + dt.timedelta(minutes=minutes)) for row in stale)
+    db.commit()
+    return count
 
 
 def current_token() -> str | None:
@@ -219,7 +254,7 @@ def _deactivations(db: Any, _context: Any) -> None:
             if added and not added[0]:
                 ids.append(obj.id)
     if ids:
-        db.connection().execute(_end(TABLE.c.user_id.in_(ids), DEACTIVATED))
+        _end(db.connection(), TABLE.c.user_id.in_(ids), DEACTIVATED)
 
 
 def init_app(app: Any, db: Any) -> None:

@@ -12,7 +12,12 @@ from typing import NamedTuple
 
 from generator.permissions import (
     CHANGE_ACTIONS,
+    FORCE_LOGOUT,
+    LOGIN_LOG_MENU,
+    LOGIN_LOG_VIEW,
     MENU_ACCESS,
+    ONLINE_MENU,
+    ONLINE_VIEW,
     entity_actions,
     right,
     summary_menu,
@@ -38,6 +43,17 @@ MATRIX_READER = (
     (MENU_ACCESS, MATRIX_MENU),
     (MENU_ACCESS, SECURITY_CATEGORY),
 )
+# 在线用户 and 登录日志 are read by the security and the audit administrators; only the security
+# administrator ends a session (强退): the auditor watches, it does not act (三员分立).
+SIGN_IN_READER = (
+    (right("list"), ONLINE_VIEW),
+    (MENU_ACCESS, ONLINE_MENU),
+    (right("list"), LOGIN_LOG_VIEW),
+    (right("export"), LOGIN_LOG_VIEW),
+    (MENU_ACCESS, LOGIN_LOG_MENU),
+    (MENU_ACCESS, SECURITY_CATEGORY),
+)
+SESSION_ENDER = ((right(FORCE_LOGOUT), ONLINE_VIEW),)
 
 
 
@@ -67,6 +83,10 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
     for defined in spec.roles:
         if defined.admin is not None:
             result[defined.key].update(Perm(*p) for p in MATRIX_READER)
+        if defined.admin in ("security", "audit"):
+            result[defined.key].update(Perm(*p) for p in SIGN_IN_READER)
+        if defined.admin == "security":
+            result[defined.key].update(Perm(*p) for p in SESSION_ENDER)
     for module in spec.modules:
         for entity in module.entities:
             for grant in entity.grants:

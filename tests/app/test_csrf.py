@@ -33,7 +33,8 @@ def _signed_in(app: Any) -> Any:
                                   "/catalog/enterprise/action_post",
                                   "/catalog/enterprise/add",
                                   "/system/users/deactivate/1", "/system/users/activate/1",
-                                  "/system/users/password/1", "/system/users/action_post"])
+                                  "/system/users/password/1", "/system/users/action_post",
+                                  "/security/online/end/1"])
 def test_posts_without_the_token_are_refused(app: Any, path: str) -> None:
     client = _signed_in(app)
     response = client.post(path, data={"name": "伪造"})

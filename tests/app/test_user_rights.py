@@ -116,11 +116,13 @@ def last_id(world: Any) -> int:
 
 def entries_since(world: Any, since: int) -> list[Any]:
     from app.audit.models import AuditEntry
+    from app.audit.sign_ins import SIGN_IN_ACTIONS
 
     with world.app.app_context():
         session = world.app.appbuilder.session
         rows = session.execute(select(AuditEntry).where(AuditEntry.id > since)
-                               .where(AuditEntry.action.notin_(["login", "login_failed"]))
+                               # sign-ins and sign-outs are the 登录日志's
+                               .where(AuditEntry.action.notin_(SIGN_IN_ACTIONS))
                                .order_by(AuditEntry.id)).scalars()
         return [SimpleNamespace(action=e.action, username=e.username, reason=e.reason,
                                 changes=json.loads(e.changes) if e.changes else None)
