@@ -94,11 +94,12 @@ INFO = ("只列出当前用户有权调用的接口与可见字段。错误时�
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"message": {"anyOf": [
-        {"type": "string"},
-        {"type": "object", "additionalProperties": {"type": "array",
-                                                    "items": {"type": "string"}}},
-    ]}},
+    "title": "错误",
+    "properties": {"message": {
+        "title": "错误信息", "description": "一句说明，或 {字段: [原因]}",
+        "anyOf": [{"type": "string"},
+                  {"type": "object", "additionalProperties": {
+                      "type": "array", "items": {"type": "string"}}}]}},
     "required": ["message"],
 }
 
@@ -117,11 +118,15 @@ def _field_schema(f: Field, reading: bool, nullable: bool, label: Label | None =
     return schema
 
 
-def _org_schema(reading: bool) -> dict[str, Any]:
+def _org_schema(reading: bool, nullable: bool) -> dict[str, Any]:
+    """The organisation of a row: sent as its id, read back as the organisation; a row of
+    a user without one (the built-in administrator) has none."""
     if reading:
-        return {"type": "object", "title": ORG_LABEL.zh, "description": ORG_LABEL.zh,
-                "properties": {"id": ROW_ID}, "required": ["id"], "nullable": True}
-    return {**ROW_ID, "title": ORG_LABEL.zh, "description": f"{ORG_LABEL.zh}（机构 ID）"}
+        schema = {"type": "object", "title": ORG_LABEL.zh, "description": ORG_LABEL.zh,
+                  "properties": {"id": ROW_ID}, "required": ["id"]}
+    else:
+        schema = {**ROW_ID, "title": ORG_LABEL.zh, "description": f"{ORG_LABEL.zh}（机构 ID）"}
+    return {**schema, "nullable": True} if nullable else schema
 
 
 def _column(entity: Entity, name: str, reading: bool, nullable: bool) -> dict[str, Any]:
@@ -133,7 +138,7 @@ def _column(entity: Entity, name: str, reading: bool, nullable: bool) -> dict[st
         return {"type": "integer", "minimum": 1, "title": "数据版本",
                 "description": ROW_VERSION.zh}
     if name == ORG:
-        return _org_schema(reading)
+        return _org_schema(reading, nullable)
     if flow is not None and name == flow.field:
         state = _field_schema(flow.state_field, reading, nullable)
         return {**state, "readOnly": True}
@@ -158,7 +163,7 @@ def _entity_schemas(entity: Entity, rights: Access) -> dict[str, Any]:
     name = entity.resource
     title = entity.label.zh
     read = {n: _column(entity, n, True, n not in ("id", "row_version")) for n in shown}
-    add = {n: _column(entity, n, False, n not in required) for n in writable}
+    add = {n: _column(entity, n, False, n not in required and n != ORG) for n in writable}
     saved = {n: _column(entity, n, False, True) for n in writable}
     for schema in saved.values():
         schema.pop("pattern", None)  # what is stored is echoed, whatever it looks like
