@@ -17,7 +17,7 @@ from flask_appbuilder.api import BaseApi, expose
 from flask_appbuilder.api.manager import SwaggerView
 from flask_jwt_extended import verify_jwt_in_request
 
-from app.context import generated
+from app.context import appbuilder, generated
 from app.errors import MESSAGES
 from app.security.fields import field_rights
 from app.security.scope import current
@@ -55,7 +55,7 @@ class OpenApiDocument(BaseApi):
         if user is None:
             return jsonify(message=str(MESSAGES[401])), 401
         spec = generated().spec
-        return jsonify(openapi_document(spec, user_access(current_app.appbuilder.sm, user)))
+        return jsonify(openapi_document(spec, user_access(appbuilder().sm, user)))
 
 
 def init_app(appbuilder: AppBuilder) -> None:

@@ -104,3 +104,8 @@ def test_transition_paths_only_for_entities_with_a_workflow(world: Any) -> None:
     for resource in ("product", "batch", "enterprise_info", "catalog_item"):
         assert resource not in with_flow
         assert f"GET /api/v1/{resource}/" in ops
+
+
+def test_info_titles_are_chinese(world: Any) -> None:  # noqa: F811
+    info = login(world["app"], "admin").get("/api/v1/demand/_info").json
+    assert (info["add_title"], info["edit_title"]) == ("新增采购需求", "修改采购需求")
