@@ -258,8 +258,11 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
         if not self.appbuilder.sm.has_access(f"can_{key}", self.class_permission_name):
             return self.response_403()
         body = request.get_json(silent=True) or {}
+        reason = body.get("reason") if isinstance(body, dict) else None
+        if reason is not None and not isinstance(reason, str):  # a number, a list: a 500 once
+            return self.response_400(message=_("The reason must be text."))
         fired = engine.fire(self.entity, self.datamodel.obj, self.datamodel.session, g.user,
-                            key, [pk], body.get("reason") if isinstance(body, dict) else None)
+                            key, [pk], reason)
         if fired.done:
             return self.response(200, message=_("Done."), id=pk)
         message = fired.refused[0][1]

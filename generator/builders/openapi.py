@@ -142,7 +142,7 @@ def _column(entity: Entity, name: str, reading: bool, nullable: bool) -> dict[st
     if flow is not None and name == flow.field:
         state = _field_schema(flow.state_field, reading, nullable)
         return {**state, "readOnly": True}
-    if name.endswith("_name") and not entity.has_field(name):
+    if not entity.has_field(name):  # a file's uploaded name (builders/api.py)
         upload = entity.field(name.removesuffix("_name"))
         return {"type": "string", "title": upload.label.zh, "nullable": True,
                 "readOnly": True, "description": f"{upload.label.zh}（已上传文件的文件名）"}
@@ -150,8 +150,9 @@ def _column(entity: Entity, name: str, reading: bool, nullable: bool) -> dict[st
 
 
 def _visible(entity: Entity, names: tuple[str, ...], rights: Access) -> list[str]:
-    return [n for n in names if n.removesuffix("_name") not in rights.hidden
-            and n not in rights.hidden]
+    """The columns not hidden from the user (a file's `<name>_name` goes with its field)."""
+    uploads = {f"{f.name}_name": f.name for f in entity.fields if f.kind.uploads}
+    return [n for n in names if uploads.get(n, n) not in rights.hidden]
 
 
 def _entity_schemas(entity: Entity, rights: Access) -> dict[str, Any]:
@@ -340,7 +341,7 @@ def _transition_paths(entity: Entity, t: Transition, held: frozenset[str], add: 
             tag, f"{t.label.zh}（{sources} → {target}）", {
                 "200": _json("已执行", {"type": "object", "properties": {
                     "message": {"type": "string"}, "id": ROW_ID}}),
-                **_errors("403", "404", "409")}, parameters=[PK],
+                **_errors("400", "403", "404", "409")}, parameters=[PK],
             requestBody=_body(reason, required=t.reason)))
     if t.batch and "list" in held:
         add(f"{base}/transition/{t.key}", "post", _operation(

@@ -85,3 +85,11 @@ def test_an_organisation_id_beyond_any_row(world: Any) -> None:  # noqa: F811
         "org": 44744268235634})
     assert response.status_code == 422
     assert response.json["message"]["org"] == ["所选记录不存在。"]
+
+
+def test_a_reason_that_is_no_text_is_400(world: Any) -> None:  # noqa: F811
+    hospital = sign_in(world["app"], "ln_hosp1")
+    for reason in (757436, {"a": []}, ["x"]):
+        response = hospital.post("/api/v1/demand/1/transition/withdraw", json={"reason": reason})
+        assert response.status_code == 400
+        assert response.json == {"message": "原因应为文本。"}

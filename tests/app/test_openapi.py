@@ -109,3 +109,13 @@ def test_transition_paths_only_for_entities_with_a_workflow(world: Any) -> None:
 def test_info_titles_are_chinese(world: Any) -> None:  # noqa: F811
     info = login(world["app"], "admin").get("/api/v1/demand/_info").json
     assert (info["add_title"], info["edit_title"]) == ("新增采购需求", "修改采购需求")
+
+
+def test_field_rights_shape_the_schemas(world: Any) -> None:  # noqa: F811
+    schemas = document(world["app"], "ln_hosp1")["components"]["schemas"]
+    assert "org" not in schemas["demand"]["properties"]  # hidden from institutions
+    edit = schemas["demand_edit"]["properties"]
+    assert "planned" in edit and "baseline" not in edit  # baseline is read-only for them
+    assert "baseline" in schemas["demand"]["properties"]
+    assert "org" in document(world["app"], "ln_prov")["components"]["schemas"]["demand"][
+        "properties"]
