@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
-from app import compat, errors
+from app import compat, errors, openapi
 from app.audit import login_log, trail
 from app.audit import models as audit_models  # noqa: F401 - its table is FAB's metadata's
 from app.audit import views as audit_views
@@ -85,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         sessions.init_app(app, db.session)
         trail.install_sign_in(appbuilder)
         register(appbuilder, spec, models, admin.load_related)
+        openapi.init_app(appbuilder)
         matrix_view.init_app(appbuilder)
         users.init_app(appbuilder)
         audit_views.init_app(appbuilder)

@@ -39,6 +39,7 @@ from app.validation import (
 from app.views import is_integrity
 from app.workflow import engine
 from generator.spec import Entity
+from generator.types.reference import row_id
 
 _lazy_required = lazy_gettext("This field is required.")
 
@@ -202,6 +203,12 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
         return int(count or 0), [{"id": row.id, "value": str(row)}
                                  for row in session.execute(query).scalars()]
 
+    @expose("/<pk>", methods=["GET"])
+    def get_bad_id(self, pk: str) -> Any:
+        """GET of an id that is no whole number: no such record (FAB's GET takes only
+        `<int:pk>`, so without this route its PUT and DELETE on `<pk>` answered 405)."""
+        return self.response_404()
+
     def response_404(self) -> Any:  # FAB's says "Not found" in English
         return self.response(404, message=_("Not found"))
 
@@ -251,8 +258,11 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
         if not self.appbuilder.sm.has_access(f"can_{key}", self.class_permission_name):
             return self.response_403()
         body = request.get_json(silent=True) or {}
+        reason = body.get("reason") if isinstance(body, dict) else None
+        if reason is not None and not isinstance(reason, str):  # a number, a list: a 500 once
+            return self.response_400(message=_("The reason must be text."))
         fired = engine.fire(self.entity, self.datamodel.obj, self.datamodel.session, g.user,
-                            key, [pk], body.get("reason") if isinstance(body, dict) else None)
+                            key, [pk], reason)
         if fired.done:
             return self.response(200, message=_("Done."), id=pk)
         message = fired.refused[0][1]
@@ -281,7 +291,8 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
             return self.response_403()
         body = request.get_json(silent=True) or {}
         ids = body.get("ids") if isinstance(body, dict) else None
-        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        if not isinstance(ids, list) or not all(
+                isinstance(i, int) and not isinstance(i, bool) for i in ids):
             return self.response_400(message=_("ids must be a list of record ids"))
         fired = engine.fire(self.entity, self.datamodel.obj, self.datamodel.session, g.user,
                             key, ids)
@@ -331,9 +342,13 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
 
     @staticmethod
     def _org(raw: Any, admin: Any) -> Any:
-        if isinstance(raw, bool) or not isinstance(raw, (int, str)) or not str(raw).isdigit():
+        """The organisation a body names by id; None when no row can be it (an id beyond
+        any row's is not sent to the database, which would refuse it: a 500 once)."""
+        try:
+            pk = row_id(raw)
+        except ValueError:  # the type's Invalid: not an id
             return None
-        return admin.load_related(Organisation, int(raw))
+        return None if pk is None else admin.load_related(Organisation, pk)
 
     def _check(self, data: dict[str, Any], columns: list[str], item: Any) -> Errors:
         """Validate (and normalise, in place) the JSON body against the Spec's rules."""

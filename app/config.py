@@ -51,6 +51,8 @@ def defaults() -> dict[str, Any]:
         },
         # Flask-AppBuilder
         "FAB_API_SWAGGER_UI": True,
+        # app/openapi.py serves /api/v1/_openapi (every signed-in user, their operations)
+        "FAB_ADD_OPENAPI_VIEWS": False,
         "FAB_ADD_SECURITY_API": False,
         "FAB_API_MAX_PAGE_SIZE": 100,
         "AUTH_TYPE": 1,  # database authentication

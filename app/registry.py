@@ -133,6 +133,9 @@ def api_options(spec: Spec, entity: Entity) -> dict[str, Any]:
         "page_size": options.page_size,
         "list_title": lazy(options.title),
         "show_title": lazy(options.title),
+        # `_info` says them; FAB's default is "Add <model name>" in English
+        "add_title": lazy_title(options.title, "新增{}", "Add {}"),
+        "edit_title": lazy_title(options.title, "修改{}", "Edit {}"),
     }
 
 

@@ -21,6 +21,7 @@ from app.security.scope import is_admin, role_names, scope_condition
 from app.validation import is_blank
 from app.workflow import conditions
 from generator.spec import Entity, Needs, Transition
+from generator.types.base import ROW_ID_MAX
 
 IN_CHUNK = 1000  # ids per IN list (the rows of a large 全部上报 are read a chunk at a time)
 
@@ -85,7 +86,8 @@ def fire(entity: Entity, model: Any, session: Any, user: Any, key: str, ids: lis
     column = getattr(model, flow.field)
     condition = scope_condition(entity, model, user)
     rows: dict[int, Any] = {}
-    for chunk in chunks(ids):
+    # An id no row can have is a row that does not exist (not a value the database refuses).
+    for chunk in chunks([i for i in ids if 0 < i <= ROW_ID_MAX]):
         query = select(model).where(model.id.in_(chunk))
         if condition is not None:
             query = query.where(condition)

@@ -35,6 +35,16 @@ class TextLike(FieldType):
         if "regex_message" in body:
             kw["regex_message"] = reader.label(body, "regex_message", path, "")
 
+    def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string"}
+        if self.max_length(f) is not None:
+            schema["maxLength"] = self.max_length(f)
+        if not reading and f.min:
+            schema["minLength"] = int(f.min)
+        if not reading and f.regex:
+            schema["pattern"] = f"^(?:{f.regex})$"
+        return schema
+
     def yaml_value(self, value: Any) -> Any:
         return value if isinstance(value, str) else BAD
 

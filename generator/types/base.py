@@ -245,6 +245,12 @@ class FieldType:
         return value
 
     # -- import templates ----------------------------------------------------------------
+    def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
+        """How a value travels in the REST API, as an OpenAPI 3.0 schema: `reading` as
+        responses carry it, else as request bodies send it (generator/builders/openapi.py
+        adds the title, the description and `nullable`)."""
+        return {"type": "string"}
+
     def template_example(self, f: Field, render: Render) -> Any:
         return ""
 

@@ -48,6 +48,9 @@ class BooleanType(FieldType):
                 return False
         raise Invalid(MSG_BOOLEAN)
 
+    def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
+        return {"type": "boolean"}
+
     def display(self, f: Field, value: Any, render: Render) -> str:
         if value is None:
             return ""

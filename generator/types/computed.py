@@ -41,6 +41,9 @@ class ComputedType(FieldType):
             kw["format"] = fmt
         kw["places"] = reader.integer(body, "places", path, 2, 0, 10)
 
+    def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
+        return {"type": "string"} if f.format == "text" else {"type": "number"}
+
     def display(self, f: Field, value: Any, render: Render) -> str:
         if value is None:
             return ""

@@ -21,6 +21,9 @@ class DateType(MomentLike):
     list_input = "date"
     control = "date"
 
+    def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
+        return {"type": "string", "format": "date"}
+
     def columns(self, f: Field, target_table: str | None) -> list[tuple[str, Any]]:
         from sqlalchemy import Column, Date
 

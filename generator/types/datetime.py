@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from generator.spec import Field
 
 MSG_DATETIME = N_("Must be a date and time like 2026-01-31 08:30:00.")
-
+LOCAL_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$"
 
 class DateTimeType(MomentLike):
     name = "datetime"
@@ -20,6 +20,11 @@ class DateTimeType(MomentLike):
     value_allowed = "a date and time like 2026-01-31T08:00:00"
     list_input = "datetime-local"
     control = "datetime"
+
+    def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
+        # China time without a zone, as the columns hold it (not RFC 3339 `date-time`,
+        # which requires one); requests may add +08:00.
+        return {"type": "string", "pattern": LOCAL_TIME, "example": "2026-01-31T08:30:00"}
 
     def columns(self, f: Field, target_table: str | None) -> list[tuple[str, Any]]:
         from sqlalchemy import Column, DateTime

@@ -104,5 +104,16 @@ class DecimalType(NumberLike):
     def from_stored(self, f: Field, value: Any) -> Any:
         return None if value is None else _decimal.Decimal(value)
 
+    def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
+        # Exact: JSON carries the value as text with `scale` places ("12.50"), never as a
+        # float; requests may send a number too.
+        whole, places = f.precision - f.scale, f.scale
+        fraction = rf"(\.[0-9]{{{places}}})" if reading else rf"(\.[0-9]{{1,{places}}})?"
+        if places == 0:
+            fraction = ""
+        text = {"type": "string", "format": "decimal",
+                "pattern": rf"^-?[0-9]{{1,{max(whole, 1)}}}{fraction}$"}
+        return text if reading else {"anyOf": [text, {"type": "number"}]}
+
     def template_example(self, f: Field, render: Any) -> Any:
         return 12.5

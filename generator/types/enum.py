@@ -36,6 +36,10 @@ class EnumType(FieldType):
     choices_fixed = True
     search_control = "choice"
 
+    def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
+        return {"type": "string", "enum": [v.value for v in f.values],
+                "x-enum-labels": {v.value: v.label.zh for v in f.values}}
+
     def read(self, reader: Reader, body: Any, path: str, kw: dict[str, Any]) -> None:
         kw["values"] = read_values(reader, body, path)
 

@@ -66,5 +66,10 @@ class IntegerType(NumberLike):
     def parse(self, f: Field, raw: Any) -> Any:
         return whole(raw)
 
+    def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
+        low = INT64[0] if f.min is None else max(INT64[0], int(f.min))
+        high = INT64[1] if f.max is None else min(INT64[1], int(f.max))
+        return {"type": "integer", "format": "int64", "minimum": low, "maximum": high}
+
     def template_example(self, f: Field, render: Any) -> Any:
         return max(0, int(f.min or 0)) + 100

@@ -71,6 +71,13 @@ class ReferenceType(FieldType):
     def parse(self, f: Field, raw: Any) -> Any:
         return row_id(raw)
 
+    def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
+        # Sent as the row's id; read back as the row (FAB nests the referenced row).
+        row_id = {"type": "integer", "minimum": 1, "maximum": ROW_ID_MAX}
+        if not reading:
+            return row_id
+        return {"type": "object", "properties": {"id": row_id}, "required": ["id"]}
+
     def display(self, f: Field, value: Any, render: Render) -> str:
         if value is None:
             return ""

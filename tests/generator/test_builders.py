@@ -104,3 +104,24 @@ def test_matrix(spec: Spec) -> None:
         lines.append(role)
         lines += [f"  {p.permission} {p.view}" for p in sorted(perms)]
     _check("matrix.txt", lines)
+
+
+def test_openapi_of_a_role(spec: Spec) -> None:
+    """The document a hospital (role `institution`) reads: its operations only."""
+    import json
+
+    from generator.builders.openapi import Access, openapi_document
+    from generator.permissions import action_of
+
+    held = role_perms(spec)["institution"]  # the matrix the sync writes
+    access = {}
+    for entity in spec.entities:
+        grant = entity.grant("institution")
+        actions = frozenset(action_of(p.permission) for p in held
+                            if p.view == entity.permission_name)
+        if grant is not None:
+            access[entity.qualified] = Access(actions, frozenset(grant.hidden),
+                                              frozenset(grant.readonly))
+    document = openapi_document(spec, access)
+    _check("openapi_institution.json", json.dumps(document, ensure_ascii=False, indent=1,
+                                                  sort_keys=True).splitlines())
