@@ -122,6 +122,7 @@ def delegated(app: Any) -> Any:
 
 
 def test_agent_needs_the_delegation(app: Any) -> None:
+    _legal(app)  # 企业信息 complete: what refuses the agent is the missing delegation
     agent = login(app, "maker_agent")
     assert agent.get(f"{BASE}/list/").status_code == 403
     assert agent.get("/api/v1/export_dossier/").status_code == 403
