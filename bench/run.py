@@ -28,7 +28,7 @@ from bench import common
 from bench.common import INSTANCE, ROOT, WORK, Row, Section, log
 
 SCENARIOS = {1: "bench.s1_startup", 2: "bench.s2_list", 3: "bench.s3_import",
-             4: "bench.s4_export", 5: "bench.s5_load"}
+             4: "bench.s4_export", 5: "bench.s5_load", 6: "bench.s6_sign_in"}
 
 
 def _cmd(*args: str) -> str:
@@ -97,6 +97,8 @@ def _value(value: float | None, unit: str) -> str:
         return f"{value:.1f} req/s"
     if unit == "statements":
         return f"{value:,.0f}"
+    if unit == "x":
+        return f"{value:.2f}x"
     return f"{value:,.0f}" + (f" {unit}" if unit else "")
 
 

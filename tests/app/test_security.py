@@ -61,6 +61,9 @@ VISIBLE = {
     "hosp_b": {"丙1", "丙2"},
 }
 
+# POST of a demand line attached to a demand outside the user's range: the institution may add
+# lines (its demand's rights) and is told the demand does not exist; the others may not add
+LINE_OUTSIDE_SCOPE = {"hosp_a": 422, "gl": 403, "gd": 403}
 
 def _q(**args: Any) -> dict[str, str]:
     return {"q": prison.dumps(args)}
@@ -180,7 +183,8 @@ def test_every_role_entity_action_is_what_the_yaml_says(world: dict[str, Any], u
     if html_denied:
         assert "您没有执行此操作的权限" in html.text
     if allowed:
-        assert rest.status_code in (200, 201, 404), rest.text  # 404: deleted through HTML
+        # add creates; delete finds the row already deleted through the HTML door
+        assert rest.status_code == {"add": 201, "delete": 404}.get(action, 200), rest.text
         if action == "delete":
             assert html.status_code == 302
     else:
@@ -247,7 +251,9 @@ def test_reference_and_organisation_choices_are_scoped(world: dict[str, Any],
     outside = next(iter(set(ROWS) - VISIBLE[username]))
     response = client.post("/api/v1/demand_line/", json={
         "demand": world["ids"][outside], "quantity": 1})
-    assert response.status_code in (403, 422)
+    assert response.status_code == LINE_OUTSIDE_SCOPE[username], response.text
+    if username == "hosp_a":
+        assert response.json == {"message": {"demand": ["所选记录不存在。"]}}
     if username != "hosp_a":
         orgs = client.get("/procurement/demand/choices/org?q=").json["results"]
         names = {o["text"] for o in orgs}
@@ -327,10 +333,10 @@ def test_sync_is_idempotent_and_uses_few_statements(world: dict[str, Any]) -> No
     assert report.statements <= 6
 
 
-def test_start_up_with_200_entities_syncs_quickly(tmp_path: Path) -> None:
-    """The figure goes into the note; the test asserts only that it is bounded."""
-    import time
-
+def test_permission_sync_of_200_entities_sends_a_bounded_number_of_statements(
+        tmp_path: Path) -> None:
+    """The sync is set-based: its statements do not grow with the entities (the time it takes
+    is scenario 1 of `make bench`, bench/s1_startup.py, on the same schema)."""
     lines = ["roles:", "  clerk: {label: 办事员, level: unit}", "module: big",
              "entities:"]
     for i in range(200):
@@ -339,20 +345,15 @@ def test_start_up_with_200_entities_syncs_quickly(tmp_path: Path) -> None:
                   "    permissions:", "      clerk: [list, show, add, edit]"]
     schema = tmp_path / "entities.yaml"
     schema.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    started = time.perf_counter()
     app = make_app(f"sqlite:///{tmp_path}/big.db", schema, tmp_path)
-    built = time.perf_counter()
     from app.apply import apply_schema as apply_all
 
     with app.app_context():
         applied = apply_all(app)
-    synced = time.perf_counter()
-    print(f"\n200 entities: app built in {built - started:.2f}s, tables + permissions in "
-          f"{synced - built:.2f}s; permission sync {applied.permissions.seconds:.3f}s in "
-          f"{applied.permissions.statements} statements, "
-          f"{applied.permissions.added} grants")
+        again = apply_all(app)
     assert applied.permissions.statements <= 20  # the same for 2 entities or 2,000
-    assert applied.permissions.seconds < 3
+    assert applied.permissions.added > 200 * 4  # every grant of every entity, in those few
+    assert again.permissions.added == again.permissions.removed == 0
 
 
 def test_permission_checks_cost_one_query_per_request(world: dict[str, Any]) -> None:

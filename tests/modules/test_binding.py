@@ -1,6 +1,9 @@
 """产品绑定/解绑管理 (seed 000 §5): only the domestic agent of an overseas holder binds imported
 products; a product bound to one agent cannot be found by another until a regulator unbinds
-it; after unbinding the enterprise can no longer report on the product."""
+it; after unbinding the enterprise can no longer report on the product.
+
+Each test stands alone: `fresh` clears bindings, reports and 企业信息 before it; a test reaches
+its step with `agents`, `bound` and `unbound`."""
 
 from __future__ import annotations
 
@@ -13,31 +16,80 @@ from tests.modules.enterprise import complete_info, products
 
 BASE = "/binding/product_binding"
 HJ1, HJ2, H3 = "国药准字HJ20150001", "国药准字HJ20160002", "国药准字H20203001"
-STATE: dict[str, Any] = {}
+REPORT = {"year": "2025", "title": "2025年度报告", "production": "进口销售", "quality": "正常",
+          "contact": "赵敏", "mobile": "13900000000", "products-0-imported_qty": "500"}
+ENTITIES = ("annual_report.AnnualReportProduct", "annual_report.AnnualReport",
+            "binding.ProductBinding", "basic.EnterpriseInfo")
 
 
 @pytest.fixture(scope="module")
 def app(world: dict[str, Any]) -> Any:
-    STATE["ids"] = products(world["app"])
     return world["app"]
+
+
+@pytest.fixture(scope="module")
+def ids(app: Any) -> dict[str, int]:
+    """The products by approval number (two imported, one domestic)."""
+    return products(app)
+
+
+@pytest.fixture(autouse=True)
+def fresh(app: Any) -> None:
+    """No binding, report or 企业信息 yet, and no trail of earlier ones."""
+    from sqlalchemy import delete
+
+    from app.audit.models import AuditEntry
+
+    models = app.extensions["admin"].models
+    with app.app_context():
+        session = app.appbuilder.session
+        for name in ENTITIES:
+            session.execute(delete(models[name]))
+        session.execute(delete(AuditEntry).where(AuditEntry.entity.in_(ENTITIES)))
+        session.commit()
+
+
+# -- the earlier steps, through the same doors ---------------------------------------------
+def agents(app: Any) -> None:
+    """Both domestic agents of overseas holders have completed 企业信息."""
+    complete_info(app, "ln_agent_legal", "辽宁远航医药有限公司", AGENT_LN, kind="overseas_agent")
+    complete_info(app, "sc_agent_legal", "四川海通医药有限公司", AGENT_SC, kind="overseas_agent")
+
+
+def bound(app: Any, ids: dict[str, int]) -> int:
+    """The Liaoning agent has bound HJ1; returns the binding."""
+    agents(app)
+    response = login(app, "ln_agent_legal").post(f"{BASE}/add",
+                                                 data={"product": str(ids[HJ1])})
+    assert response.status_code == 302, flashes(response.text)[-500:]
+    [binding] = _bindings(app)
+    return int(binding.id)
+
+
+def unbound(app: Any, ids: dict[str, int]) -> int:
+    """Bound, then unbound by the Liaoning regulator; returns the binding."""
+    pk = bound(app, ids)
+    login(app, "ln_reg").post(f"{BASE}/transition/unbind/{pk}",
+                              data={"reason": "原代理人已变更，附变更证明"})
+    assert _bindings(app)[0].state == "unbound"
+    return pk
 
 
 def _bindings(app: Any) -> list[Any]:
     return rows(app, "binding.ProductBinding")
 
 
-def test_01_only_agents_of_overseas_holders_bind(app: Any) -> None:
+def test_only_agents_of_overseas_holders_bind(app: Any) -> None:
     complete_info(app, "maker_legal", "辽宁康华制药有限公司", MAKER)
     maker = login(app, "maker_legal")
     page = maker.get(f"{BASE}/list/", follow_redirects=True).text
     assert "只有境外药品上市许可持有人指定的境内企业法人需要绑定进口产品" in flashes(page)
-    complete_info(app, "ln_agent_legal", "辽宁远航医药有限公司", AGENT_LN, kind="overseas_agent")
-    complete_info(app, "sc_agent_legal", "四川海通医药有限公司", AGENT_SC, kind="overseas_agent")
+    agents(app)
     assert login(app, "ln_agent_legal").get(f"{BASE}/list/").status_code == 200
 
 
-def test_02_bind_imported_products_by_approval_number(app: Any) -> None:
-    ids = STATE["ids"]
+def test_bind_imported_products_by_approval_number(app: Any, ids: dict[str, int]) -> None:
+    agents(app)
     agent = login(app, "ln_agent_legal")
     found = agent.get(f"{BASE}/choices/product?q=HJ").json["results"]
     assert {r["text"] for r in found} == {HJ1, HJ2}  # the domestic product is not offered
@@ -54,17 +106,15 @@ def test_02_bind_imported_products_by_approval_number(app: Any) -> None:
     assert len(_bindings(app)) == 1
 
 
-def test_03_the_agent_reports_on_its_bound_product(app: Any) -> None:
-    ids = STATE["ids"]
+def test_the_agent_reports_on_its_bound_product(app: Any, ids: dict[str, int]) -> None:
+    bound(app, ids)
     agent = login(app, "ln_agent_legal")
-    data = {"year": "2025", "title": "2025年度报告", "production": "进口销售", "quality": "正常",
-            "contact": "赵敏", "mobile": "13900000000",
-            "products-0-product": str(ids[HJ1]), "products-0-imported_qty": "500"}
+    data = {**REPORT, "products-0-product": str(ids[HJ1])}
     assert agent.post("/annual_report/annual_report/add", data=data).status_code == 302
-    STATE["report_data"] = data
 
 
-def test_04_regulator_finds_the_enterprise_and_unbinds(app: Any) -> None:
+def test_regulator_finds_the_enterprise_and_unbinds(app: Any, ids: dict[str, int]) -> None:
+    bound(app, ids)
     [binding] = _bindings(app)
     sc = login(app, "sc_reg")
     assert sc.get(f"{BASE}/show/{binding.id}").status_code == 404  # not its province
@@ -80,10 +130,12 @@ def test_04_regulator_finds_the_enterprise_and_unbinds(app: Any) -> None:
         json={"reason": "x"}).status_code == 403
 
 
-def test_05_after_unbinding_no_more_reports_and_the_product_is_free(app: Any) -> None:
-    ids = STATE["ids"]
+def test_after_unbinding_no_more_reports_and_the_product_is_free(
+        app: Any, ids: dict[str, int]) -> None:
+    unbound(app, ids)
     agent = login(app, "ln_agent_legal")
-    data = {**STATE["report_data"], "year": "2024", "title": "2024年度报告"}
+    data = {**REPORT, "products-0-product": str(ids[HJ1]), "year": "2024",
+            "title": "2024年度报告"}
     refused = agent.post("/annual_report/annual_report/add", data=data)
     assert "该产品未绑定到本企业或已解绑" in flashes(refused.text)
     assert agent.get(f"{BASE}/choices/product?q=HJ").json["results"] != []
@@ -92,14 +144,14 @@ def test_05_after_unbinding_no_more_reports_and_the_product_is_free(app: Any) ->
     assert sorted(b.state for b in _bindings(app)) == ["bound", "unbound"]
 
 
-def test_06_the_database_holds_one_bound_agent_per_product(app: Any) -> None:
+def test_the_database_holds_one_bound_agent_per_product(app: Any,
+                                                        ids: dict[str, int]) -> None:
     """Two agents binding the same product in the same instant both pass the choices check;
     the partial unique index lets only one bound row of a product exist."""
     from sqlalchemy.exc import IntegrityError
 
     from app.security.models import Organisation
 
-    ids = STATE["ids"]
     binding = app.extensions["admin"].models["binding.ProductBinding"]
     with app.app_context():
         session = app.appbuilder.session

@@ -1,7 +1,11 @@
 """出口药品档案 (seed 001): the enterprise completes its information first; the legal person
 fills, edits, deletes before submitting, views, and requests a change (变更) after submitting,
 decided by the provincial regulator; an agent works only on the modules delegated to it;
-regulators query their jurisdiction."""
+regulators query their jurisdiction.
+
+Each test stands alone: `fresh` clears the dossiers, their change requests and trail, and the
+agent's delegation before it; a test reaches its step with `_added`, `_submitted` and
+`delegated`."""
 
 from __future__ import annotations
 
@@ -22,16 +26,46 @@ DOSSIER = {"product_name": "阿莫西林胶囊", "approval": "国药准字H20203
            "spec": "0.25g*24粒", "destination": "越南", "quantity": "100000", "amount": "12.50"}
 
 
+DOSSIER_ENTITY = "export_dossier.ExportDossier"
+
+
 @pytest.fixture(scope="module")
 def app(world: dict[str, Any]) -> Any:
     return world["app"]
+
+
+@pytest.fixture(scope="module")
+def agent_modules(app: Any) -> str | None:
+    """The agent's delegated modules as the world made it."""
+    with app.app_context():
+        return app.appbuilder.sm.find_user(username="maker_agent").modules
+
+
+@pytest.fixture(autouse=True)
+def fresh(app: Any, agent_modules: str | None) -> None:
+    """No dossier yet, no change request or trail of earlier ones (SQLite hands a deleted
+    row's id out again), and the agent delegated nothing more than at the start."""
+    from sqlalchemy import delete, update
+
+    from app.audit.models import AuditEntry
+    from app.security.models import AppUser
+    from app.workflow.changes import ChangeRequest
+
+    with app.app_context():
+        session = app.appbuilder.session
+        session.execute(delete(app.extensions["admin"].models[DOSSIER_ENTITY]))
+        session.execute(delete(ChangeRequest).where(ChangeRequest.entity == DOSSIER_ENTITY))
+        session.execute(delete(AuditEntry).where(AuditEntry.entity == DOSSIER_ENTITY))
+        session.execute(update(AppUser).where(AppUser.username == "maker_agent").values(
+            modules=agent_modules))
+        session.commit()
 
 
 def _dossiers(app: Any) -> list[Any]:
     return rows(app, "export_dossier.ExportDossier")
 
 
-def test_01_gate_then_fill_edit_delete_view(app: Any) -> None:
+def test_gate_then_fill_edit_delete_view(app: Any) -> None:
     legal = login(app, "maker_legal")
     if legal.get(f"{BASE}/list/").status_code == 302:
         complete_info(app, "maker_legal", "辽宁康华制药有限公司", MAKER)
@@ -50,7 +84,8 @@ def test_01_gate_then_fill_edit_delete_view(app: Any) -> None:
     assert "越南、老挝" in legal.get(f"{BASE}/show/{first.id}").text
 
 
-def test_02_no_delete_after_submit_but_a_change_request(app: Any) -> None:
+def test_no_delete_after_submit_but_a_change_request(app: Any) -> None:
+    _added(app, DOSSIER["product_name"], destination="越南、老挝")
     legal = login(app, "maker_legal")
     [dossier] = _dossiers(app)
     legal.post(f"{BASE}/transition/submit/{dossier.id}")
@@ -73,11 +108,9 @@ def test_02_no_delete_after_submit_but_a_change_request(app: Any) -> None:
     assert _dossiers(app)[0].destination == "泰国"
 
 
-def test_03_agent_needs_the_delegation(app: Any) -> None:
-    agent = login(app, "maker_agent")
-    assert agent.get(f"{BASE}/list/").status_code == 403
-    assert agent.get("/api/v1/export_dossier/").status_code == 403
-    legal = login(app, "maker_legal")
+def delegated(app: Any) -> Any:
+    """The legal person delegates 出口药品档案 to its agent; returns the agent signed in."""
+    legal = _legal(app)
     with app.app_context():
         user = app.appbuilder.sm.find_user(username="maker_agent")
         agent_id, org_id = user.id, user.org_id
@@ -85,14 +118,31 @@ def test_03_agent_needs_the_delegation(app: Any) -> None:
         "username": "maker_agent", "first_name": "经办人", "org": str(org_id),
         "user_class": "agent", "roles": ["agent"], "modules": ["export_dossier"]})
     assert response.status_code == 302, flashes(response.text)[-500:]
+    return login(app, "maker_agent")
+
+
+def test_agent_needs_the_delegation(app: Any) -> None:
+    _legal(app)  # 企业信息 complete: what refuses the agent is the missing delegation
     agent = login(app, "maker_agent")
+    assert agent.get(f"{BASE}/list/").status_code == 403
+    assert agent.get("/api/v1/export_dossier/").status_code == 403
+    agent = delegated(app)
     assert agent.get(f"{BASE}/list/").status_code == 200
     assert agent.post(f"{BASE}/add", data={**DOSSIER, "product_name": "头孢克肟片"}
                       ).status_code == 302
     assert agent.get("/annual_report/annual_report/list/").status_code == 403  # not delegated
 
 
-def test_04_regulators_query_their_jurisdiction(app: Any) -> None:
+def test_regulators_query_their_jurisdiction(app: Any) -> None:
+    # the legal person's dossier, submitted after its change to 泰国 was accepted; the
+    # agent's still a draft
+    pk = _submitted(app, DOSSIER["product_name"])
+    assert _request(app, pk, DOSSIER["product_name"], destination="泰国").status_code == 302
+    [change] = _requests(app, pk)
+    login(app, "ln_reg").post(f"{BASE}/change/decide/{change.id}", data={"decision": "accept"})
+    assert rows(app, DOSSIER_ENTITY, id=pk)[0].destination == "泰国"
+    assert delegated(app).post(f"{BASE}/add", data={**DOSSIER, "product_name": "头孢克肟片"}
+                               ).status_code == 302
     assert "泰国" in login(app, "ln_reg").get(f"{BASE}/list/").text
     nmpa = login(app, "nmpa").get(f"{BASE}/list/").text
     assert "泰国" in nmpa and "头孢克肟片" not in nmpa  # the agent's is still a draft
@@ -129,7 +179,7 @@ def _submitted(app: Any, name: str) -> int:
     return pk
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def draft_and_submitted(app: Any) -> tuple[int, int]:
     draft = _added(app, "草稿档案甲药", certificate=(io.BytesIO(make_pdf("出口证明")),
                                                       "出口证明.pdf"))
@@ -144,7 +194,7 @@ def _ids(client: Any) -> list[int]:
 
 
 @pytest.mark.parametrize("username", ["ln_reg", "nmpa"])
-def test_05_a_draft_is_hidden_from_regulators_at_every_door(
+def test_a_draft_is_hidden_from_regulators_at_every_door(
         app: Any, draft_and_submitted: tuple[int, int], username: str) -> None:
     draft, submitted = draft_and_submitted
     regulator = login(app, username)
@@ -164,7 +214,7 @@ def test_05_a_draft_is_hidden_from_regulators_at_every_door(
         assert "已提交档案乙药" in text and "草稿档案甲药" not in text
 
 
-def test_06_the_enterprise_still_sees_and_edits_its_draft(
+def test_the_enterprise_still_sees_and_edits_its_draft(
         app: Any, draft_and_submitted: tuple[int, int]) -> None:
     draft, submitted = draft_and_submitted
     legal = _legal(app)
@@ -214,7 +264,7 @@ def _decide(client: Any, change_id: int, decision: str, reason: str = "") -> Any
                        data={"decision": decision, "reason": reason}, follow_redirects=True)
 
 
-def test_07_a_rejection_needs_a_reason_and_the_requester_sees_it(app: Any) -> None:
+def test_a_rejection_needs_a_reason_and_the_requester_sees_it(app: Any) -> None:
     pk = _submitted(app, "变更驳回丙药")
     response = _request(app, pk, "变更驳回丙药", destination="新加坡", dosage_form="tablet",
                         export_only="y")
@@ -259,7 +309,7 @@ def test_07_a_rejection_needs_a_reason_and_the_requester_sees_it(app: Any) -> No
     assert _audit(app, pk)[-1][2:4] == ("accepted", None)
 
 
-def test_08_one_pending_request_per_record(app: Any) -> None:
+def test_one_pending_request_per_record(app: Any) -> None:
     pk = _submitted(app, "一条待审丁药")
     assert _request(app, pk, "一条待审丁药", destination="泰国").status_code == 302
     second = _request(app, pk, "一条待审丁药", destination="缅甸")
@@ -278,7 +328,7 @@ def test_08_one_pending_request_per_record(app: Any) -> None:
     assert rows(app, "export_dossier.ExportDossier", id=pk)[0].destination == "越南"
 
 
-def test_09_the_database_holds_one_pending_request_per_record(app: Any) -> None:
+def test_the_database_holds_one_pending_request_per_record(app: Any) -> None:
     from sqlalchemy.exc import IntegrityError
 
     from app.workflow.changes import ChangeRequest
@@ -302,7 +352,7 @@ def test_09_the_database_holds_one_pending_request_per_record(app: Any) -> None:
 
 
 @pytest.mark.parametrize("checked", [True, False], ids=["checked", "unchecked"])
-def test_10_two_requests_at_once_one_wins(app: Any, checked: bool,
+def test_two_requests_at_once_one_wins(app: Any, checked: bool,
                                           monkeypatch: Any) -> None:
     """Two requests at the same moment: exactly one is stored, the other is told why. With the
     application's check skipped, the unique index alone decides."""
@@ -336,7 +386,7 @@ def test_10_two_requests_at_once_one_wins(app: Any, checked: bool,
     assert [a[0] for a in _audit(app, pk)] == ["change_request"]
 
 
-def test_11_accepting_refuses_a_record_changed_since_the_request(app: Any) -> None:
+def test_accepting_refuses_a_record_changed_since_the_request(app: Any) -> None:
     pk = _submitted(app, "改后再审庚药")
     assert _request(app, pk, "改后再审庚药", destination="泰国").status_code == 302
     [change] = _requests(app, pk)
@@ -351,7 +401,7 @@ def test_11_accepting_refuses_a_record_changed_since_the_request(app: Any) -> No
     assert rows(app, "export_dossier.ExportDossier", id=pk)[0].destination == "越南、柬埔寨"
 
 
-def test_12_the_regulator_lists_the_records_with_a_pending_change(app: Any) -> None:
+def test_the_regulator_lists_the_records_with_a_pending_change(app: Any) -> None:
     waiting = _submitted(app, "待审变更辛药")
     _submitted(app, "无变更壬药")
     assert _request(app, waiting, "待审变更辛药", destination="泰国").status_code == 302

@@ -1,8 +1,14 @@
-"""集采需求报量 (seed 002), walked in the seed's order through the generated screens: the national
-office publishes a batch and its 品规 catalogue, the province imports the 2020 volumes, the
-institution queries, fills, saves, uploads its 承诺函, 上报s, checks the results, exports and
-withdraws (§4.2.2); county, city, province and the national office review level by level; the
-national office sums the approved demand into 标的量计算基数 and drills down by province."""
+"""集采需求报量 (seed 002) through the generated screens, one step of the seed's order per test:
+the national office publishes a batch and its 品规 catalogue, the province imports the 2020
+volumes, the institution queries, fills, saves, uploads its 承诺函, 上报s, checks the results,
+exports and withdraws (§4.2.2); county, city, province and the national office review level by
+level; the national office sums the approved demand into 标的量计算基数 and drills down by
+province.
+
+Every test stands alone, in any order: the module's world (orgs, users, one batch and its
+catalogue) is built once, `fresh` clears what a test leaves (demand, letters, settings,
+windows, other batches), and a test reaches its step through the doors of the earlier ones
+with the helpers `imported`, `saved`, `lettered`, `reported` and `approved`."""
 
 from __future__ import annotations
 
@@ -35,7 +41,10 @@ ITEMS = [("11-001", "阿托伐他汀钙片", "10mg*7片", "按最小制剂单位
          ("11-003", "阿莫西林胶囊", "0.25g*24粒", ""),
          ("11-004", "二甲双胍缓释片", "0.5g*30片", "")]
 DEMAND = "procurement.Demand"
-STATE: dict[str, Any] = {}
+HEADER = ["国采批次", "品规编号", "品种名称", "规格", "填报说明", "2020年采购量", "所属机构"]
+CHAINS = (("ln_county", "county_approve", "county_ok"), ("ln_city", "city_approve", "city_ok"),
+          ("ln_prov", "province_approve", "province_ok"),
+          ("lcb", "national_approve", "national_ok"))
 
 
 def _csv(rows_: list[list[Any]]) -> bytes:
@@ -51,35 +60,130 @@ def _import(client: Any, resource: str, content: bytes) -> Any:
 
 
 def _mine(app: Any, code: str) -> list[Any]:
-    return [r for r in rows(app, DEMAND) if r.org_id == STATE["orgs"][code]]
+    from app.security.models import Organisation
+
+    with app.app_context():
+        org = app.appbuilder.session.query(Organisation).filter_by(code=code).one().id
+    return [r for r in rows(app, DEMAND) if r.org_id == org]
 
 
+# -- the world every test starts from ------------------------------------------------------
 @pytest.fixture(scope="module")
 def app(world: dict[str, Any]) -> Any:
-    STATE["orgs"] = world["orgs"]
     return world["app"]
 
 
-def test_01_national_office_publishes_the_batch_and_its_catalogue(app: Any) -> None:
+@pytest.fixture(scope="module")
+def batch(app: Any) -> int:
+    """The batch the national office published (its catalogue: `fresh`)."""
+    return add_row(app, "procurement.Batch", name=BATCH, year=2026, baseline_year=2020)
+
+
+@pytest.fixture(autouse=True)
+def fresh(app: Any, batch: int) -> None:
+    """What earlier tests left goes and the batch's catalogue is as published: each test
+    builds its own state from the world. (The catalogue is rewritten because editing the batch
+    through its form replaces the catalogue with the lines the form sends.)"""
+    from sqlalchemy import delete
+
+    from app.hooks.models import Window
+
+    models = app.extensions["admin"].models
+    catalogue = models["procurement.CatalogItem"]
+    with app.app_context():
+        session = app.appbuilder.session
+        for name in (DEMAND, "procurement.CommitmentLetter", "procurement.ReviewSetting"):
+            session.execute(delete(models[name]))
+        session.execute(delete(Window))
+        session.execute(delete(catalogue))
+        session.execute(delete(models["procurement.Batch"]).where(
+            models["procurement.Batch"].id != batch))
+        session.add_all([catalogue(batch_id=batch, code=code, name=name, spec=spec, note=note)
+                         for code, name, spec, note in ITEMS])
+        session.commit()
+
+
+# -- the earlier steps, through the same doors ---------------------------------------------
+def volumes() -> list[list[Any]]:
+    """The province's spreadsheet of 2020 volumes: every item for both Liaoning hospitals."""
+    return [[BATCH, *item, 100 * (i + 1), org] for org in ("沈阳市第一人民医院", "和平区中心医院")
+            for i, item in enumerate(ITEMS)]
+
+
+def imported(app: Any, batch: int) -> None:
+    """The province's import of the 2020 volumes, and Sichuan's own institution's row."""
+    response = _import(login(app, "ln_prov"), "demand", _csv([HEADER] + volumes()))
+    assert response.status_code == 200, response.text
+    add_row(app, DEMAND, HOSP_SC, batch_id=batch, item_code="11-001",
+            item_name="阿托伐他汀钙片", spec="10mg*7片", baseline=50, state="pending")
+
+
+def saved(app: Any, batch: int) -> int:
+    """Imported, the window open, and 预采购量 of three of the first hospital's four rows saved
+    from the list; returns the window."""
+    imported(app, batch)
+    window = open_window(app)
+    mine = _mine(app, HOSP1)
+    data: dict[str, Any] = {"action": "list_edit", "rowid": [str(r.id) for r in mine[:3]]}
+    for r, value in zip(mine[:3], ("150", "200", "80"), strict=True):
+        data[f"edit-{r.id}-planned"] = value
+    data[f"edit-{mine[0].id}-change_note"] = "门诊量增加"
+    login(app, "ln_hosp1").post("/procurement/demand/action_post", data=data)
+    assert [r.state for r in _mine(app, HOSP1)] == ["saved"] * 3 + ["pending"]
+    return window
+
+
+def lettered(app: Any, batch: int) -> None:
+    """The first hospital's 承诺函 for the batch (the window must be open)."""
+    response = login(app, "ln_hosp1").post("/procurement/commitment_letter/add", data={
+        "batch": str(batch), "letter": (io.BytesIO(make_pdf()), "承诺函.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, flashes(response.text)[:500]
+
+
+def reported(app: Any, batch: int) -> int:
+    """Saved, the letter uploaded, everything filled 上报ed at once; returns the window."""
+    window = saved(app, batch)
+    lettered(app, batch)
+    login(app, "ln_hosp1").post("/procurement/demand/transition_all/submit")
+    assert [r.state for r in _mine(app, HOSP1)] == ["submitted"] * 3 + ["pending"]
+    return window
+
+
+def approved(app: Any, batch: int) -> int:
+    """Reported, then approved by the county, the city, the province and the national office;
+    returns the window."""
+    window = reported(app, batch)
+    pks = [str(r.id) for r in _mine(app, HOSP1) if r.state == "submitted"]
+    for user, action, _target in CHAINS:
+        login(app, user).post("/procurement/demand/action_post",
+                              data={"action": action, "rowid": pks})
+    assert [r.state for r in _mine(app, HOSP1)] == ["national_ok"] * 3 + ["pending"]
+    return window
+
+
+def test_national_office_publishes_a_batch_and_its_catalogue(app: Any, batch: int) -> None:
+    """The next batch beside the world's (item codes are unique across batches)."""
+    name = "第十二批国家组织药品集中采购"
+    items = [("12" + code[2:], *rest) for code, *rest in ITEMS]
     lcb = login(app, "lcb")
-    response = lcb.post("/api/v1/batch/", json={"name": BATCH, "year": 2026,
+    response = lcb.post("/api/v1/batch/", json={"name": name, "year": 2026,
                                                 "baseline_year": 2020})
     assert response.status_code == 201, response.text
-    STATE["batch"] = response.json["id"]
+    new = response.json["id"]
     content = _csv([["国采批次", "品规编号", "品种名称（通用名）", "规格", "填报说明"]]
-                   + [[BATCH, *item] for item in ITEMS])
+                   + [[name, *item] for item in items])
     response = _import(lcb, "catalog_item", content)
     assert response.status_code == 200, response.text
-    assert len(rows(app, "procurement.CatalogItem")) == len(ITEMS)
+    assert len(rows(app, "procurement.CatalogItem", batch_id=new)) == len(items)
+    assert len(rows(app, "procurement.CatalogItem", batch_id=batch)) == len(ITEMS)
     # an institution reads the catalogue but cannot change it
     hosp = login(app, "ln_hosp1")
     assert hosp.post("/api/v1/batch/", json={"name": "x", "year": 2026}).status_code == 403
 
 
-def test_02_province_imports_the_2020_volumes_of_its_institutions(app: Any) -> None:
-    header = ["国采批次", "品规编号", "品种名称", "规格", "填报说明", "2020年采购量", "所属机构"]
-    body = [[BATCH, *item, 100 * (i + 1), org] for org in ("沈阳市第一人民医院", "和平区中心医院")
-            for i, item in enumerate(ITEMS)]
+def test_province_imports_the_2020_volumes_of_its_institutions(app: Any) -> None:
+    header, body = HEADER, volumes()
     response = _import(login(app, "ln_prov"), "demand", _csv([header] + body))
     assert response.status_code == 200, response.text
     assert len(rows(app, DEMAND)) == 2 * len(ITEMS)
@@ -93,12 +197,10 @@ def test_02_province_imports_the_2020_volumes_of_its_institutions(app: Any) -> N
     refused = _import(login(app, "sc_prov"), "demand", _csv([header] + body[:1]))
     assert refused.status_code == 422
     assert len(rows(app, DEMAND)) == 2 * len(ITEMS)
-    # Sichuan's own institution
-    add_row(app, DEMAND, HOSP_SC, batch_id=STATE["batch"], item_code="11-001",
-            item_name="阿托伐他汀钙片", spec="10mg*7片", baseline=50, state="pending")
 
 
-def test_03_institution_queries_the_catalogue_by_generic_name(app: Any) -> None:
+def test_institution_queries_the_catalogue_by_generic_name(app: Any, batch: int) -> None:
+    imported(app, batch)
     hosp = login(app, "ln_hosp1")
     page = hosp.get("/procurement/catalog_item/list/?_flt_2_name=氨氯地平").text
     assert "11-002" in page and "11-001" not in page
@@ -113,7 +215,8 @@ def test_03_institution_queries_the_catalogue_by_generic_name(app: Any) -> None:
     assert "和平区中心医院" in reviewer and "沈阳市第一人民医院" in reviewer
 
 
-def test_04_fill_and_save_outside_the_window_is_refused(app: Any) -> None:
+def test_fill_and_save_outside_the_window_is_refused(app: Any, batch: int) -> None:
+    imported(app, batch)
     mine = _mine(app, HOSP1)
     hosp = login(app, "ln_hosp1")
     data = {"action": "list_edit", "rowid": [str(mine[0].id)],
@@ -124,8 +227,9 @@ def test_04_fill_and_save_outside_the_window_is_refused(app: Any) -> None:
     assert rows(app, DEMAND, id=mine[0].id)[0].planned is None
 
 
-def test_05_fill_and_save_moves_rows_to_saved(app: Any) -> None:
-    STATE["window"] = open_window(app)
+def test_fill_and_save_moves_rows_to_saved(app: Any, batch: int) -> None:
+    imported(app, batch)
+    open_window(app)
     mine = _mine(app, HOSP1)
     hosp = login(app, "ln_hosp1")
     assert "剩余时间" in hosp.get("/procurement/demand/list/").text  # the window banner
@@ -139,10 +243,10 @@ def test_05_fill_and_save_moves_rows_to_saved(app: Any) -> None:
     assert all(r.planned is None for r in _mine(app, HOSP1))
     data[f"edit-{mine[1].id}-planned"] = "200"
     page = hosp.post("/procurement/demand/action_post", data=data, follow_redirects=True).text
-    saved = {r.id: r for r in _mine(app, HOSP1)}
-    assert [saved[r.id].planned for r in mine[:3]] == [150, 200, 80]
-    assert [saved[r.id].state for r in mine[:3]] == ["saved"] * 3
-    assert saved[mine[0].id].change_note == "门诊量增加"
+    after = {r.id: r for r in _mine(app, HOSP1)}
+    assert [after[r.id].planned for r in mine[:3]] == [150, 200, 80]
+    assert [after[r.id].state for r in mine[:3]] == ["saved"] * 3
+    assert after[mine[0].id].change_note == "门诊量增加"
     assert "已保存" in page
     # a row of another institution sent along is not touched
     other = _mine(app, HOSP2)[0]
@@ -151,7 +255,8 @@ def test_05_fill_and_save_moves_rows_to_saved(app: Any) -> None:
     assert rows(app, DEMAND, id=other.id)[0].planned is None
 
 
-def test_06_report_needs_the_commitment_letter(app: Any) -> None:
+def test_report_needs_the_commitment_letter(app: Any, batch: int) -> None:
+    saved(app, batch)
     hosp = login(app, "ln_hosp1")
     page = flashes(hosp.post("/procurement/demand/transition_all/submit",
                              follow_redirects=True).text)
@@ -159,26 +264,27 @@ def test_06_report_needs_the_commitment_letter(app: Any) -> None:
     assert {r.state for r in _mine(app, HOSP1)} == {"saved", "pending"}
 
 
-def test_07_template_download_and_exactly_one_pdf_letter(app: Any) -> None:
+def test_template_download_and_exactly_one_pdf_letter(app: Any, batch: int) -> None:
+    open_window(app)  # institutions upload inside the window
     hosp = login(app, "ln_hosp1")
     lcb = login(app, "lcb")
-    response = lcb.post(f"/procurement/batch/edit/{STATE['batch']}", data={
+    response = lcb.post(f"/procurement/batch/edit/{batch}", data={
         "name": BATCH, "year": "2026", "baseline_year": "2020",
         "letter_template": (io.BytesIO(make_pdf("承诺函模板")), "承诺函模板.pdf")},
         content_type="multipart/form-data")
     assert response.status_code == 302, flashes(response.text)[:500]
-    template = hosp.get(f"/procurement/batch/download/letter_template/{STATE['batch']}")
+    template = hosp.get(f"/procurement/batch/download/letter_template/{batch}")
     assert template.status_code == 200 and template.data.startswith(b"%PDF-")
     add = "/procurement/commitment_letter/add"
-    two = hosp.post(add, data={"batch": str(STATE["batch"]), "letter": [
+    two = hosp.post(add, data={"batch": str(batch), "letter": [
         (io.BytesIO(make_pdf()), "承诺函1.pdf"), (io.BytesIO(make_pdf()), "承诺函2.pdf")]},
         content_type="multipart/form-data")
     assert "只能上传 1 个文件" in flashes(two.text)
-    fake = hosp.post(add, data={"batch": str(STATE["batch"]),
+    fake = hosp.post(add, data={"batch": str(batch),
                                 "letter": (io.BytesIO(b"<html>not a pdf</html>"), "承诺函.pdf")},
                      content_type="multipart/form-data")
     assert fake.status_code == 200 and not rows(app, "procurement.CommitmentLetter")
-    good = hosp.post(add, data={"batch": str(STATE["batch"]),
+    good = hosp.post(add, data={"batch": str(batch),
                                 "letter": (io.BytesIO(make_pdf()), "承诺函.pdf")},
                      content_type="multipart/form-data")
     assert good.status_code == 302, flashes(good.text)[:500]
@@ -187,7 +293,7 @@ def test_07_template_download_and_exactly_one_pdf_letter(app: Any) -> None:
     shown = hosp.get(f"/procurement/commitment_letter/download/letter/{letter.id}")
     assert shown.status_code == 200 and shown.data.startswith(b"%PDF-")
     # a second letter for the same batch is refused: one letter, replaced by a new upload
-    again = hosp.post(add, data={"batch": str(STATE["batch"]),
+    again = hosp.post(add, data={"batch": str(batch),
                                  "letter": (io.BytesIO(make_pdf()), "另一份.pdf")},
                       content_type="multipart/form-data")
     assert again.status_code == 200 and len(rows(app, "procurement.CommitmentLetter")) == 1
@@ -198,24 +304,27 @@ def test_07_template_download_and_exactly_one_pdf_letter(app: Any) -> None:
         f"/procurement/commitment_letter/download/letter/{letter.id}").status_code == 404
 
 
-def test_08_report_everything_at_once(app: Any) -> None:
+def test_report_everything_at_once(app: Any, batch: int) -> None:
+    saved(app, batch)
+    lettered(app, batch)
     hosp = login(app, "ln_hosp1")
     page = flashes(hosp.post("/procurement/demand/transition_all/submit",
                              follow_redirects=True).text)
-    assert "3 条" in page or "3 record" in page
+    assert "上报：已处理 3 条记录。" in page
     states = sorted(r.state for r in _mine(app, HOSP1))
     assert states == ["pending", "submitted", "submitted", "submitted"]  # unfilled stay
     assert {r.state for r in _mine(app, HOSP2)} == {"pending"}  # another institution's rows
     listed = hosp.get("/procurement/demand/list/").text
     assert "已上报" in listed
     # reported rows are locked
-    reported = next(r for r in _mine(app, HOSP1) if r.state == "submitted")
-    edit = hosp.post(f"/procurement/demand/edit/{reported.id}", data={"planned": "1"},
+    locked = next(r for r in _mine(app, HOSP1) if r.state == "submitted")
+    edit = hosp.post(f"/procurement/demand/edit/{locked.id}", data={"planned": "1"},
                      follow_redirects=True)
     assert "不能修改" in flashes(edit.text)
 
 
-def test_09_results_search_export_and_withdraw(app: Any) -> None:
+def test_results_search_export_and_withdraw(app: Any, batch: int) -> None:
+    reported(app, batch)
     hosp = login(app, "ln_hosp1")
     found = hosp.get("/procurement/demand/list/?_flt_0_item_code=11-002").text
     assert "苯磺酸氨氯地平片" in found and "阿托伐他汀钙片" not in found
@@ -239,10 +348,11 @@ def test_09_results_search_export_and_withdraw(app: Any) -> None:
     assert rows(app, DEMAND, id=pk)[0].state == "submitted"
 
 
-def test_10_review_up_the_chain_with_a_review_record(app: Any) -> None:
-    reported = [r.id for r in _mine(app, HOSP1) if r.state == "submitted"]
+def test_review_up_the_chain_with_a_review_record(app: Any, batch: int) -> None:
+    reported(app, batch)
+    submitted = [r.id for r in _mine(app, HOSP1) if r.state == "submitted"]
     county = login(app, "ln_county")
-    returned = reported[0]
+    returned = submitted[0]
     page = county.post(f"/procurement/demand/transition/send_back/{returned}",
                        data={"reason": "预采购量明显偏高，请核实"}, follow_redirects=True)
     assert rows(app, DEMAND, id=returned)[0].state == "returned"
@@ -257,13 +367,10 @@ def test_10_review_up_the_chain_with_a_review_record(app: Any) -> None:
         f"edit-{returned}-change_note": "已核实"})
     hosp.post("/procurement/demand/transition_all/submit")
     assert rows(app, DEMAND, id=returned)[0].state == "submitted"
-    for user, action, target in (("ln_county", "county_approve", "county_ok"),
-                                 ("ln_city", "city_approve", "city_ok"),
-                                 ("ln_prov", "province_approve", "province_ok"),
-                                 ("lcb", "national_approve", "national_ok")):
+    for user, action, target in CHAINS:
         page = login(app, user).post("/procurement/demand/action_post", data={
-            "action": action, "rowid": [str(pk) for pk in reported]}, follow_redirects=True)
-        assert [rows(app, DEMAND, id=pk)[0].state for pk in reported] == [target] * 3, \
+            "action": action, "rowid": [str(pk) for pk in submitted]}, follow_redirects=True)
+        assert [rows(app, DEMAND, id=pk)[0].state for pk in submitted] == [target] * 3, \
             flashes(page.text)[:400]
     log = rows(app, DEMAND, id=returned)[0].review_log
     assert "预采购量明显偏高，请核实" in log and "审核通过" in log
@@ -278,24 +385,25 @@ def test_10_review_up_the_chain_with_a_review_record(app: Any) -> None:
     assert rows(app, DEMAND, id=pending)[0].state == "pending"
 
 
-def test_11_national_award_base_with_drill_down(app: Any) -> None:
+def test_national_award_base_with_drill_down(app: Any, batch: int) -> None:
+    approved(app, batch)
     lcb = login(app, "lcb")
     page = lcb.get("/procurement/demand/summary/base/").text
     assert "标的量计算基数" in page
-    approved = {r.item_code: r.planned for r in rows(app, DEMAND) if r.state == "national_ok"}
-    for code, planned in approved.items():
+    national = {r.item_code: r.planned for r in rows(app, DEMAND) if r.state == "national_ok"}
+    for code, planned in national.items():
         assert code in page and str(planned) in page
     assert "11-004" not in page  # nothing approved for it
     # each row drills down into the provinces that asked for the item
     links = sorted(set(re.findall(
         r'href="(/procurement/demand/summary/base/\?batch=[^"]+)"', page)))
-    assert len(links) == len(approved)
+    assert len(links) == len(national)
     drill = lcb.get(html.unescape(links[0])).text
     assert "辽宁省" in drill and "四川省" not in drill
     sheet = load_workbook(io.BytesIO(lcb.get("/procurement/demand/summary/base/export/xlsx"
                                              ).data)).active
-    exported = {row[1]: row[4] for row in list(sheet.values)[1:] if row[1] in approved}
-    assert exported == approved
+    exported = {row[1]: row[4] for row in list(sheet.values)[1:] if row[1] in national}
+    assert exported == national
     # views by region: both provinces for the national office, one for a province
     assert "辽宁省" in lcb.get("/procurement/demand/summary/by_region/").text
     province = login(app, "sc_prov").get("/procurement/demand/summary/by_region/")
@@ -306,13 +414,14 @@ def test_11_national_award_base_with_drill_down(app: Any) -> None:
         == 403
 
 
-def test_12_history_by_batch_and_closed_window(app: Any) -> None:
+def test_history_by_batch_and_closed_window(app: Any, batch: int) -> None:
+    window = approved(app, batch)
     hosp = login(app, "ln_hosp1")
-    page = hosp.get(f"/procurement/demand/list/?_flt_0_batch={STATE['batch']}").text
+    page = hosp.get(f"/procurement/demand/list/?_flt_0_batch={batch}").text
     assert "国家联采办审核通过" in page
-    assert hosp.get(f"/procurement/demand/export/csv?_flt_0_batch={STATE['batch']}"
+    assert hosp.get(f"/procurement/demand/export/csv?_flt_0_batch={batch}"
                     ).status_code == 200
-    set_window(app, STATE["window"], is_open=False)
+    set_window(app, window, is_open=False)
     pending = next(r for r in _mine(app, HOSP1) if r.state == "pending")
     page = flashes(hosp.post("/procurement/demand/action_post", data={
         "action": "list_edit", "rowid": [str(pending.id)],
@@ -321,7 +430,7 @@ def test_12_history_by_batch_and_closed_window(app: Any) -> None:
     assert rows(app, DEMAND, id=pending.id)[0].planned is None
     from app.hooks.models import beijing_now
 
-    set_window(app, STATE["window"], is_open=True,
+    set_window(app, window, is_open=True,
                closes_at=beijing_now() - dt.timedelta(hours=1))
     with app.app_context():  # a row saved in time, not yet reported when the window closed
         session = app.appbuilder.session
@@ -333,9 +442,10 @@ def test_12_history_by_batch_and_closed_window(app: Any) -> None:
     assert rows(app, DEMAND, id=pending.id)[0].state == "saved"
 
 
-def test_13_the_province_sets_its_review_mode(app: Any) -> None:
+def test_the_province_sets_its_review_mode(app: Any, batch: int) -> None:
     """Sichuan reviews at the province only: the county's step no longer applies there, while
     Liaoning (no setting: level by level) is unchanged."""
+    saved(app, batch)
     [row] = _mine(app, HOSP_SC)
     with app.app_context():  # reported in time by the Sichuan hospital
         session = app.appbuilder.session
@@ -344,7 +454,7 @@ def test_13_the_province_sets_its_review_mode(app: Any) -> None:
         session.commit()
     province = login(app, "sc_prov")
     response = province.post("/procurement/review_setting/add", data={
-        "batch": str(STATE["batch"]), "review_mode": "province", "note": "本批次由省级直接审核"})
+        "batch": str(batch), "review_mode": "province", "note": "本批次由省级直接审核"})
     assert response.status_code == 302, flashes(response.text)[-500:]
     # Liaoning cannot see nor change Sichuan's setting
     assert "本批次由省级直接审核" not in login(app, "ln_prov").get(
