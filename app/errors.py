@@ -25,6 +25,15 @@ MESSAGES = {
     429: lazy_gettext("Too many requests; please wait a moment and try again."),
     500: lazy_gettext("Something went wrong on the server; the administrator has been told."),
 }
+# The page's title (「无权访问 - 系统名」): what happened, in a word or two.
+TITLES = {
+    401: lazy_gettext("Please sign in"),
+    403: lazy_gettext("No permission"),
+    404: lazy_gettext("Page not found"),
+    413: lazy_gettext("Upload too large"),
+    429: lazy_gettext("Too many requests"),
+}
+ERROR_TITLE = lazy_gettext("Error")
 # A form posted without the session's token: an old page, or a request from another site.
 CSRF_MESSAGE = lazy_gettext("The page has expired or the request did not come from this site; "
                             "nothing was saved. Go back, reload the page and try again.")
@@ -39,6 +48,7 @@ def _render(code: int, message: str | None = None) -> Any:
             g.user = current_user
         builder = appbuilder()
         return render_template("admin/error.html", code=code, message=message,
+                               title=str(TITLES.get(code, ERROR_TITLE)),
                                appbuilder=builder,
                                base_template=builder.base_template), code
     except Exception:  # noqa: BLE001 - the error page itself must never fail

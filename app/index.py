@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, url_for
 from flask_appbuilder import IndexView as FabIndexView
 from flask_appbuilder import expose
+from flask_babel import gettext
 
 from app.forms import endpoint_for
 from app.labels import current_locale
@@ -26,10 +27,11 @@ class IndexView(FabIndexView):
                 {"label": e.label.get(locale), "icon": e.icon,
                  "url": url_for(f"{endpoint_for(e)}.list")}
                 for e in module.entities
-                if e.menu and sm.has_access("can_list", endpoint_for(e))
+                # Rights are named after the entity (`module:resource`), not the view class.
+                if e.menu and sm.has_access("can_list", e.permission_name)
             ]
             if entities:
                 modules.append({"label": module.label.get(locale), "icon": module.icon,
                                 "entities": entities})
         return self.render_template(self.index_template, appbuilder=self.appbuilder,
-                                    modules=modules)
+                                    modules=modules, title=gettext("Home"))

@@ -11,6 +11,7 @@ from app.audit import render
 from app.audit.models import AuditEntry
 from app.audit.render import Change
 from app.audit.views import ACTIONS
+from app.security.models import AppUser
 from generator.spec import Entity
 
 
@@ -46,12 +47,31 @@ def entries(session: Any, entity: Entity, record_id: int) -> list[AuditEntry]:
     return list(session.execute(query).scalars())
 
 
+def names(session: Any, found: list[AuditEntry]) -> dict[int, str]:
+    """user id -> the person's name, for the entries' users (one query). The trail keeps the
+    login, which is what the entry was written under; readers of a record know people by
+    name."""
+    ids = {e.user_id for e in found if e.user_id is not None}
+    if not ids:
+        return {}
+    query = select(AppUser.id, AppUser.first_name, AppUser.last_name).where(AppUser.id.in_(ids))
+    return {pk: f"{first or ''}{last or ''}".strip() for pk, first, last in session.execute(query)}
+
+
+def _who(known: dict[int, str], entry: AuditEntry) -> str:
+    """The name, else the login (a user since removed, or one without a name)."""
+    return (known.get(entry.user_id) if entry.user_id is not None else None) or (
+        entry.username or "")
+
+
 def history(session: Any, entity: Entity, record_id: int) -> list[Event]:
     events = []
-    for e in entries(session, entity, record_id):
+    found = entries(session, entity, record_id)
+    known = names(session, found)
+    for e in found:
         action = (render.transition_label(entity, e.transition) if e.action == "transition"
                   and e.transition else render.action_label(ACTIONS, e.action))
-        events.append(Event(e.at, e.username or "", e.org_name or "", action, e.reason,
+        events.append(Event(e.at, _who(known, e), e.org_name or "", action, e.reason,
                             render.changes(entity, e.changes)))
     return events
 
@@ -65,11 +85,13 @@ def correction_rounds(session: Any, entity: Entity, record_id: int) -> list[Roun
     corrections = {s.key for s in flow.states if s.correction}
     rounds: list[Round] = []
     current: Round | None = None
-    for e in entries(session, entity, record_id):
+    found = entries(session, entity, record_id)
+    known = names(session, found)
+    for e in found:
         if e.action == "transition":
             source, target = render.state_change(entity, e.changes)
             if target in corrections:
-                current = Round(len(rounds) + 1, e.at, e.username or "", e.reason)
+                current = Round(len(rounds) + 1, e.at, _who(known, e), e.reason)
                 rounds.append(current)
             elif current is not None and source in corrections:
                 current.resubmitted_at = e.at

@@ -71,7 +71,8 @@ def _spec() -> Spec:
 def series_label(name: str) -> str:
     entities = series(_spec()).get(name, [])
     labels = "、".join(e.label.get(current_locale()) for e in entities)
-    return f"{labels}（{name}）" if labels else name
+    # The series' key is the schema's, not the reader's: it shows only when nothing names it.
+    return labels or name
 
 
 def batch_entity(name: str) -> str | None:

@@ -65,7 +65,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from app.context import appbuilder, security
 from app.errors import MESSAGES
-from app.security import sessions
+from app.security import sessions, user_display
 
 INVALID_LOGIN = lazy_gettext("Wrong user name or password, or the account is locked; "
                              "please try again later.")
@@ -375,7 +375,14 @@ class ResetPasswordView(fab_views.ResetPasswordView):
 
 
 class UserDBModelView(fab_views.UserDBModelView):
-    """FAB's own user list (Security menu): its add form goes through the policy too."""
+    """FAB's own user list (Security menu) and 个人信息 (/users/userinfo/): values read as on
+    用户管理; its add form goes through the policy too."""
+
+    label_columns = {**fab_views.UserDBModelView.label_columns, **user_display.LABELS}
+    formatters_columns = user_display.FORMATTERS
+    user_show_fieldsets = [(lazy_gettext("User info"), {"fields": user_display.INFO_FIELDS})]
+    # FAB takes the columns it reads from show_fieldsets: they hold every field shown above.
+    show_fieldsets = [*user_show_fieldsets, *fab_views.UserDBModelView.show_fieldsets[2:]]
 
     add_form_extra_fields = {
         **fab_views.UserDBModelView.add_form_extra_fields,

@@ -38,7 +38,7 @@ from wtforms.widgets import ListWidget as CheckboxListWidget
 from app.context import db_session, security
 from app.fields import ReferenceField
 from app.labels import current_locale
-from app.security import user_audit
+from app.security import user_audit, user_display
 from app.security.models import AppUser, Organisation
 from app.security.scope import current
 from app.security.user_rules import (
@@ -53,8 +53,6 @@ from app.security.user_rules import (
     managed_orgs,
     managed_users,
     may_manage,
-    module_label,
-    role_label,
     spec,
 )
 
@@ -196,21 +194,10 @@ class UserManagementView(ModelView):
     edit_columns = ["username", "first_name", "email", "org", "user_class", "roles", "modules"]
     search_columns = ["username", "first_name", "active"]
     label_columns = {
-        "username": lazy_gettext("User Name"), "first_name": lazy_gettext("Full name"),
-        "email": lazy_gettext("Email"), "org": lazy_gettext("Organisation"),
-        "user_class": lazy_gettext("User class"), "roles": lazy_gettext("Roles"),
-        "modules": lazy_gettext("Modules"), "active": lazy_gettext("Active"),
-        "last_login": lazy_gettext("Last login"), "login_count": lazy_gettext("Login count"),
+        **user_display.LABELS,
         "password": lazy_gettext("Password"), "conf_password": lazy_gettext("Confirm Password"),
     }
-    formatters_columns = {
-        "user_class": lambda v: USER_CLASS_LABELS.get(v, "") if v else "",
-        "active": lambda v: _("Yes") if v else _("No (deactivated)"),
-        "roles": lambda roles: "、".join(role_label(r.name) for r in roles or []),
-        "modules": lambda v: "、".join(module_label(m) for m in (v or "").split(",") if m)
-        or _("Every module of the roles"),
-        "org": lambda v: "" if v is None else str(v),
-    }
+    formatters_columns = user_display.FORMATTERS
     add_form = UserForm
     edit_form = UserForm
 
