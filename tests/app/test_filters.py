@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import prison
 import pytest
 
 from app.filters import like_prefix
@@ -44,6 +45,23 @@ def test_the_pattern_escapes_the_wildcards() -> None:
 def test_starts_with_takes_the_characters_literally(client: Any, prefix: str,
                                                     found: list[str]) -> None:
     assert starting(client, prefix) == found
+
+
+def starting_rest(client: Any, prefix: str) -> list[str]:
+    """The same through the REST API's `sw` operator (the list's starts-with)."""
+    query = prison.dumps({"filters": [{"col": "name", "opr": "sw", "value": prefix}],
+                          "columns": ["name"], "page_size": 100})
+    response = client.get("/api/v1/enterprise/", query_string={"q": query})
+    assert response.status_code == 200, response.text
+    return sorted(row["name"] for row in response.json["result"] if row["name"] in NAMES)
+
+
+@pytest.mark.usefixtures("stored")
+@pytest.mark.parametrize(("prefix", "found"), [
+    ("50%", ["50%折扣企业"]), ("甲_", ["甲_乙企业"]), ("反斜\\", ["反斜\\杠企业"]), ("%", [])])
+def test_the_api_starts_with_takes_the_characters_literally(client: Any, prefix: str,
+                                                            found: list[str]) -> None:
+    assert starting_rest(client, prefix) == found
 
 
 @pytest.mark.parametrize("pk", ["abc", "1.5", str(2**70)])
