@@ -11,12 +11,11 @@ text stored as text, bounded memory) with the filters applied. Who sees which en
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, flash, g, request, send_file, stream_with_context
+from flask import flash, g, request
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -25,7 +24,8 @@ from sqlalchemy import func, or_, select
 from app.audit.models import AuditEntry
 from app.audit.sign_ins import FAILED, SIGN_IN, SIGN_IN_ACTIONS, SIGN_OUT
 from app.context import db_session, security
-from app.io.export import BATCH, XLSX, csv_lines, disposition, write_lines_xlsx
+from app.io.downloads import csv_download, xlsx_download
+from app.io.export import BATCH
 from app.security import sessions
 from app.security.agents import browser
 from app.security.models import AppUser, Organisation
@@ -163,21 +163,15 @@ class LoginLogView(BaseView):
     @has_access
     def export_csv(self) -> Any:
         self._expire()
-        headers = [str(h) for h in EXPORT_HEADERS]
-        response = Response(stream_with_context(csv_lines(headers, self._lines())),
-                            mimetype="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = disposition(self._file_name(".csv"))
-        return response
+        return csv_download([str(h) for h in EXPORT_HEADERS], self._lines(),
+                            self._file_name(".csv"))
 
     @expose("/export.xlsx")
     @has_access
     def export_xlsx(self) -> Any:
         self._expire()
-        path = write_lines_xlsx([str(h) for h in EXPORT_HEADERS], self._lines(), str(TITLE))
-        response = send_file(path, mimetype=XLSX, as_attachment=True,
-                             download_name=self._file_name(".xlsx"))
-        response.call_on_close(lambda: os.remove(path))
-        return response
+        return xlsx_download([str(h) for h in EXPORT_HEADERS], self._lines(), str(TITLE),
+                             self._file_name(".xlsx"))
 
 
 def init_app(appbuilder: Any) -> None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
-from flask import Response, abort, send_file, stream_with_context
+from flask import abort
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_filter_args
@@ -14,7 +13,8 @@ from flask_babel import lazy_gettext
 
 from app.audit import render
 from app.audit.models import AuditEntry
-from app.io.export import XLSX, batched, csv_lines, disposition, write_lines_xlsx
+from app.io.downloads import csv_download, xlsx_download
+from app.io.export import batched
 from generator.builders.matrix import MENU_ACCESS, Perm
 from generator.spec import Spec
 
@@ -121,20 +121,14 @@ class AuditLogView(ModelView):
     @has_access
     def export_csv(self) -> Any:
         lines = (self.export_line(e) for e in self.export_query())
-        response = Response(stream_with_context(csv_lines(self.export_headers(), lines)),
-                            mimetype="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = disposition(self._file_name(".csv"))
-        return response
+        return csv_download(self.export_headers(), lines, self._file_name(".csv"))
 
     @expose("/export.xlsx")
     @has_access
     def export_xlsx(self) -> Any:
         lines = (self.export_line(e) for e in self.export_query())
-        path = write_lines_xlsx(self.export_headers(), lines, str(self.list_title))
-        response = send_file(path, mimetype=XLSX, as_attachment=True,
-                             download_name=self._file_name(".xlsx"))
-        response.call_on_close(lambda: os.remove(path))
-        return response
+        return xlsx_download(self.export_headers(), lines, str(self.list_title),
+                             self._file_name(".xlsx"))
 
 
 def init_app(appbuilder: Any) -> None:

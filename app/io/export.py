@@ -80,8 +80,14 @@ def csv_lines(headers: Iterable[str], lines: Iterable[Iterable[Any]]) -> Iterato
         yield buffer.getvalue().encode("utf-8")
 
 
-def csv_chunks(columns: list[Column], rows: Iterable[Any]) -> Iterator[bytes]:
-    return csv_lines([c.header for c in columns], ([cell(c, row) for c in columns] for row in rows))
+def column_lines(columns: list[Column], rows: Iterable[Any]) -> Iterator[list[Any]]:
+    """An entity's rows as lines of cells, one per column."""
+    return ([cell(c, row) for c in columns] for row in rows)
+
+
+def percent_columns(columns: list[Column]) -> list[int]:
+    """The columns an xlsx export formats as percentages."""
+    return [i for i, c in enumerate(columns) if c.field is not None and c.percent]
 
 
 def sheet_name(name: str) -> str:
@@ -132,14 +138,6 @@ def write_lines_xlsx(headers: list[str], lines: Iterable[Iterable[Any]], title: 
                 sheet.write_string(number, index, str(value), text)
     book.close()
     return path
-
-
-def write_xlsx(columns: list[Column], rows: Iterable[Any], title: str) -> str:
-    """An entity's rows as xlsx (see write_lines_xlsx); the sheet is named after `title`."""
-    percent = [i for i, c in enumerate(columns) if c.field is not None
-               and c.percent]
-    return write_lines_xlsx([c.header for c in columns],
-                            ([cell(c, row) for c in columns] for row in rows), title, percent)
 
 
 def batched(query: Any) -> Iterator[Any]:

@@ -21,7 +21,6 @@ from flask import (
     jsonify,
     redirect,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_appbuilder import expose, has_access
@@ -35,12 +34,12 @@ from app.audit import trail
 from app.context import flask_app
 from app.io import runs
 from app.io.columns import columns
-from app.io.export import XLSX, batched, csv_chunks, disposition, write_xlsx
+from app.io.downloads import csv_download, xlsx_download
+from app.io.export import XLSX, batched, column_lines, disposition, percent_columns
 from app.io.importer import Importer
 from app.io.models import ImportRun
 from app.io.template import build_error_report, build_template
 from app.labels import current_locale
-from app.security.headers import send_attachment
 
 IMPORT_SUFFIXES = (".xlsx", ".csv")
 
@@ -59,16 +58,12 @@ def _eager(query: Any, model: type, entity: Any) -> Any:
 def stream_export(entity: Any, model: type, query: Any, names: list[str] | None, fmt: str
                   ) -> Response:
     cols = columns(entity, names)
-    rows = batched(_eager(query, model, entity))
+    headers = [c.header for c in cols]
+    lines = column_lines(cols, batched(_eager(query, model, entity)))
     if fmt == "csv":
-        response = Response(stream_with_context(csv_chunks(cols, rows)),
-                            mimetype="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = disposition(_file_name(entity, ".csv"))
-        return response
-    path = write_xlsx(cols, rows, entity.label.get(current_locale()))
-    response = send_attachment(path, _file_name(entity, ".xlsx"), XLSX)
-    response.call_on_close(lambda: os.remove(path))
-    return response
+        return csv_download(headers, lines, _file_name(entity, ".csv"))
+    return xlsx_download(headers, lines, entity.label.get(current_locale()),
+                         _file_name(entity, ".xlsx"), percent_columns(cols))
 
 
 def _template_response(entity: Any) -> Response:
