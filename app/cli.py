@@ -294,7 +294,9 @@ def accounts_cli() -> None:
 @with_appcontext
 def accounts_sweep(initial_deadline: Any, dry_run: bool) -> None:
     """Disable (never delete) accounts unused for the policy's unused_days (default 90) and,
-    with --initial-deadline, accounts that never changed their initial password by then."""
+    with --initial-deadline, accounts that never changed their initial password by then; sign
+    out the sessions idle past the policy's idle_minutes that nobody came back to."""
+    from app.security import sessions
     from app.security.accounts import sweep
 
     sm = security()
@@ -315,6 +317,13 @@ def accounts_sweep(initial_deadline: Any, dry_run: bool) -> None:
     outcome = "would be disabled" if dry_run else "disabled"
     click.echo(f"{count} account(s) {outcome}; unused means no sign-in for "
                f"{policy.unused_days} days.")
+    minutes = int(policy.idle_minutes)
+    if dry_run:
+        idle = sessions.idle_count(session, minutes)
+        click.echo(f"{idle} idle session(s) would be signed out (idle for {minutes} minutes).")
+    else:
+        idle = sessions.expire_idle(session, minutes)
+        click.echo(f"{idle} idle session(s) signed out (idle for {minutes} minutes).")
 
 
 @click.group("demo", help="The demo data set of the bundled schema.")

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Integer,
     String,
     event,
+    func,
     insert,
     inspect,
     select,
@@ -162,11 +163,20 @@ def alive(minutes: int | None = None) -> Any:
     return query.order_by(AuthSession.last_seen.desc())
 
 
+def _idle(minutes: int) -> Any:
+    return (TABLE.c.ended_at.is_(None)) & (TABLE.c.last_seen < idle_since(minutes))
+
+
+def idle_count(db: Any, minutes: int) -> int:
+    """How many open sessions `expire_idle` would end now."""
+    return int(db.execute(select(func.count()).select_from(TABLE).where(_idle(minutes)))
+               .scalar_one())
+
+
 def expire_idle(db: Any, minutes: int) -> int:
     """End the sessions idle past the timeout that nobody came back to (their sign-out is
     dated when the timeout passed, as the guard would have dated it). Commits."""
-    stale = db.execute(select(TABLE.c.id, TABLE.c.last_seen).where(
-        TABLE.c.ended_at.is_(None), TABLE.c.last_seen < idle_since(minutes))).all()
+    stale = db.execute(select(TABLE.c.id, TABLE.c.last_seen).where(_idle(minutes))).all()
     count = sum(_end(db, TABLE.c.id == row.id, IDLE,
                      at=row.last_seen + dt.timedelta(minutes=minutes)) for row in stale)
     db.commit()

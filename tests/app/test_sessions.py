@@ -283,6 +283,35 @@ def test_the_accounts_sweep_ends_the_sessions_of_what_it_disables(app: Any) -> N
     assert refused(app, client)
 
 
+def test_the_accounts_sweep_signs_out_idle_sessions(app: Any) -> None:
+    """A session nobody came back to stays 在线 until someone opens 在线用户 or 登录日志; the
+    nightly sweep ends it too (its sign-out dated when the timeout passed)."""
+    from app.cli import accounts_cli
+    from app.security.sessions import AuthSession
+
+    user_id = add_user(app, "s_sweep_idle")
+    client = sign_in(app, "s_sweep_idle")
+    token = token_of(client)
+    long_ago = dt.datetime.now() - dt.timedelta(hours=3)
+    with app.app_context():
+        db = app.appbuilder.session
+        db.execute(update(AuthSession).where(AuthSession.user_id == user_id)
+                   .values(last_seen=long_ago))
+        db.commit()
+    runner = app.test_cli_runner()
+    dry = runner.invoke(accounts_cli, ["sweep", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "1 idle session(s) would be signed out" in dry.output
+    assert row_of(app, token).ended_at is None
+    done = runner.invoke(accounts_cli, ["sweep"])
+    assert done.exit_code == 0, done.output
+    assert "1 idle session(s) signed out" in done.output
+    ended = row_of(app, token)
+    assert ended.ended_reason == "idle"
+    assert ended.ended_at == long_ago + dt.timedelta(minutes=30)
+    assert "0 idle session(s) signed out" in runner.invoke(accounts_cli, ["sweep"]).output
+
+
 # --- idle timeout and an administrator ending one session -----------------------------------
 
 
