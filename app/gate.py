@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from app.choices import attribute_of, matches
-from app.context import generated
+from app.context import generated, security
 from app.forms import endpoint_for
 from app.labels import current_locale
 from app.security.scope import current, is_admin
@@ -30,12 +31,15 @@ from app.validation import is_blank
 from generator.spec import Entity, Gate
 
 ROWS = 50  # rows of one organisation looked at (one complete row is enough)
+OTHERS_COMPLETE = lazy_gettext(
+    " %(entity)s is completed by those of your organisation who may edit it (such as the "
+    "legal person); please ask them to complete it.")
 
 
 @dataclass(frozen=True)
 class Refusal:
     message: str
-    url: str  # where the person completes what is missing
+    url: str | None  # where the person completes what is missing; None: someone else must
 
 
 def gate_of(entity: Entity) -> Gate | None:
@@ -74,6 +78,11 @@ def refusal(entity: Entity) -> Refusal | None:
     if any(matches(row, gate.where) and not any(is_blank(row[n]) for n in gate.fields)
            for row in rows):
         return None
-    endpoint = endpoint_for(target)
-    url = url_for(f"{endpoint}.list") if rows else url_for(f"{endpoint}.add")
-    return Refusal(gate.message.get(current_locale()), url)
+    message = gate.message.get(current_locale())
+    # To the list where a row is to complete, to the form where none exists yet; a person
+    # who may do neither (an agent, when only the legal person fills 企业信息) is told who can.
+    right, view = ("can_list", "list") if rows else ("can_add", "add")
+    if security().has_access(right, target.permission_name):
+        return Refusal(message, url_for(f"{endpoint_for(target)}.{view}"))
+    return Refusal(f"{message}{OTHERS_COMPLETE % {'entity': target.label.get(current_locale())}}",
+                   None)

@@ -149,7 +149,7 @@ class SummaryView(BaseView):
         if refused is None:
             return None
         flash(refused.message, "warning")
-        return redirect(refused.url)
+        return redirect(refused.url or self.appbuilder.get_url_for_index)
 
     def _table(self) -> Table:
         try:

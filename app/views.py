@@ -87,7 +87,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         if refused is None:
             return None
         flash(refused.message, "warning")
-        return redirect(refused.url)
+        return redirect(refused.url or self.appbuilder.get_url_for_index)
 
     def __init__(self, **kwargs: Any) -> None:
         for name in VISIBLE_OPTIONS:

@@ -33,6 +33,7 @@ USERS = {
     "ent_a": ("legal", ENT_A, "legal_person"),
     "ent_b": ("legal", ENT_B, "legal_person"),
     "ent_c": ("legal", ENT_C, "legal_person"),
+    "agent_c": ("agent", ENT_C, "agent"),  # may not fill 企业信息 itself
     "hosp_a": ("institution", HOSP_A, "institution"),
     "hosp_b": ("institution", HOSP_B, "institution"),
     "fj": ("province", "350000", "regulator"),

@@ -23,6 +23,7 @@ from tests.app.gate_world import (
 )
 
 MESSAGE = "请先完善企业信息后再办理业务。"
+OTHERS = "企业信息由本单位有权编辑的人员（如法定代表人）完善，请联系其完善。"
 SCREENS = ("/annual_report/product_report/list/", "/annual_report/product_report/add",
            "/annual_report/product_report/show/1", "/annual_report/report/list/",
            "/annual_report/report_line/choices/product")
@@ -132,3 +133,20 @@ def test_one_query_decides(world: Any) -> None:
         assert statements == []
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_person_who_may_not_complete_it_is_told_who_can(world: Any) -> None:
+    """An agent of 丙企业 may work on 产品年报 but not fill 企业信息: the gate sends it to the home
+    page with the message naming who completes it, never to a 企业信息 page it would be refused."""
+    app = world["app"]
+    set_enterprise_info(app, ENT_C)
+    client = login(app, "agent_c")
+    for url in SCREENS[:3]:
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"] == "/", url
+    page = client.get(SCREENS[0], follow_redirects=True)
+    assert page.status_code == 200
+    assert set(flashed(page.text)) == {MESSAGE + OTHERS}
+    assert client.get("/basic/enterprise_info/add").status_code == 403
+    api = client.get("/api/v1/product_report/")
+    assert api.status_code == 403 and api.json["message"].startswith(MESSAGE)
