@@ -35,14 +35,14 @@ from app.audit import history
 from app.audit.views import ACTIONS as AUDIT_ACTIONS
 from app.compat import ModelViewHooks
 from app.context import generated
-from app.hooks import runtime
+from app.hooks import runtime, window_deadline
 from app.io.views import ViewIO
 from app.labels import current_locale
 from app.security.fields import VisibleColumns, field_rights
 from app.security.headers import send_attachment
 from app.security.models import Organisation
 from app.security.scope import scope_condition, user_scope
-from app.workflow import changes, engine, list_edit
+from app.workflow import changes, engine, list_edit, todo
 from generator.spec import Entity
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
                 edit.label.get(current_locale()) if edit is not None and self.appbuilder.sm
                 .has_access("can_edit", self.class_permission_name) else None)
             kwargs["pending_changes"] = self._pending_changes()
+            kwargs["list_narrowed"] = self._narrowed()
         if template in (self.list_template, self.add_template, self.edit_template,
                         self.show_template):
             kwargs["hook_banner"] = runtime.banner(self.entity, g.user, self.datamodel.session)
@@ -116,6 +117,11 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         super()._init_properties()
         if changes.enabled(self.entity):
             self._base_filters.add_filter("id", changes.PendingChangeFilter, self.entity)
+        if self.entity.workflow is not None:  # ?todo=1: the person's 待办 (the home page)
+            self._base_filters.add_filter("id", todo.TodoFilter, self.entity)
+        ref = self.entity.hook("window_deadline")
+        if ref is not None and ref.get("batch_field"):  # ?window=open|closed (landing)
+            self._base_filters.add_filter("id", window_deadline.WindowFilter, self.entity)
 
     def _pending_changes(self) -> dict[str, Any] | None:
         """The toggle above the list: how many requests wait in the user's range."""
@@ -133,6 +139,25 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         return {"count": count, "active": active,
                 "url": url_for(".list", **args) if active else
                 url_for(".list", **{**args, changes.LIST_ARGUMENT: "1"})}
+
+    def _narrowed(self) -> list[dict[str, str]]:
+        """What ?todo=1 and ?window= narrow the list to, each with a link to undo it."""
+        notes = []
+        args: dict[str, Any] = {k: v for k, v in request.args.to_dict(flat=False).items()
+                                if not k.startswith("page_")}
+        if todo.list_narrowed() and self.entity.workflow is not None:
+            rest = {k: v for k, v in args.items() if k != todo.LIST_ARGUMENT}
+            notes.append({"text": _("Only the records waiting for you are listed."),
+                          "url": url_for(".list", **rest)})
+        window = window_deadline.list_window()
+        ref = self.entity.hook("window_deadline")
+        if window is not None and ref is not None and ref.get("batch_field"):
+            rest = {k: v for k, v in args.items() if k != window_deadline.LIST_ARGUMENT}
+            notes.append({"text": _("Only the batches whose reporting time is open are "
+                                    "listed.") if window == "open" else
+                          _("Only the batches whose reporting time is over are listed (read "
+                            "only)."), "url": url_for(".list", **rest)})
+        return notes
 
     def _show_extras(self, pk: Any) -> dict[str, Any]:
         """Transition buttons, the record's change requests, its history and its rounds of
@@ -272,7 +297,9 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         fields = list_edit.editable_fields(self.entity, self.list_columns)
         args = widget.template_args
         args["edit_cells"], args["edit_checked"] = {}, set()
-        if fields and self.appbuilder.sm.has_access("can_edit", self.class_permission_name):
+        history = window_deadline.list_window() == "closed"  # 历史报量查询: read only
+        if fields and not history and self.appbuilder.sm.has_access("can_edit",
+                                                                    self.class_permission_name):
             session, model = self.datamodel.session, self.datamodel.obj
             rows = {pk: session.get(model, pk) for pk in args["pks"]}  # loaded by the list
             kept = g.get("list_edit_kept") or {}

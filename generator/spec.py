@@ -189,6 +189,7 @@ class Transition:
     all: bool = False  # a button above the list fires it on every reachable row at once
     needs: Needs | None = None  # a related record that must exist first (e.g. 承诺函)
     when: When | None = None  # a setting of the row's region decides whether it applies
+    todo: bool = True  # rows waiting for it are someone's 待办 (not 撤回, 退回, 解绑 …)
 
 
 @dataclass(frozen=True)
@@ -365,6 +366,28 @@ class Gate:
 
 
 @dataclass(frozen=True)
+class LandingChoice:
+    """One big button of a module's landing: the list of `entity`, with `window` the rows
+    whose reporting window is open (新批次报量) or over (历史报量查询)."""
+
+    key: str
+    label: Label
+    entity: str  # qualified entity name
+    help: Label | None = None
+    icon: str = "fa-arrow-right"
+    window: str | None = None  # open | closed (the entity's window_deadline hook)
+
+
+@dataclass(frozen=True)
+class Landing:
+    """A module's own landing (seed 002 §4.2.1.2): after sign-in its users choose here."""
+
+    title: Label
+    choices: tuple[LandingChoice, ...]
+    user_classes: tuple[str, ...] = ()  # empty: everyone who may open a choice
+
+
+@dataclass(frozen=True)
 class Module:
     key: str
     label: Label
@@ -372,6 +395,7 @@ class Module:
     order: int
     entities: tuple[Entity, ...]
     gate: Gate | None = None
+    landing: Landing | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import has_app_context
+from flask import g, has_app_context, has_request_context, request
+from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import func, or_, select
@@ -280,3 +281,79 @@ def banner(ref: HookRef, entity: Entity, user: Any, session: Any) -> Any:
         rows.append(Markup('<div class="alert alert-{} window-banner" role="status">{}</div>'
                            ).format(css, line))
     return Markup("").join(rows)
+
+
+# -- which batches are open: the lists of 新批次报量 / 历史报量查询 and the 待办 --------------
+@dataclass
+class Batches:
+    """The batches of one series as they stand for one organisation right now."""
+
+    named: set[str]  # batches a window of the series names
+    opened: set[str]  # ... those of them whose window is open
+    others_open: bool  # batches no window names (and rows without one): the every-batch window
+    applied: dict[str | None, Applied]  # the window that holds per named batch (None: the others)
+
+
+def batches(session: Any, name: str, org: Any) -> Batches:
+    """Which windows hold for the organisation, per batch; memoized for the request."""
+    memo = g.setdefault("window_batches", {}) if has_request_context() else {}
+    key = (name, getattr(org, "id", None))
+    if key in memo:
+        return memo[key]  # type: ignore[no-any-return]
+    windows = windows_for(session, name, org)
+    now = beijing_now()
+    named = sorted({w.batch for w in windows if w.batch is not None})
+    applied: dict[str | None, Applied] = {}
+    for batch in [None, *named]:
+        best = _best(windows, batch)
+        if best is not None:
+            applied[batch] = _applied(session, best, org)
+    opened = {b for b in named if b in applied and applied[b].status(now) == "open"}
+    others = None in applied and applied[None].status(now) == "open"
+    memo[key] = found = Batches(set(named), opened, others, applied)
+    return found
+
+
+def batch_condition(ref: HookRef, entity: Entity, model: Any, user: Any,
+                    opened: bool) -> Any:
+    """SQL: rows whose batch's window is open (opened) or not open, for the user's
+    organisation (exact for users who see their own unit's rows only)."""
+    session = generated().session
+    found = batches(session, ref.get("window"), getattr(user, "org", None))
+    column = getattr(model, entity.field(ref.get("batch_field")).column)
+    ids = {b: int(b) for b in found.named if b.isdigit()}
+    unnamed = or_(column.is_(None), column.not_in(list(ids.values())))
+    if opened:
+        chosen = [ids[b] for b in found.opened if b in ids]
+        return or_(column.in_(chosen), unnamed) if found.others_open else column.in_(chosen)
+    chosen = [i for b, i in ids.items() if b not in found.opened]
+    return column.in_(chosen) if found.others_open else or_(column.in_(chosen), unnamed)
+
+
+LIST_ARGUMENT = "window"  # ?window=open|closed: the rows of batches open now / over
+
+
+def list_window() -> str | None:
+    if not has_request_context():
+        return None
+    value = request.args.get(LIST_ARGUMENT)
+    return value if value in ("open", "closed") else None
+
+
+class WindowFilter(BaseFilter):
+    """FAB base filter of lists and their exports of entities whose window goes by batch:
+    ?window=open lists the rows of batches whose window is open for the user (新批次报量),
+    ?window=closed the others (历史报量查询)."""
+
+    name = "window"
+    arg_name = "window"
+
+    def apply(self, query: Any, entity: Entity) -> Any:
+        wanted = list_window()
+        ref = entity.hook("window_deadline")
+        if wanted is None or ref is None or not ref.get("batch_field"):
+            return query
+        from app.security.scope import current
+
+        return query.filter(batch_condition(ref, entity, self.model, current(),
+                                            opened=wanted == "open"))

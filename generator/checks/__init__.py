@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from generator.checks.context import Context, HookCatalogue, kind_of
 from generator.checks.entities import MODULE_KEYS, index_name, read_entity, read_module
+from generator.checks.landing import resolve_landings
 from generator.checks.references import (
     Index,
     check_guard_fields,
@@ -88,6 +89,7 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
     resolve_targets(ctx, index)
     lines_follow_parents(index)
     resolve_gates(ctx, modules, index)
+    resolve_landings(ctx, modules, index)
     resolve_choices(ctx, index)
     resolve_guards(ctx, list(flows.found.values()), index)
     for entity in index.by_name.values():

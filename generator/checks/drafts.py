@@ -142,7 +142,9 @@ class ModuleDraft:
     entities: list[EntityDraft] = field(default_factory=list)
     gate_node: Node | None = None  # raw `gate`, resolved once every entity is known
     gate: Any = None  # generator.spec.Gate, once resolved
+    landing_node: Node | None = None  # raw `landing`, resolved once every entity is known
+    landing: Any = None  # generator.spec.Landing, once resolved
 
     def build(self) -> Module:
         return Module(self.key, self.label, self.icon, self.order,
-                      tuple(e.build() for e in self.entities), self.gate)
+                      tuple(e.build() for e in self.entities), self.gate, self.landing)

@@ -24,7 +24,8 @@ from generator.loader import Location, Node, Seq
 from generator.spec import SCOPES, Condition, Index, snake
 from generator.types import Render
 
-MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles", "workflows", "gate")
+MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles", "workflows", "gate",
+               "landing")
 ENTITY_KEYS = (
     "label", "table", "display", "icon", "fields", "list", "search", "filters", "order",
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
@@ -69,6 +70,7 @@ def read_module(ctx: Context, data: Any, is_root: bool, root_keys: tuple[str, ..
     order = ctx.integer(data, "order", "", 100, 0, 100000)
     module = ModuleDraft(key, label, icon, order, data)
     module.gate_node = read_gate(ctx, data)
+    module.landing_node = ctx.mapping(data, "landing", "landing")
     raw = ctx.mapping(data, "entities", "entities")
     for name, body in (raw or {}).items():
         path = f"entities.{name}"

@@ -19,7 +19,7 @@ WORKFLOW_KEYS = ("field", "initial", "states", "transitions", "changes", "log_fi
 CHANGE_KEYS = ("states", "roles", "approvers")
 STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction")
 TRANSITION_KEYS = ("label", "from", "to", "roles", "reason", "requires", "batch", "all",
-                   "needs", "when")
+                   "needs", "when", "todo")
 
 
 class Workflows:
@@ -154,7 +154,7 @@ def _transitions(ctx: Context, body: Node, path: str, names: list[str], broken: 
         kw = {"key": name, "label": ctx.label(spec, "label", at, name),
               "sources": tuple(sources), "target": target, "roles": tuple(roles),
               "reason": reason, "requires": tuple(n for n, _ in ctx.names(spec, "requires", at)),
-              "batch": batch, "all": every}
+              "batch": batch, "all": every, "todo": ctx.flag(spec, "todo", at, True)}
         out.append(TransitionDraft(kw, spec, at, guards))
     return out
 

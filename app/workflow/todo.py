@@ -1,0 +1,130 @@
+"""待办: the rows waiting for a transition the signed-in person may fire, as one condition.
+
+A row waits for the person when one of the entity's transitions with `todo` (the default;
+撤回, 退回, 解绑 say `todo: false`) is theirs (a role of the transition they hold, and its right
+`can_<transition>`), the row is in one of its `from` states and its `when` setting applies to
+the row's region; on entities with 变更, a pending change request waits for its approvers. The
+condition is SQL: the home page counts with it (one statement per entity) and a list narrowed
+with `?todo=1` (its pages, sorting and exports) lists exactly those rows, within the user's
+range. `needs` and `requires` are not in it: they are what the person still has to do (upload
+the 承诺函, fill 预采购量), so the row is theirs all the same. Where the entity's reporting
+window holds the person (window_deadline), rows of batches whose window is not open are left
+out: nobody can act on them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from flask_appbuilder.models.filters import BaseFilter
+from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy.orm import aliased
+
+from app.context import generated, security
+from app.hooks import window_deadline
+from app.security.scope import current, role_names, scope_condition
+from app.workflow import changes
+from generator.spec import Entity, Transition, When
+
+LIST_ARGUMENT = "todo"  # ?todo=1 narrows a list (and its export) to the person's 待办
+
+
+def transitions(entity: Entity, user: Any) -> list[Transition]:
+    """The entity's transitions that are work for the user: their role and their right."""
+    flow = entity.workflow
+    if flow is None or user is None:
+        return []
+    held = role_names(user)
+    sm = security()
+    return [t for t in flow.transitions if t.todo and held & set(t.roles)
+            and sm.has_access(f"can_{t.key}", entity.permission_name)]
+
+
+def decides_changes(entity: Entity, user: Any) -> bool:
+    flow = entity.workflow
+    return (user is not None and changes.enabled(entity) and flow is not None
+            and bool(role_names(user) & set(flow.change_approvers))
+            and security().has_access("can_decide_change", entity.permission_name))
+
+
+def applies(entity: Entity, user: Any) -> bool:
+    """Whether anything of the entity can ever be the user's 待办."""
+    return bool(transitions(entity, user)) or decides_changes(entity, user)
+
+
+def when_condition(when: When, entity: Entity, model: Any) -> Any:
+    """SQL of a `when` guard: the setting of the row's organisation or its nearest ancestor
+    (the longest org_path that begins the row's), equal on `match`; none: `default`."""
+    admin = generated()
+    target = admin.spec.entity(when.entity)
+    setting = aliased(admin.models[when.entity])
+    covers = [setting.org_path.is_not(None),
+              func.substr(model.org_path, 1, func.length(setting.org_path)) == setting.org_path,
+              *[getattr(setting, target.field(n).column) == getattr(model, entity.field(n).column)
+                for n in when.match]]
+    nearest = (select(getattr(setting, target.field(when.field).column)).where(*covers)
+               .order_by(func.length(setting.org_path).desc()).limit(1).scalar_subquery())
+    holds = nearest.in_(list(when.values))
+    if when.default in when.values:
+        return or_(holds, ~exists().where(*covers))
+    return holds
+
+
+def condition(entity: Entity, model: Any, user: Any) -> Any:
+    """The rows that are the user's 待办 (scope included), or false() when none can be."""
+    flow = entity.workflow
+    if flow is None or user is None:
+        return false()
+    state = getattr(model, flow.field)
+    parts = []
+    plain: set[str] = set()
+    for t in transitions(entity, user):
+        if t.when is None:
+            plain.update(t.sources)
+        else:
+            parts.append(and_(state.in_(t.sources), when_condition(t.when, entity, model)))
+    if plain:
+        parts.insert(0, state.in_(sorted(plain)))
+    window = _window(entity, model, user)
+    if window is not None and parts:
+        parts = [and_(or_(*parts), window)]
+    if decides_changes(entity, user):
+        parts.append(model.id.in_(select(changes.ChangeRequest.record_id).where(
+            changes.ChangeRequest.entity == entity.qualified,
+            changes.ChangeRequest.status == changes.PENDING)))
+    if not parts:
+        return false()
+    wanted = or_(*parts)
+    scope = scope_condition(entity, model, user)
+    return wanted if scope is None else and_(scope, wanted)
+
+
+def _window(entity: Entity, model: Any, user: Any) -> Any:
+    """Rows of batches whose reporting window is open for the user, when it holds them."""
+    ref = entity.hook("window_deadline")
+    if ref is None or not ref.get("batch_field") or not window_deadline.held(ref, user):
+        return None
+    return window_deadline.batch_condition(ref, entity, model, user, opened=True)
+
+
+def count(entity: Entity, model: Any, user: Any, session: Any) -> int:
+    """How many rows wait for the user: one statement."""
+    query = select(func.count()).select_from(model).where(condition(entity, model, user))
+    return int(session.execute(query).scalar() or 0)
+
+
+def list_narrowed() -> bool:
+    return has_request_context() and request.args.get(LIST_ARGUMENT) == "1"
+
+
+class TodoFilter(BaseFilter):
+    """FAB base filter of lists and their exports: with ?todo=1 only the user's 待办."""
+
+    name = "todo"
+    arg_name = "todo"
+
+    def apply(self, query: Any, entity: Entity) -> Any:
+        if not list_narrowed():
+            return query
+        return query.filter(condition(entity, self.model, current()))
