@@ -105,6 +105,8 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
                 .has_access("can_edit", self.class_permission_name) else None)
             kwargs["pending_changes"] = self._pending_changes()
             kwargs["list_narrowed"] = self._narrowed()
+            if window_deadline.list_window() == "closed":  # 历史报量查询: nothing to save
+                kwargs["all_transitions"], kwargs["list_edit_label"] = [], None
         if template in (self.list_template, self.add_template, self.edit_template,
                         self.show_template):
             kwargs["hook_banner"] = runtime.banner(self.entity, g.user, self.datamodel.session)
