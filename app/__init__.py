@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
-from app import compat, errors, openapi
+from app import compat, errors, layout, openapi
 from app.audit import login_log, trail
 from app.audit import models as audit_models  # noqa: F401 - its table is FAB's metadata's
 from app.audit import views as audit_views
@@ -95,5 +95,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     api_csrf.init_app(app)  # REST writes riding on the session cookie carry the token too
     headers.init_app(app)
+    layout.init_app(app)  # the sidebar and breadcrumbs of every page
     app.jinja_env.globals["csrf_token"] = generate_csrf  # for our hand-written forms
     return app

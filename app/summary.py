@@ -179,8 +179,13 @@ class SummaryView(BaseView):
         return file_response(self._table(), fmt)
 
 
+def endpoint_for(entity: Entity, summary: Summary) -> str:
+    """Flask endpoint (blueprint) name of a summary screen."""
+    return f"{class_name(entity)}Summary_{summary.key}"
+
+
 def build_view(entity: Entity, summary: Summary) -> type:
-    return type(f"{class_name(entity)}Summary_{summary.key}", (SummaryView,), {
+    return type(endpoint_for(entity, summary), (SummaryView,), {
         "entity": entity,
         "summary": summary,
         "route_base": f"/{entity.module}/{entity.resource}/summary/{summary.key}",

@@ -51,7 +51,7 @@ class _Page(HTMLParser):
         self.icon = False
         self._silent = 0
         self._in_title = False
-        self._nav = 0  # depth inside the navigation bar
+        self._nav = 0  # depth inside the navigation (the sidebar)
         self._stack: list[str] = []
         self._keys: list[str] = []  # tags opened with translate="no", innermost last
 
@@ -65,7 +65,7 @@ class _Page(HTMLParser):
             self._stack.append(tag)
             if values.get("translate") == "no" or self._keys:
                 self._keys.append(tag)
-            if self._nav or (tag in {"nav", "div"} and "navbar" in values.get("class", "")):
+            if self._nav or tag == "nav" or (tag == "div" and "navbar" in values.get("class", "")):
                 self._nav += 1
         for name in SHOWN_ATTRIBUTES & values.keys():
             self.texts.append(values[name])
