@@ -206,6 +206,29 @@ class When:
 
 
 @dataclass(frozen=True)
+class FilledBy:
+    """Who fills a row (`filled_by` on an entity): the setting (read like a `When`: the row of
+    `setting.entity` of the row's organisation or its nearest ancestor, equal on `match`)
+    names, per value, the roles that write `fields` and fire `transitions`. A user holding
+    one of the roles named for any value does so only where the row's value names one of
+    their roles (e.g. 报量方式: institutions fill their own demand, or the city or the province
+    fills it on their behalf); other users are not concerned."""
+
+    setting: When  # `values` unused
+    roles: tuple[tuple[Any, tuple[str, ...]], ...]  # (setting value, roles that fill)
+    fields: tuple[str, ...]
+    transitions: tuple[str, ...] = ()
+
+    def fillers(self, value: Any) -> tuple[str, ...]:
+        return next((roles for key, roles in self.roles if key == value), ())
+
+    @property
+    def governed(self) -> frozenset[str]:
+        """Every role named: only these are held to the setting."""
+        return frozenset(r for _value, roles in self.roles for r in roles)
+
+
+@dataclass(frozen=True)
 class Needs:
     """A transition's guard: a row of `entity` of the same organisation, equal on `match`
     (fields of the same name on both rows) and with `filled` fields not empty, must exist."""
@@ -314,6 +337,7 @@ class Entity:
     workflow: Workflow | None = None
     list_edit: ListEdit | None = None
     summaries: tuple[Summary, ...] = ()
+    filled_by: FilledBy | None = None
 
     def hook(self, name: str) -> HookRef | None:
         return next((h for h in self.hooks if h.name == name), None)

@@ -15,7 +15,7 @@ batch) once, not once per row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -58,11 +58,16 @@ def check_upload(entity: Entity, field: Field, obj: Any, upload: Any, user: Any,
     upload_limit.check(field.hook, entity, field, obj, upload, user, session)
 
 
-def before_save(entity: Entity, obj: Any, user: Any, session: Any, files: bool = True
-                ) -> None:
-    """Raise Denied if a hook of the entity refuses the write. `obj` is None for an import as
-    a whole (checked before its first row); an imported row passes `files=False` (imports
-    carry no files) and a plain object with the row's values."""
+def before_save(entity: Entity, obj: Any, user: Any, session: Any, files: bool = True,
+                written: Collection[str] | None = None) -> None:
+    """Raise Denied if a hook of the entity, or its `filled_by` rule (who fills the row),
+    refuses the write. `obj` is None for an import as a whole (checked before its first
+    row); an imported row passes `files=False` (imports carry no files), a plain object with
+    the row's values and the names of the fields it `written`."""
+    if entity.filled_by is not None:
+        from app.workflow import fill
+
+        fill.check_write(entity, obj, user, session, written)
     for ref in entity.hooks:
         if ref.name == "window_deadline":
             from app.hooks import window_deadline

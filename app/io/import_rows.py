@@ -274,12 +274,26 @@ class RowRules:
         for name, messages in required_if_errors(self.entity, merged).items():
             header = by_key[name].header if name in by_key else name
             row.errors.extend(RowError(row.number, header, m) for m in messages)
-        if self.entity.hooks and not row.errors:
+        if (self.entity.hooks or self.entity.filled_by) and not row.errors:
             try:
                 runtime.before_save(self.entity, self._as_row(merged, stored), self.user,
-                                    self.session, files=False)
+                                    self.session, files=False,
+                                    written=self._changed(written, stored))
             except runtime.Denied as exc:
                 row.errors.append(RowError(row.number, "", _(exc.reason, **exc.params)))
+
+    def _changed(self, written: dict[str, Any], stored: dict[str, Any] | None) -> set[str]:
+        """The fields the row writes with a value other than the stored one."""
+        out = set()
+        for name, value in written.items():
+            if not self.entity.has_field(name):
+                continue
+            f = self.entity.field(name)
+            before = stored.get(f.column) if stored is not None else None
+            if getattr(value, "id", value) != before and not (
+                    stored is None and is_blank(value)):
+                out.add(name)
+        return out
 
     def _as_row(self, merged: dict[str, Any], stored: dict[str, Any] | None) -> Any:
         """What the hooks read of a row: its organisation and referenced rows' ids."""

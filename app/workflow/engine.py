@@ -19,7 +19,7 @@ from app.hooks import runtime
 from app.labels import current_locale
 from app.security.scope import is_admin, role_names, scope_condition
 from app.validation import is_blank
-from app.workflow import conditions
+from app.workflow import conditions, fill
 from generator.spec import Entity, Needs, Transition
 from generator.types.base import ROW_ID_MAX
 
@@ -45,7 +45,29 @@ def allowed_transitions(entity: Entity, row: Any, user: Any, session: Any = None
         return []
     state = getattr(row, flow.field)
     return [t for t in flow.transitions if state in t.sources and may_fire(t, user)
-            and (session is None or conditions.applies(t, entity, row, session))]
+            and (session is None or (conditions.applies(t, entity, row, session)
+                                     and not _fill_blocked(entity, t, user, row, session)))]
+
+
+def _fill_blocked(entity: Entity, transition: Transition, user: Any, row: Any, session: Any
+                  ) -> bool:
+    fills = _fills(entity, transition, user, [row], session)
+    return fills is not None and _fill_refusal(entity, user, fills.get(row.id)) is not None
+
+
+def _fills(entity: Entity, transition: Transition, user: Any, rows: list[Any], session: Any
+           ) -> dict[int, Any] | None:
+    """The `filled_by` setting of each row when it governs the transition for this user."""
+    rule = entity.filled_by
+    if rule is None or transition.key not in rule.transitions or not fill.concerned(rule, user):
+        return None
+    return fill.values(entity, rows, session)
+
+
+def _fill_refusal(entity: Entity, user: Any, value: Any) -> str | None:
+    assert entity.filled_by is not None
+    denied = fill.reason(entity, user, value, entity.filled_by.fields)
+    return _(denied.reason, **denied.params) if denied is not None else None
 
 
 def may_fire(transition: Transition, user: Any) -> bool:
@@ -95,6 +117,7 @@ def fire(entity: Entity, model: Any, session: Any, user: Any, key: str, ids: lis
     present = _needed_rows(transition.needs, entity, list(rows.values()), session)
     settings = (conditions.setting_values(transition.when, entity, rows.values(), session)
                 if transition.when is not None else {})
+    fills = _fills(entity, transition, user, list(rows.values()), session)
     log = _log_values(flow.log_field, model, transition, reason, user)
     entries = []  # the audit entries, added together at the end (not one flush per row)
     with runtime.rows():  # what the hooks look up for one row serves the others
@@ -103,6 +126,8 @@ def fire(entity: Entity, model: Any, session: Any, user: Any, key: str, ids: lis
             when = transition.when
             if refusal is None and when is not None and settings.get(pk) not in when.values:
                 refusal = conditions.refusal(transition, settings.get(pk))
+            if refusal is None and fills is not None:
+                refusal = _fill_refusal(entity, user, fills.get(pk))
             if refusal is not None:
                 result.refused.append((pk, refusal))
                 continue

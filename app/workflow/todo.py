@@ -3,17 +3,19 @@
 A row waits for the person when one of the entity's transitions with `todo` (the default;
 撤回, 退回, 解绑 say `todo: false`) is theirs (a role of the transition they hold, and its right
 `can_<transition>`), the row is in one of its `from` states and its `when` setting applies to
-the row's region; on entities with 变更, a pending change request waits for its approvers. The
-condition is SQL: the home page counts with it (one statement per entity) and a list narrowed
-with `?todo=1` (its pages, sorting and exports) lists exactly those rows, within the user's
-range. `needs` and `requires` are not in it: they are what the person still has to do (upload
-the 承诺函, fill 预采购量), so the row is theirs all the same. Where the entity's reporting
-window holds the person (window_deadline), rows of batches whose window is not open are left
-out: nobody can act on them.
+the row's region (and, where the entity says `filled_by`, the row's setting names one of the
+person's roles for the transitions it governs); on entities with 变更, a pending change
+request waits for its approvers. The condition is SQL: the home page counts with it (one
+statement per entity) and a list narrowed with `?todo=1` (its pages, sorting and exports)
+lists exactly those rows, within the user's range. `needs` and `requires` are not in it: they
+are what the person still has to do (upload the 承诺函, fill 预采购量), so the row is theirs all
+the same. Where the entity's reporting window holds the person (window_deadline), rows of
+batches whose window is not open are left out: nobody can act on them.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import has_request_context, request
@@ -24,7 +26,7 @@ from sqlalchemy.orm import aliased
 from app.context import generated, security
 from app.hooks import window_deadline
 from app.security.scope import current, role_names, scope_condition
-from app.workflow import changes
+from app.workflow import changes, fill
 from generator.spec import Entity, Transition, When
 
 LIST_ARGUMENT = "todo"  # ?todo=1 narrows a list (and its export) to the person's 待办
@@ -80,10 +82,12 @@ def condition(entity: Entity, model: Any, user: Any) -> Any:
     parts = []
     plain: set[str] = set()
     for t in transitions(entity, user):
-        if t.when is None:
+        guards = [w for w in (t.when, _fill_when(entity, t, user)) if w is not None]
+        if not guards:
             plain.update(t.sources)
         else:
-            parts.append(and_(state.in_(t.sources), when_condition(t.when, entity, model)))
+            parts.append(and_(state.in_(t.sources),
+                              *[when_condition(w, entity, model) for w in guards]))
     if plain:
         parts.insert(0, state.in_(sorted(plain)))
     window = _window(entity, model, user)
@@ -98,6 +102,16 @@ def condition(entity: Entity, model: Any, user: Any) -> Any:
     wanted = or_(*parts)
     scope = scope_condition(entity, model, user)
     return wanted if scope is None else and_(scope, wanted)
+
+
+def _fill_when(entity: Entity, transition: Transition, user: Any) -> When | None:
+    """The entity's `filled_by` as a `when`: the settings that name one of the user's roles
+    (报量方式: a city's 保存 waits only where the city fills on the institutions' behalf)."""
+    rule = entity.filled_by
+    if rule is None or transition.key not in rule.transitions or not fill.concerned(rule, user):
+        return None
+    held = role_names(user)
+    return replace(rule.setting, values=tuple(v for v, roles in rule.roles if held & set(roles)))
 
 
 def _window(entity: Entity, model: Any, user: Any) -> Any:

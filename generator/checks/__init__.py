@@ -23,6 +23,7 @@ from generator.checks.references import (
     check_names,
     lines_follow_parents,
     resolve_choices,
+    resolve_filled_by,
     resolve_gates,
     resolve_guards,
     resolve_targets,
@@ -92,6 +93,7 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
     resolve_landings(ctx, modules, index)
     resolve_choices(ctx, index)
     resolve_guards(ctx, list(flows.found.values()), index)
+    resolve_filled_by(ctx, index)
     for entity in index.by_name.values():
         check_guard_fields(ctx, entity)
     app_hooks = ctx.hook_map(data, "", "app")

@@ -95,6 +95,7 @@ class EntityDraft:
     fields: list[FieldDraft] = field(default_factory=list)
     broken_fields: set[str] = field(default_factory=set)  # defined with problems
     workflow: WorkflowDraft | None = None
+    filled_by_node: Node | None = None  # raw `filled_by`, resolved once every entity is known
 
     @property
     def path(self) -> str:

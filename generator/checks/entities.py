@@ -13,6 +13,7 @@ from generator.checks.features import (
     check_condition_fields,
     conditions,
     read_choices,
+    read_filled_by,
     read_gate,
     read_list_edit,
     read_summaries,
@@ -30,6 +31,7 @@ ENTITY_KEYS = (
     "label", "table", "display", "icon", "fields", "list", "search", "filters", "order",
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
+    "filled_by",
 )
 INDEX_KEYS = ("fields", "unique", "name", "where")
 MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -130,6 +132,7 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
                     f"one of {listing(references) or '(no reference fields)'}")
     entity.kw.update(hooks=hooks, list_edit=read_list_edit(ctx, entity),
                      summaries=read_summaries(ctx, entity))
+    entity.filled_by_node = read_filled_by(ctx, entity)
 
 
 def _screens(ctx: Context, entity: EntityDraft, broken: set[str]) -> None:

@@ -20,6 +20,7 @@ VIA_KEYS = ("entity", "field", "where", "own", "exists")
 GUARD_KEYS = {"needs": (("entity", "match", "filled", "message"), ("entity",)),
               "when": (("entity", "match", "field", "in", "default"), ("entity", "field", "in"))}
 LIST_EDIT_KEYS = ("fields", "transition", "label")
+FILLED_BY_KEYS = ("entity", "match", "field", "default", "roles", "fields", "transitions")
 SUMMARY_KEYS = ("label", "group_by", "sum", "where", "drill", "roles")
 
 
@@ -79,6 +80,20 @@ def read_guard(ctx: Context, spec: Node, at: str, kind: str) -> Node | None:
         return None
     allowed, required = GUARD_KEYS[kind]
     ctx.keys(node, allowed, f"{at}.{kind}", required=required)
+    return node
+
+
+def read_filled_by(ctx: Context, entity: EntityDraft) -> Node | None:
+    """`filled_by`, its keys checked (the setting entity is resolved in references.py)."""
+    at = f"{entity.path}.filled_by"
+    node = ctx.mapping(entity.node, "filled_by", at)
+    if node is None:
+        return None
+    ctx.keys(node, FILLED_BY_KEYS, at, required=("entity", "field", "roles", "fields"))
+    if not entity.scoped:
+        ctx.err("SCHEMA-E019", entity.node.where("filled_by"), at,
+                f"{entity.qualified} has no organisation", "entities with `scope:`")
+        return None
     return node
 
 

@@ -10,7 +10,7 @@ from generator.checks.context import Context, listing
 from generator.checks.drafts import EntityDraft, ModuleDraft, WorkflowDraft
 from generator.checks.features import check_condition_fields, conditions
 from generator.loader import Location, Node
-from generator.spec import USER_CLASSES, Choices, Gate, Label, Needs, When
+from generator.spec import USER_CLASSES, Choices, FilledBy, Gate, Label, Needs, When
 
 GATE_MESSAGE = Label("请先完善企业信息后再办理本模块业务。",
                      "Complete your enterprise information first.")
@@ -241,6 +241,65 @@ def _when(ctx: Context, node: Node, path: str, index: Index) -> When | None:
                     f"one of {listing(allowed)}")
             return None
     return When(entity.qualified, match, str(name), values, default)
+
+
+def resolve_filled_by(ctx: Context, index: Index) -> None:
+    """Each entity's `filled_by`: the setting entity and field, the roles of each value, the
+    fields and transitions it governs."""
+    for entity in index.by_name.values():
+        node = entity.filled_by_node
+        if node is not None:
+            entity.kw["filled_by"] = _filled_by(ctx, entity, node, index)
+
+
+def _filled_by(ctx: Context, entity: EntityDraft, node: Node, index: Index
+               ) -> FilledBy | None:
+    path = f"{entity.path}.filled_by"
+    setting = index.resolve(ctx, node, "entity", path, entity.module)
+    if setting is None or not _org_scoped(ctx, setting, node, "entity", path):
+        return None
+    pool = setting.names(readable=True)
+    match = ctx.pick(node, "match", path, pool)
+    own = entity.names(stored=True)
+    for matched, spot in ctx.names(node, "match", path):
+        if matched in pool and matched not in own:
+            ctx.err("SCHEMA-E019", spot, f"{path}.match", f"'{matched}' is not a field of "
+                    f"{entity.qualified}", f"one of {listing(sorted(own))}")
+    name = node.get("field")
+    field = setting.field(name) if isinstance(name, str) and name in pool else None
+    if field is None:
+        ctx.err("SCHEMA-E019", node.where("field"), f"{path}.field",
+                f"unknown field '{name}'", f"one of {listing(sorted(pool))}")
+        return None
+    allowed = [v.value for v in field.get("values", ())] or None
+    raw = ctx.mapping(node, "roles", f"{path}.roles")
+    roles: list[tuple[Any, tuple[str, ...]]] = []
+    for value, _names in (raw or {}).items():
+        at = f"{path}.roles.{value}"
+        if allowed is not None and value not in allowed:
+            ctx.err("SCHEMA-E020", raw.where(value), at,  # type: ignore[union-attr]
+                    f"'{value}' is not one of the values of {name}",
+                    f"one of {listing(allowed)}")
+            continue
+        fillers = tuple(r for r, where in ctx.names(raw, value, f"{path}.roles")  # type: ignore[arg-type]
+                        if ctx.known_role(r, where, at))
+        roles.append((value, fillers))
+    default = node.get("default")
+    if "default" in node and allowed is not None and default not in allowed:
+        ctx.err("SCHEMA-E020", node.where("default"), f"{path}.default",
+                f"'{default}' is not one of the values of {name}", f"one of {listing(allowed)}")
+    writable = {f.name for f in entity.fields if f.stored}
+    fields = ctx.pick(node, "fields", path, writable)
+    known = [t.key for t in entity.workflow.transitions] if entity.workflow else []
+    transitions = []
+    for key, spot in ctx.names(node, "transitions", path):
+        if key not in known:
+            ctx.err("SCHEMA-E027", spot, f"{path}.transitions", f"unknown transition '{key}'",
+                    f"one of {listing(known) or '(the entity has no workflow)'}")
+        else:
+            transitions.append(key)
+    when = When(setting.qualified, match, str(name), (), default)
+    return FilledBy(when, tuple(roles), fields, tuple(transitions))
 
 
 def check_guard_fields(ctx: Context, entity: EntityDraft) -> None:

@@ -237,3 +237,54 @@ entities:
          "'gone' is not one of the values of state"),
         ("SCHEMA-E020", "entities.Binding.indexes[0].where.kind",
          "'c' is not one of the values of kind")]
+
+
+FILLED_BY = """
+roles:
+  unit: {label: 机构, level: unit}
+  city: {label: 地市, level: city}
+workflows:
+  flow:
+    states: {draft: {label: 草稿, edit: true}, done: {label: 完成}}
+    transitions: {save: {label: 保存, from: draft, to: done, roles: [unit, city]}}
+module: m
+entities:
+  Setting:
+    scope: jurisdiction
+    fields:
+      round: integer
+      mode: {type: enum, values: {self: 自填, city: 代填}}
+  Demand:
+    scope: jurisdiction
+    workflow: flow
+    filled_by:
+      entity: Setting
+      match: [round]
+      field: mode
+      default: %s
+      roles: {self: [unit], %s: [city]}
+      fields: [%s]
+      transitions: [%s]
+    fields: {round: integer, planned: integer}
+"""
+
+
+def test_filled_by_is_resolved_into_the_spec(tmp_path: Path) -> None:
+    spec = load_spec(_write(tmp_path, FILLED_BY % ("self", "city", "planned", "save")))
+    rule = spec.entity("m.Demand").filled_by
+    assert rule is not None
+    assert (rule.setting.entity, rule.setting.match, rule.setting.field, rule.setting.default
+            ) == ("m.Setting", ("round",), "mode", "self")
+    assert rule.fillers("city") == ("city",) and rule.governed == {"unit", "city"}
+    assert (rule.fields, rule.transitions) == (("planned",), ("save",))
+
+
+def test_filled_by_mistakes_are_reported_with_their_place(tmp_path: Path) -> None:
+    path = _write(tmp_path, FILLED_BY % ("mine", "county", "planed", "send"))
+    found = [(p.code, p.path) for p in check_path(path)]
+    assert found == [
+        ("SCHEMA-E020", "entities.Demand.filled_by.default"),
+        ("SCHEMA-E020", "entities.Demand.filled_by.roles.county"),
+        ("SCHEMA-E019", "entities.Demand.filled_by.fields"),
+        ("SCHEMA-E027", "entities.Demand.filled_by.transitions"),
+    ]

@@ -478,3 +478,125 @@ def test_the_province_sets_its_review_mode(app: Any, batch: int) -> None:
     login(app, "ln_prov").post("/procurement/demand/action_post", data={
         "action": "province_approve_direct", "rowid": [str(ln_row.id)]})
     assert rows(app, DEMAND, id=ln_row.id)[0].state == "submitted"
+
+
+# -- 002 §3.4 报量方式: who fills, set by the province per batch ---------------------------
+def _org_id(app: Any, code: str) -> int:
+    from app.security.models import Organisation
+
+    with app.app_context():
+        return int(app.appbuilder.session.query(Organisation).filter_by(code=code).one().id)
+
+
+def _set_mode(app: Any, batch: int, report_mode: str, org: str | None = None) -> None:
+    """The Liaoning province's 报量和审核方式设置 (for one institution when `org` is given)."""
+    data = {"batch": str(batch), "report_mode": report_mode, "review_mode": "chain"}
+    if org is not None:
+        data["org"] = str(_org_id(app, org))
+    response = login(app, "ln_prov").post("/procurement/review_setting/add", data=data)
+    assert response.status_code == 302, flashes(response.text)[-500:]
+
+
+def _list_save(client: Any, pks: list[int], planned: str) -> str:
+    data: dict[str, Any] = {"action": "list_edit", "rowid": [str(pk) for pk in pks]}
+    for pk in pks:
+        data[f"edit-{pk}-planned"] = planned
+    return flashes(client.post("/procurement/demand/action_post", data=data,
+                               follow_redirects=True).text)
+
+
+def test_002_3_4_report_mode_city_fills_for_a_small_institution(app: Any, batch: int) -> None:
+    """The province lets the city fill 和平区中心医院's demand: the hospital only reads it,
+    the city fills, saves and reports it (straight to the province's review), the first
+    hospital still fills its own."""
+    imported(app, batch)
+    open_window(app)
+    _set_mode(app, batch, "city", org=HOSP2)
+    small, own = _mine(app, HOSP2), _mine(app, HOSP1)
+    hosp2 = login(app, "ln_hosp2")
+    page = _list_save(hosp2, [small[0].id], "10")
+    assert "预采购量由地市级填报（报量方式：地市级代为填报）" in page
+    refused = hosp2.put(f"/api/v1/demand/{small[0].id}", json={"planned": 10})
+    assert refused.status_code == 422 and "由地市级填报" in refused.json["message"]
+    assert rows(app, DEMAND, id=small[0].id)[0].planned is None
+    city = login(app, "ln_city")
+    assert "由医疗机构填报" in _list_save(city, [own[0].id], "10")  # the hospital's own
+    _list_save(city, [r.id for r in small], "30")
+    assert [(r.planned, r.state) for r in _mine(app, HOSP2)] == [(30, "saved")] * len(ITEMS)
+    form = city.post(f"/procurement/demand/edit/{small[0].id}", data={"planned": "35"})
+    assert form.status_code == 302 and rows(app, DEMAND, id=small[0].id)[0].planned == 35
+    page = flashes(city.post("/procurement/demand/transition_all/report_city",
+                             follow_redirects=True).text)
+    assert "代为上报（地市级）：已处理 4 条记录。" in page
+    assert {r.state for r in _mine(app, HOSP2)} == {"city_ok"}
+    # the institution cannot report nor withdraw what the city filled; the province reviews
+    hosp2.post("/procurement/demand/transition_all/submit")
+    assert {r.state for r in _mine(app, HOSP2)} == {"city_ok"}
+    login(app, "ln_prov").post("/procurement/demand/action_post", data={
+        "action": "province_approve", "rowid": [str(r.id) for r in small]})
+    assert {r.state for r in _mine(app, HOSP2)} == {"province_ok"}
+    # the national office returns one to the filler, who corrects and reports it again
+    lcb = login(app, "lcb")
+    assert "退回代填单位修改" in lcb.get(f"/procurement/demand/show/{small[1].id}").text
+    lcb.post(f"/procurement/demand/transition/send_back_filler/{small[1].id}",
+             data={"reason": "请核实"})
+    assert rows(app, DEMAND, id=small[1].id)[0].state == "saved"
+    _list_save(city, [small[1].id], "25")
+    city.post("/procurement/demand/transition_all/report_city")
+    assert rows(app, DEMAND, id=small[1].id)[0].state == "city_ok"
+    assert "请核实" in rows(app, DEMAND, id=small[1].id)[0].review_log
+    # the first hospital (no setting of its own: the province's default) reports itself
+    _list_save(login(app, "ln_hosp1"), [own[0].id], "12")
+    assert rows(app, DEMAND, id=own[0].id)[0].state == "saved"
+
+
+def test_002_3_4_report_mode_province_fills_by_import_and_rest(app: Any, batch: int) -> None:
+    """Filled by the province: its import and its REST calls write 预采购量, the institution's
+    are refused, and the province's report goes to the national office."""
+    imported(app, batch)
+    open_window(app)
+    header = HEADER + ["预采购量"]
+    body = [row + [7] for row in volumes()]
+    prov = login(app, "ln_prov")
+    refused = _import(prov, "demand", _csv([header] + body))  # 报量方式: 医疗机构自行填报
+    assert refused.status_code == 422
+    assert "预采购量由医疗机构填报" in refused.json["errors"][0]["message"]
+    assert all(r.planned is None for r in rows(app, DEMAND))
+    assert _import(prov, "demand", _csv([HEADER] + volumes())).status_code == 200  # 2020量
+    _set_mode(app, batch, "province")
+    response = _import(prov, "demand", _csv([header] + body))
+    assert response.status_code == 200, response.text
+    mine = _mine(app, HOSP1)
+    assert {r.planned for r in mine} == {7}
+    assert prov.put(f"/api/v1/demand/{mine[0].id}", json={"planned": 8}).status_code == 200
+    hosp = login(app, "ln_hosp1")
+    assert hosp.put(f"/api/v1/demand/{mine[1].id}", json={"planned": 9}).status_code == 422
+    fired = hosp.post(f"/api/v1/demand/{mine[1].id}/transition/save")
+    assert fired.status_code == 409 and "增幅降幅说明由省级填报" in fired.json["message"]
+    assert prov.post(f"/api/v1/demand/{mine[1].id}/transition/save").status_code == 200
+    assert rows(app, DEMAND, id=mine[1].id)[0].state == "saved"
+    prov.post("/procurement/demand/action_post", data={
+        "action": "report_province", "rowid": [str(mine[1].id)]})
+    assert rows(app, DEMAND, id=mine[1].id)[0].state == "province_ok"
+    login(app, "lcb").post("/procurement/demand/action_post", data={
+        "action": "national_approve", "rowid": [str(mine[1].id)]})
+    assert rows(app, DEMAND, id=mine[1].id)[0].state == "national_ok"
+    # Sichuan, without a setting, still fills its own
+    assert login(app, "sc_prov").post(
+        "/api/v1/demand/transition/report_province",
+        json={"ids": [r.id for r in _mine(app, HOSP_SC)]}).json["done"] == []
+
+
+def test_002_3_4_report_mode_default_keeps_the_institution_filling(app: Any,
+                                                                   batch: int) -> None:
+    """Without a setting the institution fills: the province's list editing of 预采购量 is
+    refused, its import of the 2020 volumes is not, and the on-behalf steps do not apply."""
+    saved(app, batch)
+    mine = _mine(app, HOSP1)
+    prov = login(app, "ln_prov")
+    assert "由医疗机构填报" in _list_save(prov, [mine[3].id], "5")
+    assert rows(app, DEMAND, id=mine[3].id)[0].planned is None
+    page = flashes(login(app, "ln_city").post("/procurement/demand/action_post", data={
+        "action": "report_city", "rowid": [str(mine[0].id)]}, follow_redirects=True).text)
+    assert "报量方式为医疗机构自行填报" in page
+    assert rows(app, DEMAND, id=mine[0].id)[0].state == "saved"
