@@ -159,6 +159,7 @@ class Role:
     levels: tuple[str, ...]  # organisation levels whose users may hold it
     user_class: str | None = None
     admin: str | None = None  # system | security | audit: an administrator duty (三员)
+    issues: tuple[str, ...] = ()  # roles whose accounts it issues in its jurisdiction (账号发放)
 
     @property
     def rank(self) -> int:

@@ -2,6 +2,8 @@
 
 - System administrators (`admin: system`) manage the users of their jurisdiction, and (when
   some entity names `window_deadline`) the reporting windows of their jurisdiction.
+- Roles that issue accounts (`issues:`) manage the accounts of the roles they issue in their
+  jurisdiction on the same screen (账号发放).
 - Legal persons (`user_class: legal_person`) manage their own agents and delegate modules to
   them (子用户授权) on the same screen, narrowed to their enterprise.
 - Regulators (`user_class: regulator`) grant extensions of a reporting window to single units
@@ -29,7 +31,7 @@ USER_MENU = ("user_management", "system_admin")
 def duty_perms(spec: Spec) -> dict[str, set[Perm]]:
     result: dict[str, set[Perm]] = {}
     for role in spec.roles:
-        if role.admin == "system" or role.user_class == "legal_person":
+        if role.admin == "system" or role.user_class == "legal_person" or role.issues:
             perms = {Perm(f"can_{a}", USER_SCREEN) for a in ("list", "add", "edit")}
             perms.update(Perm(MENU_ACCESS, name) for name in USER_MENU)
             result[role.key] = perms

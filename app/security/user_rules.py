@@ -7,6 +7,10 @@
   (经办人) only agent roles, the agent user class and modules it holds itself (子用户授权).
 - Nobody changes their own roles, user class, organisation or modules (the built-in
   administrator included: another administrator must, or FAB's own Security screens).
+- A role that issues accounts (`issues:` in the YAML, 账号发放: the 省级 role its cities',
+  counties' and institutions', the 国家联采办 the provinces') places users in its own subtree,
+  gives only the roles it issues, their user classes and the modules it holds itself, and
+  sees and manages only the accounts holding one of those roles.
 - An administrator changes, deactivates, re-enables and resets the password of a user only
   when it may give every role the user holds (so nobody takes over an account that holds
   more than they may hand out, such as a peer's administrator role or an auditor's).
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from flask_appbuilder.security.sqla.models import Role as FabRole
 from flask_babel import LazyString, lazy_gettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, false
@@ -68,6 +73,20 @@ def system_admin(user: Any) -> bool:
     return any(r.admin == "system" for r in spec().roles if r.key in held)
 
 
+def issued_roles(user: Any) -> list[Role]:
+    """Roles whose accounts the user issues (`issues:` of the roles it holds, 账号发放), for a
+    user that is neither a system administrator nor a legal person."""
+    if user is None or system_admin(user) or getattr(user, "user_class", None) == "legal_person":
+        return []
+    held = {r.name for r in user.roles}
+    keys = {k for r in spec().roles if r.key in held for k in r.issues}
+    return [r for r in spec().roles if r.key in keys]
+
+
+def issuing(user: Any) -> bool:
+    return bool(issued_roles(user))
+
+
 def delegating(user: Any) -> bool:
     """A legal person delegating to its agents (and not also a system administrator)."""
     return getattr(user, "user_class", None) == "legal_person" and not system_admin(user)
@@ -85,7 +104,7 @@ def grantable_roles(user: Any) -> list[Role]:
                 if r.admin is None and max(LEVELS.index(lv) for lv in r.levels) >= level]
     if getattr(user, "user_class", None) == "legal_person":
         return [r for r in spec().roles if r.user_class == "agent" and r.admin is None]
-    return []
+    return issued_roles(user)
 
 
 def grantable_classes(user: Any) -> list[str]:
@@ -119,8 +138,9 @@ def held_modules(user: Any) -> list[Module]:
 
 
 def delegable_modules(user: Any) -> list[Module]:
-    """Modules the user may give: a legal person only those it holds; others any."""
-    return held_modules(user) if delegating(user) else list(spec().modules)
+    """Modules the user may give: a legal person, and a role issuing accounts, only those it
+    holds; system administrators any."""
+    return held_modules(user) if delegating(user) or issuing(user) else list(spec().modules)
 
 
 def managed_orgs(user: Any) -> Any:
@@ -145,6 +165,9 @@ def managed_users(user: Any) -> Any:
         parts.append(AppUser.org.has(orgs))
     if delegating(user):
         parts.append(AppUser.user_class == "agent")
+    issued = [r.key for r in issued_roles(user)]
+    if issued:  # the accounts it issued: those holding one of the roles it issues
+        parts.append(AppUser.roles.any(FabRole.name.in_(issued)))
     return and_(*parts) if parts else None
 
 

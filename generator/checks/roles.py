@@ -4,6 +4,7 @@ which fields read-only or hidden)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from generator.checks.context import Context, listing
@@ -12,7 +13,7 @@ from generator.permissions import ACTIONS
 from generator.spec import ADMIN_DUTIES, LEVELS, SCOPES, USER_CLASSES, Grant, Role
 
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
-ROLE_KEYS = ("label", "level", "user_class", "admin")
+ROLE_KEYS = ("label", "level", "user_class", "admin", "issues")
 GRANT_KEYS = ("actions", "scope", "readonly", "hidden")
 
 
@@ -20,6 +21,7 @@ def read_roles(ctx: Context, documents: list[Any]) -> None:
     """Every `roles:` of every file into ctx.roles; names defined with a problem of their own
     go into ctx.broken_roles (so their uses are not reported as unknown as well)."""
     defined: dict[str, Location] = {}
+    issuing: dict[str, Node] = {}
     for data in documents:
         raw = ctx.mapping(data, "roles", "roles")
         if raw is None:
@@ -41,6 +43,28 @@ def read_roles(ctx: Context, documents: list[Any]) -> None:
                 ctx.broken_roles.add(key)
             else:
                 ctx.roles[key] = role
+                issuing[key] = body
+    for key, body in issuing.items():
+        _issues(ctx, ctx.roles[key], body, f"roles.{key}")
+
+
+def _issues(ctx: Context, role: Role, body: Node, path: str) -> None:
+    """`issues: [roles]`: the accounts a role issues (账号发放), once every role is known. Each
+    must be a role without an administrator duty that lives at or below the issuer's level."""
+    out = []
+    for name, at in ctx.names(body, "issues", path):
+        if not ctx.known_role(name, at, f"{path}.issues"):
+            continue
+        issued = ctx.roles[name]
+        below = max(LEVELS.index(lv) for lv in issued.levels) >= role.rank
+        if issued.admin is not None or not below or name == role.key:
+            ctx.err("SCHEMA-E017", at, f"{path}.issues", f"'{name}' is not allowed",
+                    "other roles without an `admin` duty that live at or below "
+                    f"{listing(role.levels)}")
+            continue
+        out.append(name)
+    if out:
+        ctx.roles[role.key] = replace(role, issues=tuple(out))
 
 
 def _role(ctx: Context, key: str, body: Any, at: Location, path: str) -> Role | None:

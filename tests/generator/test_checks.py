@@ -288,3 +288,31 @@ def test_filled_by_mistakes_are_reported_with_their_place(tmp_path: Path) -> Non
         ("SCHEMA-E019", "entities.Demand.filled_by.fields"),
         ("SCHEMA-E027", "entities.Demand.filled_by.transitions"),
     ]
+
+
+def test_issues_names_roles_below_without_a_duty(tmp_path: Path) -> None:
+    path = _write(tmp_path, """
+roles:
+  boss: {label: 管理员, level: province, admin: system}
+  province: {label: 省级, level: province, issues: [city, boss, national, ghost]}
+  city: {label: 地市级, level: city}
+  national: {label: 国家, level: national, issues: [province]}
+module: m
+entities:
+  Thing: {fields: {name: string}}
+""")
+    found = [(p.code, p.path, p.message) for p in check_path(path)]
+    assert found == [
+        ("SCHEMA-E017", "roles.province.issues", "'boss' is not allowed"),
+        ("SCHEMA-E017", "roles.province.issues", "'national' is not allowed"),
+        ("SCHEMA-E023", "roles.province.issues", "unknown role 'ghost'"),
+    ]
+    spec = load_spec(_write(tmp_path, """
+roles:
+  province: {label: 省级, level: province, issues: [city]}
+  city: {label: 地市级, level: city}
+module: m
+entities:
+  Thing: {fields: {name: string}}
+"""))
+    assert next(r for r in spec.roles if r.key == "province").issues == ("city",)
