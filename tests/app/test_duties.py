@@ -26,7 +26,9 @@ REGULATORS = ("nmpa_regulator", "province_regulator", "county", "city", "provinc
 def test_the_bundled_schema_with_its_reporting_windows() -> None:
     perms = duty_perms(load_spec(str(ROOT / "schema" / "entities.yaml"), CATALOGUE))
     assert perms == {"sys_admin": USERS | WINDOWS, "legal_person": USERS,
-                     **{role: EXTENSIONS for role in REGULATORS}}
+                     **{role: EXTENSIONS for role in REGULATORS},
+                     # 账号发放: the province and the national office issue accounts
+                     "province": USERS | EXTENSIONS, "national": USERS | EXTENSIONS}
     # other administrators, agents and institutions have no duty rights
     assert not {"security_admin", "audit_admin", "agent", "institution"} & set(perms)
 
