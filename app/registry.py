@@ -23,6 +23,7 @@ from app.labels import current_locale, lazy, lazy_title, render
 from app.search import search_options
 from app.security.scope import ScopeFilter
 from app.views import GeneratedModelView
+from app.workflow import todo
 from generator.builders import api as builders_api
 from generator.builders import views as builders
 from generator.builders.views import Title, file_attr, log_field
@@ -202,6 +203,7 @@ def build_api(spec: Spec, entity: Entity, models: dict[str, Any]) -> type:
         "datamodel": Interface(models[entity.qualified]),
         "method_permission_name": {**API_METHODS, **API_IO_METHODS, **summary_names},
         **security_options(entity),
+        "base_filters": [*security_options(entity)["base_filters"], *todo.narrowing(entity)],
         **api_options(spec, entity),
     })
 

@@ -119,11 +119,8 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         super()._init_properties()
         if changes.enabled(self.entity):
             self._base_filters.add_filter("id", changes.PendingChangeFilter, self.entity)
-        if self.entity.workflow is not None:  # ?todo=1: the person's 待办 (the home page)
-            self._base_filters.add_filter("id", todo.TodoFilter, self.entity)
-        ref = self.entity.hook("window_deadline")
-        if ref is not None and ref.get("batch_field"):  # ?window=open|closed (landing)
-            self._base_filters.add_filter("id", window_deadline.WindowFilter, self.entity)
+        for column, kind, entity in todo.narrowing(self.entity):  # ?todo=1, ?window=
+            self._base_filters.add_filter(column, kind, entity)
 
     def _pending_changes(self) -> dict[str, Any] | None:
         """The toggle above the list: how many requests wait in the user's range."""

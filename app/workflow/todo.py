@@ -142,3 +142,16 @@ class TodoFilter(BaseFilter):
         if not list_narrowed():
             return query
         return query.filter(condition(entity, self.model, current()))
+
+
+def narrowing(entity: Entity) -> list[list[Any]]:
+    """FAB base filters of an entity's lists, exports and REST list that narrow it on request:
+    ?todo=1 (the person's 待办) and ?window=open|closed (rows of batches whose reporting
+    window is open / over: the landing's 新批次报量 and 历史报量查询)."""
+    filters: list[list[Any]] = []
+    if entity.workflow is not None:
+        filters.append(["id", TodoFilter, entity])
+    ref = entity.hook("window_deadline")
+    if ref is not None and ref.get("batch_field"):
+        filters.append(["id", window_deadline.WindowFilter, entity])
+    return filters

@@ -234,7 +234,7 @@ def _entity_paths(entity: Entity, rights: Access) -> dict[str, dict[str, Any]]:
                 "result": {"type": "array", "items": _ref(name)},
                 "list_columns": NAMES, "order_columns": NAMES, "label_columns": LABELS,
                 "description_columns": LABELS, "list_title": {"type": "string"}}}),
-            **_errors("400", "403")}, parameters=[Q]))
+            **_errors("400", "403")}, parameters=[Q, *_narrowing(entity)]))
         add(f"{base}/_info", "get", _operation(tag, f"{title}：表单字段、筛选条件和权限", {
             "200": _json("元数据", {"type": "object", "properties": {
                 "add_columns": {"type": "array", "items": {"type": "object"}},
@@ -273,7 +273,7 @@ def _entity_paths(entity: Entity, rights: Access) -> dict[str, dict[str, Any]]:
             **_errors("400", "403")}, parameters=[
                 {"in": "query", "name": "format", "required": False,
                  "schema": {"type": "string", "enum": ["xlsx", "csv"]},
-                 "description": "文件格式，默认 xlsx"}, Q]))
+                 "description": "文件格式，默认 xlsx"}, Q, *_narrowing(entity)]))
     if "import" in held:
         add(f"{base}/template", "get", _operation(tag, f"{title}导入模板", {
             "200": {"description": "导入模板（xlsx）", "content": {
@@ -315,6 +315,19 @@ IMPORT_RESULT: dict[str, Any] = {"type": "object", "properties": {
 def _flag(name: str, description: str) -> dict[str, Any]:
     return {"in": "query", "name": name, "required": False,
             "schema": {"type": "string", "enum": ["0", "1"]}, "description": description}
+
+
+def _narrowing(entity: Entity) -> list[dict[str, Any]]:
+    """The list's narrowings: 待办 (entities with a workflow) and the batch's window."""
+    out = []
+    if entity.workflow is not None:
+        out.append(_flag("todo", "1：只列出等待您处理的记录（待办）"))
+    ref = entity.hook("window_deadline")
+    if ref is not None and ref.get("batch_field"):
+        out.append({"in": "query", "name": "window", "required": False,
+                    "schema": {"type": "string", "enum": ["open", "closed"]},
+                    "description": "open：上报时间开放中的批次；closed：上报已结束的批次"})
+    return out
 
 
 def _transitions(entity: Entity, held: frozenset[str]) -> list[Transition]:

@@ -134,6 +134,10 @@ def test_the_todo_list_holds_exactly_the_counted_rows(demo: Any) -> None:
     assert len(codes) == 50
     # without it the list holds the closed batch's history too
     assert len(exported_codes(client, f"{DEMAND}/export/csv")) == 60
+    # the REST list and its export narrow the same way
+    api = client.get("/api/v1/demand/?todo=1&q=(page_size:100)").get_json()
+    assert api["count"] == 50 and set(api["ids"]) == wanted
+    assert client.get("/api/v1/demand/?q=(page_size:100)").get_json()["count"] == 60
 
 
 def test_reviewers_count_the_rows_at_their_step(demo: Any) -> None:

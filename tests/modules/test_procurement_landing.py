@@ -82,6 +82,8 @@ def test_002_4_2_1_2_landing_choice(app: Any, batches: dict[str, Any]) -> None:
     assert "-planned" not in past
     assert "list-edit-save" not in past and "全部上报" not in past  # nothing to save or report
     assert _codes(hospital, f"{DEMAND}/export/csv?window=closed") == ["09-001", "09-002"]
+    api = hospital.get("/api/v1/demand/?window=closed").get_json()
+    assert sorted(r["item_code"] for r in api["result"]) == ["09-001", "09-002"]
     # a row of the past batch cannot be changed (the window is over), whatever the page
     [row] = [i for i in batches["ids"]["past"]
              if _org_of(app, i) == HOSP1 and _code_of(app, i) == "09-001"]
