@@ -268,3 +268,37 @@ def test_the_counts_cost_one_statement_per_entity(demo: Any) -> None:
         per_table = {t: sum(1 for s in seen if re.search(rf"\bFROM {t}\b", s)) for t in tables}
         assert max(per_table.values()) <= 1, (username, {t: n for t, n in per_table.items()
                                                          if n})
+
+
+@pytest.mark.parametrize(("opens", "closes", "status", "left"), [
+    (-24, 5, "soon", "剩余 5 小时"),  # closing within three days: marked
+    (-24, 24 * 4 + 1, "open", "剩余 4 天"),
+    (24 * 2 + 1, 24 * 9, "not_yet", "2 天后开始"),
+    (-24 * 9, -24 * 2, "closed", "已截止"),  # closed two days ago: still shown
+])
+def test_the_window_line_says_how_long_is_left(demo: Any, opens: int, closes: int,
+                                               status: str, left: str) -> None:
+    import datetime as dt
+
+    from app.hooks.models import Window, beijing_now
+
+    with demo.app_context():
+        session = demo.appbuilder.session
+        window = session.execute(select(Window).where(Window.is_open.is_(True))).scalar_one()
+        window_id, before = window.id, (window.opens_at, window.closes_at)
+        now = beijing_now()
+        window.opens_at = now + dt.timedelta(hours=opens)
+        window.closes_at = now + dt.timedelta(hours=closes, minutes=30)
+        session.commit()
+    try:
+        html = sign_in(demo, "ln_hospital1").get("/").text
+        line = re.search(r'<a class="list-group-item window-line window-(\w+)"[^>]*>\s*'
+                         r'<span [^>]*window-left">([^<]+)</span>\s*<strong>([^<]+)</strong>',
+                         html)
+        assert line is not None and line.groups() == (status, left, OPEN_BATCH)
+    finally:
+        with demo.app_context():
+            session = demo.appbuilder.session
+            window = session.get(Window, window_id)
+            window.opens_at, window.closes_at = before
+            session.commit()
