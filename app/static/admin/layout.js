@@ -43,6 +43,9 @@
         }
     }
     root.classList.toggle("admin-mini", read(MINI) === "1");
+    // A long menu scrolls on its own: the current page's entry is in sight.
+    var active = sidebar.querySelector(".admin-submenu li.active");
+    if (active && active.scrollIntoView) { active.scrollIntoView({block: "nearest"}); }
 
     function setMini(mini) {
         root.classList.toggle("admin-mini", mini);
