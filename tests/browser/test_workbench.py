@@ -101,3 +101,22 @@ def test_hospital_resets_the_login_then_works_from_its_workbench(server: str,
     assert "11-001" in page.content() and "10-001" not in page.content()
     assert page.locator("input[name$='-planned']").count() > 0
     shot(page, "45-workbench-new-batch")
+
+
+def test_county_sees_the_rows_to_review(server: str, page: Any) -> None:
+    """The county's 待办: the rows reported to it, and its list of exactly those."""
+    page.context.clear_cookies()
+    page.goto(f"{server}/login/")
+    page.fill("input[name=username]", "ln_county")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=captcha]", CAPTCHA)
+    _go(page, page.locator("form [type=submit]"))
+    assert page.locator(".workbench-landing").count() == 0  # the institutions' choice
+    todo = page.locator(".workbench-todo .todo-item", has_text="采购需求")
+    assert todo.locator(".todo-count").inner_text() == "29"
+    shot(page, "46-workbench-county-home")
+    _go(page, todo)
+    assert "仅列出等待您处理的记录。" in page.content()
+    assert page.locator("tr", has_text="已上报").count() >= 29
+    assert page.locator("tr", has_text="区县级审核通过").count() == 0
+    shot(page, "47-workbench-county-todo")
