@@ -18,6 +18,7 @@ from tests.conftest import ROOT, dispose, make_app
 SCHEMA = ROOT / "schema" / "entities.yaml"
 DEMAND = "/procurement/demand"
 DOSSIER = "/export_dossier/export_dossier"
+VIEW = "ProcurementDemandView"  # FAB's page and sort arguments are named after the view
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def listed_ids(client: Any, url: str) -> set[int]:
     """Ids of the rows a list shows on all its pages."""
     ids: set[int] = set()
     for page in range(10):
-        html = client.get(f"{url}&page_DemandView={page}" if "?" in url else url).text
+        html = client.get(f"{url}&page_{VIEW}={page}" if "?" in url else url).text
         found = shown_ids(html)
         if not found - ids:
             break
@@ -127,9 +128,16 @@ def test_the_todo_list_holds_exactly_the_counted_rows(demo: Any) -> None:
     assert "仅列出等待您处理的记录。" in listed.text
     assert listed_ids(client, f"{DEMAND}/list/?todo=1") == wanted
     # the filter survives sorting and paging, and the export holds the same rows
-    sorted_page = client.get(f"{DEMAND}/list/?todo=1&_oc_DemandView=item_code&_od_DemandView=asc")
+    sorted_page = client.get(f"{DEMAND}/list/?todo=1&_oc_{VIEW}=item_code&_od_{VIEW}=asc")
     assert "11-001" in sorted_page.text and "10-001" not in sorted_page.text
     assert "todo=1" in re.search(r'href="([^"]*export/csv[^"]*)"', sorted_page.text).group(1)
+    pages = [shown_ids(client.get(f"{DEMAND}/list/?todo=1&psize_{VIEW}=20"
+                                  f"&page_{VIEW}={n}").text) for n in range(3)]
+    assert [len(p) for p in pages] == [20, 20, 10] and set().union(*pages) == wanted
+    first = client.get(f"{DEMAND}/list/?todo=1&psize_{VIEW}=20").text
+    links = [u.replace("&amp;", "&")
+             for u in re.findall(rf'href="([^"]*page_{VIEW}=[^"]*)"', first)]
+    assert links and all("todo=1" in u for u in links)
     codes = exported_codes(client, f"{DEMAND}/export/csv?todo=1")
     assert len(codes) == 50
     # without it the list holds the closed batch's history too
