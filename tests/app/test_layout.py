@@ -17,7 +17,7 @@ from app.layout import Crumb, Group, Link, breadcrumbs, module_groups, open_grou
 from generator import load_spec
 from generator.builders.matrix import role_perms
 from generator.permissions import MENU_ACCESS
-from tests.conftest import ROOT, dispose, make_app
+from tests.conftest import ADMIN_PASSWORD, ROOT, dispose, ensure_admin, make_app
 
 SCHEMA = ROOT / "schema" / "entities.yaml"
 NAME = "药监信息采集平台"
@@ -196,7 +196,8 @@ def demo(database_url: str, tmp_path_factory: Any) -> Any:
     from app.security.models import AppUser
 
     app = make_app(database_url, SCHEMA, tmp_path_factory.mktemp("files"),
-                   ADMIN_PASSWORD_POLICY={"captcha": False})
+                   ADMIN_PASSWORD_POLICY={"captcha": False, "not_username": False,
+                                          "change_first_login": False})
     with app.app_context():
         apply_schema(app, False)
     result = app.test_cli_runner().invoke(demo_cli, ["load"])
@@ -245,6 +246,20 @@ def test_the_sidebar_holds_exactly_what_the_account_may_open(demo: Any, username
     assert frame.active == ["首页"]  # the current entry, no module link
     for label, href in frame.links.items():
         assert client.get(href).status_code == 200, (label, href)
+
+
+def test_the_built_in_administrator_sees_every_module_and_fab_s_screens_in_chinese(
+        demo: Any) -> None:
+    ensure_admin(demo)
+    client = demo.test_client()
+    client.post("/login/", data={"username": "admin", "password": ADMIN_PASSWORD})
+    groups = dict(_page(client, "/").groups)
+    assert list(groups) == ["基础数据", "集采需求报量", "企业信息采集管理", "出口药品档案",
+                            "产品绑定/解绑管理", "系统管理", "安全", "上报时间管理"]
+    assert groups["安全"] == ["用户列表", "角色列表", "用户组列表", "用户统计", "基础权限",
+                              "视图/菜单", "视图/菜单权限", "权限矩阵", "审计日志", "在线用户",
+                              "登录日志"]
+    assert groups["上报时间管理"] == ["上报时间设置", "单位延期"]
 
 
 def test_the_current_page_is_lit_and_named_in_the_breadcrumbs(demo: Any) -> None:
