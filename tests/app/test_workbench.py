@@ -310,3 +310,13 @@ def test_the_window_line_says_how_long_is_left(demo: Any, opens: int, closes: in
             window = session.get(Window, window_id)
             window.opens_at, window.closes_at = before
             session.commit()
+
+
+def test_enterprises_count_their_drafts_and_the_gate_holds_back(demo: Any) -> None:
+    legal = todos(sign_in(demo, "ln_legal").get("/").text)
+    assert legal["年度报告采集"] == (1, "/annual_report/annual_report/list/?todo=1")  # the draft
+    assert legal["出口药品档案信息"] == (1, f"{DOSSIER}/list/?todo=1")
+    # 四川蜀康药业 has not completed 企业信息: its modules wait behind the gate, no 待办 there
+    gated = sign_in(demo, "sc_legal").get("/").text
+    assert "年度报告采集" not in todos(gated) and "出口药品档案信息" not in todos(gated)
+    assert "/annual_report/annual_report/list/" in gated  # the module is still a tile
