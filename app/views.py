@@ -42,7 +42,7 @@ from app.security.fields import VisibleColumns, field_rights
 from app.security.headers import send_attachment
 from app.security.models import Organisation
 from app.security.scope import scope_condition, user_scope
-from app.workflow import changes, engine, list_edit, todo
+from app.workflow import buttons, changes, engine, list_edit, rules, todo
 from generator.spec import Entity
 
 log = logging.getLogger(__name__)
@@ -97,16 +97,8 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
     def render_template(self, template: str, **kwargs: Any) -> Any:
         if template == self.list_template:
             kwargs["io_links"] = self.io_links()
-            kwargs["all_transitions"] = [(t.key, t.label.get(current_locale()))
-                                         for t in self._all_transitions()]
-            edit = self.entity.list_edit
-            kwargs["list_edit_label"] = (
-                edit.label.get(current_locale()) if edit is not None and self.appbuilder.sm
-                .has_access("can_edit", self.class_permission_name) else None)
             kwargs["pending_changes"] = self._pending_changes()
             kwargs["list_narrowed"] = self._narrowed()
-            if window_deadline.list_window() == "closed":  # 历史报量查询: nothing to save
-                kwargs["all_transitions"], kwargs["list_edit_label"] = [], None
         if template in (self.list_template, self.add_template, self.edit_template,
                         self.show_template):
             kwargs["hook_banner"] = runtime.banner(self.entity, g.user, self.datamodel.session)
@@ -180,24 +172,38 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
             "change_waiting": may_request and waiting,
             "can_decide_change": sm.has_access("can_decide_change", name),
             "change_requests": requests,
-            "transitions": [t for t in engine.allowed_transitions(self.entity, item, g.user,
-                                                                  session)
-                            if self.appbuilder.sm.has_access(f"can_{t.key}",
-                                                             self.class_permission_name)],
+            "transitions": engine.allowed_transitions(self.entity, item, g.user, session,
+                                                      self._granted),
+            "row_name": rules.row_name(self.entity, item),
             "history": events,
             "rounds": history.correction_rounds(session, self.entity, item.id),
             "locale": current_locale(),
         }
 
+    def _granted(self, transition: Any) -> bool:
+        """The person's right on the transition in FAB's tables (rules.Granted)."""
+        return bool(self.appbuilder.sm.has_access(f"can_{transition.key}",
+                                                  self.class_permission_name))
+
     @expose("/transition/<key>/<int:pk>", methods=["POST"])
     @has_access
     def transition(self, key: str, pk: int) -> Any:
-        """Fire one transition on one row (reason from the form when it needs one)."""
-        if not self.appbuilder.sm.has_access(f"can_{key}", self.class_permission_name):
+        """Fire one transition on one row (the reason from the dialog when it needs one),
+        then back where the button was: the list it came from (`next`), else the row's
+        page, or the list when the row is no longer the person's to see (退回补正)."""
+        flow = self.entity.workflow
+        transition = flow.transition(key) if flow is not None else None
+        if transition is None or not self._granted(transition):
             abort(403)
         fired = engine.fire(self.entity, self.datamodel.obj, self.datamodel.session, g.user,
-                            key, [pk], request.form.get("reason"))
-        self._flash_fired(fired, key)
+                            key, [pk], request.form.get("reason"), self._granted)
+        buttons.flash_fired(self.entity, fired, key)
+        back = request.form.get("next", "")
+        listed = url_for(".list")
+        if back.startswith(listed) and not back.startswith("//"):
+            return redirect(back)
+        if self.datamodel.get(pk, self._base_filters) is None:
+            return redirect(listed)
         return redirect(url_for(".show", pk=pk))
 
     # -- 变更: ask for a change of a submitted record; an approver decides ----------------
@@ -262,14 +268,14 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
     # -- transitions on every reachable row at once (`all: true`) ---------------------------
     def _all_transitions(self) -> list[Any]:
         flow = self.entity.workflow
-        sm, name = self.appbuilder.sm, self.class_permission_name
         return [t for t in (flow.transitions if flow is not None else ())
-                if t.all and engine.may_fire(t, g.user) and sm.has_access(f"can_{t.key}", name)]
+                if t.all and engine.may_fire(t, g.user) and self._granted(t)]
 
     @expose("/transition_all/<key>", methods=["POST"])
     @has_access
     def transition_all(self, key: str) -> Any:
-        """Fire the transition on every row of the user's range in one of its source states."""
+        """Fire the transition on every row of the user's range in one of its source states;
+        say how many rows of the range it left alone, and why."""
         flow = self.entity.workflow
         transition = flow.transition(key) if flow is not None else None
         if transition is None or not transition.all:
@@ -277,34 +283,51 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         if transition not in self._all_transitions():
             abort(403)
         model, session = self.datamodel.obj, self.datamodel.session
+        counts = buttons.state_counts(self.entity, model, session, g.user)
         query = select(model.id).where(getattr(model, flow.field).in_(  # type: ignore[union-attr]
             transition.sources))
         condition = scope_condition(self.entity, model, g.user)
         if condition is not None:
             query = query.where(condition)
         ids = list(session.execute(query.order_by(model.id)).scalars())
+        label = transition.label.get(current_locale())
         if not ids:
-            flash(_("No record can be handled by %(action)s now.",
-                    action=transition.label.get(current_locale())), "warning")
+            flash(_("No record can be handled by %(action)s now.", action=label), "warning")
         else:
-            self._flash_fired(engine.fire(self.entity, model, session, g.user, key, ids), key)
+            buttons.flash_fired(self.entity, engine.fire(
+                self.entity, model, session, g.user, key, ids, granted=self._granted), key)
+        others = buttons.left_alone(self.entity, transition, counts)
+        if others:
+            flash(_("%(others)s: not %(action)s.", others=others, action=label), "info")
         return redirect(url_for(".list"))
 
     # -- 列表填报: inputs in the list, saved for the selected rows (list_edit) ---------------
     def extend_list_widget(self, widget: Any) -> None:
-        """The inputs of list editing in the list FAB drew (app/compat.py calls it)."""
+        """What the list FAB drew lacks (app/compat.py calls it): the inputs of list
+        editing, each row's buttons (admin/list_widget.html) and the actions above it."""
         fields = list_edit.editable_fields(self.entity, self.list_columns)
         args = widget.template_args
         args["edit_cells"], args["edit_checked"] = {}, set()
         history = window_deadline.list_window() == "closed"  # 历史报量查询: read only
-        if fields and not history and self.appbuilder.sm.has_access("can_edit",
-                                                                    self.class_permission_name):
-            session, model = self.datamodel.session, self.datamodel.obj
-            rows = {pk: session.get(model, pk) for pk in args["pks"]}  # loaded by the list
+        sm, name = self.appbuilder.sm, self.class_permission_name
+        session, model = self.datamodel.session, self.datamodel.obj
+        rows = {pk: session.get(model, pk) for pk in args["pks"]}  # loaded by the list
+        may_edit = bool(sm.has_access("can_edit", name))
+        if fields and may_edit and not history:
             kept = g.get("list_edit_kept") or {}
             args["edit_cells"] = list_edit.cells(self.entity, rows, fields,
                                                  kept.get("typed", {}), kept.get("wrong", set()))
             args["edit_checked"] = kept.get("checked", set())
+        args["row_buttons"] = buttons.rows_buttons(
+            self.entity, rows, g.user, session, self._granted, may_edit,
+            bool(sm.has_access("can_delete", name)), list(self.edit_columns))
+        edit = self.entity.list_edit
+        args["list_edit_label"] = (edit.label.get(current_locale())
+                                   if edit is not None and may_edit and not history else None)
+        args["all_buttons"] = [] if history else buttons.all_buttons(
+            self.entity, self._all_transitions(), model, session, g.user)
+        args["list_url"] = request.full_path if request.query_string else request.path
+        args["locale"] = current_locale()
 
     @expose("/action_post", methods=["GET", "POST"])
     def action_post(self) -> Any:
@@ -365,8 +388,9 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         key = self.entity.list_edit.transition if self.entity.list_edit is not None else None
         if key and self.appbuilder.sm.has_access(f"can_{key}", self.class_permission_name):
             fired = list_edit.then_fire(self.entity, model, session, g.user, outcome.saved)
-            for pk, message in fired.refused[:20] if fired is not None else ():
-                flash(_("Record %(pk)s: %(message)s", pk=pk, message=message), "warning")
+            label = self.entity.workflow.transition(key).label  # type: ignore[union-attr]
+            for message in fired.messages(label.get(current_locale()))[:20] if fired else ():
+                flash(message, "warning")
         query: dict[str, Any] = request.args.to_dict()  # the page the list was on
         return redirect(url_for(".list", **query))
 
@@ -378,19 +402,9 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
             items = items if isinstance(items, list) else [items]
             ids = [item.id for item in items if item is not None]
         fired = engine.fire(self.entity, self.datamodel.obj, self.datamodel.session, g.user,
-                            key, ids)
-        self._flash_fired(fired, key)
+                            key, ids, granted=self._granted)
+        buttons.flash_fired(self.entity, fired, key)
         return redirect(url_for(".list"))
-
-    def _flash_fired(self, fired: Any, key: str) -> None:
-        flow = self.entity.workflow
-        transition = flow.transition(key) if flow is not None else None
-        label = transition.label.get(current_locale()) if transition else key
-        if fired.done:
-            flash(_("%(action)s: %(count)s record(s) done.", action=label,
-                    count=len(fired.done)), "success")
-        for pk, message in fired.refused[:20]:
-            flash(_("Record %(pk)s: %(message)s", pk=pk, message=message), "danger")
 
     @expose("/list/")
     @has_access
@@ -458,7 +472,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
         if not item:
             abort(404)
         pk = self.datamodel.get_pk_value(item)
-        locked = engine.lock_reason(self.entity, item, "edit")
+        locked = rules.change_refusal(self.entity, item, "edit", list(self.edit_columns))
         if locked:
             flash(locked, "danger")
             return None  # FAB redirects back

@@ -23,7 +23,7 @@ from app.labels import current_locale, render
 from app.security.fields import field_rights
 from app.security.scope import scope_condition
 from app.validation import Invalid, field_errors, parse, required_if_errors, unique_errors
-from app.workflow import engine
+from app.workflow import engine, rules
 from generator.spec import Entity, Field
 
 PREFIX = "edit"
@@ -137,17 +137,17 @@ def save(entity: Entity, model: Any, session: Any, user: Any, form: Any,
     for pk in ids:
         row = rows.get(pk)
         if row is None:  # outside the user's range looks like missing
-            outcome.skipped.append(_("Record %(pk)s: %(message)s", pk=pk,
+            outcome.skipped.append(_("%(name)s: %(message)s", name=_("record %(pk)s", pk=pk),
                                      message=_("The record does not exist.")))
             continue
+        shown = rules.row_name(entity, row)
         locked = engine.lock_reason(entity, row, "edit")
         if locked:
-            outcome.skipped.append(_("Record %(pk)s: %(message)s", pk=pk, message=locked))
+            outcome.skipped.append(_("%(name)s: %(message)s", name=shown, message=locked))
             continue
-        shown = str(row) or str(pk)
         version = form.get(input_name(pk, VERSION), "")
         if version.isdigit() and int(version) != row.row_version:
-            outcome.errors.append(_("Record %(pk)s: %(message)s", pk=shown, message=_(
+            outcome.errors.append(_("%(name)s: %(message)s", name=shown, message=_(
                 "Someone else changed this record after you opened it; nothing was saved. "
                 "Reload it to see their changes.")))
             continue
@@ -176,7 +176,8 @@ def save(entity: Entity, model: Any, session: Any, user: Any, form: Any,
             outcome.wrong.add(input_name(pk, name))
             label = (entity.field(name).label.get(locale) if entity.has_field(name)
                      else _("Organisation"))  # a unique index may include the organisation
-            outcome.errors.extend(_("%(row)s, %(field)s: %(message)s", row=shown, field=label,
+            outcome.errors.extend(_("%(row)s, %(field)s: %(message)s", row=str(row) or shown,
+                                    field=label,
                                     message=message) for message in messages)
         planned.append((row, changes))
     if outcome.errors:
@@ -190,8 +191,8 @@ def save(entity: Entity, model: Any, session: Any, user: Any, form: Any,
                 try:
                     runtime.before_save(entity, row, user, session)
                 except runtime.Denied as exc:
-                    outcome.errors.append(_("Record %(pk)s: %(message)s",
-                                            pk=str(row) or row.id,
+                    outcome.errors.append(_("%(name)s: %(message)s",
+                                            name=rules.row_name(entity, row),
                                             message=_("Not saved: %(reason)s",
                                                       reason=_(exc.reason, **exc.params))))
         if not outcome.errors:

@@ -68,13 +68,13 @@ def _states(server: dict[str, Any]) -> dict[str, str]:
                 for r in session.query(app.extensions["admin"].models["procurement.Demand"])}
 
 
-def _action(page: Any, label: str) -> None:
-    """FAB's 操作 menu above the list, then its confirmation dialog."""
-    page.locator("button.dropdown-toggle", has_text="操作").click()
-    page.locator("ul.dropdown-menu a", has_text=label).first.click()
-    with page.expect_navigation():
-        page.locator("#modal-confirm-ok").click()
-    page.wait_for_load_state("load")
+def _row_button(page: Any, code: str, label: str) -> None:
+    """The transition's button on the row, then 确定 in its dialog."""
+    page.locator("tr", has_text=code).locator("button.row-transition", has_text=label).click()
+    dialog = page.locator("#row-transition-modal")
+    dialog.wait_for(state="visible")
+    assert code in dialog.inner_text()  # the dialog names the row
+    _submit(page, dialog.locator("button.row-transition-ok"))
 
 
 def _submit(page: Any, locator: Any) -> None:
@@ -124,7 +124,10 @@ def test_institution_fills_saves_uploads_reports_and_withdraws(server: dict[str,
     # 上报 before the letter: refused, in Chinese
     page.once("dialog", lambda dialog: dialog.accept())
     _submit(page, page.locator("form.transition-all button", has_text="上报"))
-    assert "请先上传本批次的承诺函" in page.content()
+    refused = page.locator(".alert", has_text="请先上传本批次的承诺函").inner_text()
+    assert "2 条未上报" in refused and "品规编号 11-001" in refused  # grouped, by 品规编号
+    assert "1 条未填报" in page.content()  # what 全部上报 left alone, and why
+    _shot(page, "13b-demand-refused")
 
     # download the template, upload one PDF letter
     page.goto(f"{url}/procurement/commitment_letter/add")
@@ -138,18 +141,23 @@ def test_institution_fills_saves_uploads_reports_and_withdraws(server: dict[str,
     assert "承诺函.pdf" in page.content()
     _shot(page, "15-letter-list")
 
-    # 上报 everything at once
+    # 上报 everything at once: it says first how many rows it reports and leaves
     page.goto(f"{url}/procurement/demand/list/")
-    page.once("dialog", lambda dialog: dialog.accept())
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     _submit(page, page.locator("form.transition-all button", has_text="上报"))
+    assert asked == ["将上报 2 条；1 条未填报，不会上报。确定吗？"], asked
     assert "已上报" in page.content()
     assert _states(server) == {"11-001": "submitted", "11-002": "submitted",
                                "11-003": "pending"}
     _shot(page, "16-demand-reported")
 
-    # 撤回 one reported row that nobody reviewed yet
-    page.locator("tr", has_text="11-002").locator("input.action_check").check()
-    _action(page, "撤回")
+    # 撤回 one reported row that nobody reviewed yet: its button, then the confirmation
+    row = page.locator("tr", has_text="11-002")
+    assert row.locator("a[href*='/procurement/demand/edit/']").count() == 0  # locked: no edit
+    _shot(page, "16b-demand-row-buttons")
+    _row_button(page, "11-002", "撤回")
+    assert "/procurement/demand/list/" in page.url
     page.locator(".alert", has_text="撤回").wait_for()
     assert _states(server)["11-002"] == "saved"
     _shot(page, "17-demand-withdrawn")
