@@ -69,8 +69,8 @@ def test_000_4_the_province_administrator_adds_assigns_and_deactivates(server: A
     page.fill("input[name=email]", "zhaomin@ln.example")
     _select2(page, "org", "辽宁省")
     _select2(page, "user_class", "监管人员")
-    page.get_by_label("省局监管人员", exact=True).check()
-    page.get_by_label("企业信息采集管理", exact=True).check()
+    page.get_by_role("checkbox", name="省局监管人员", exact=True).check()
+    page.get_by_role("checkbox", name="企业信息采集管理", exact=True).check()
     page.fill("input[name=password]", "Zm#2026reg")
     page.fill("input[name=conf_password]", "Zm#2026reg")
     shot(page, "000-4-2-1-new-regulator")
@@ -81,7 +81,7 @@ def test_000_4_the_province_administrator_adds_assigns_and_deactivates(server: A
 
     # §4.2.2 分配权限: 修改, tick another module (功能选择), 保存
     submit(page, _row(page, "ln_reg_zhao").locator("a[href*='/system/users/edit/']"))
-    page.get_by_label("产品绑定/解绑管理", exact=True).check()
+    page.get_by_role("checkbox", name="产品绑定/解绑管理", exact=True).check()
     submit(page, page.locator("form [type=submit]", has_text="保存"))
     assert set(_user(server, "ln_reg_zhao").modules.split(",")) == {"annual_report", "binding"}
 

@@ -83,7 +83,8 @@ def test_001_2_3_2_the_legal_person_grants_its_agent_a_module(server: Any, page:
     page.goto(f"{url}/system/users/list/")
     assert "sc_agent" in page.content() and "ln_agent" not in page.content()
     submit(page, _row(page, "sc_agent").locator("a[href*='/system/users/edit/']"))
-    page.get_by_label("企业信息采集管理", exact=True).check()  # 年度报告 besides 出口药品档案
+    # 年度报告 besides 出口药品档案
+    page.get_by_role("checkbox", name="企业信息采集管理", exact=True).check()
     shot(page, "001-2-3-2-delegate")
     submit(page, page.locator("form [type=submit]", has_text="保存"))
     app = server["app"]
