@@ -309,3 +309,35 @@ def test_the_sign_in_page_has_no_menu_and_nothing_from_elsewhere(demo: Any) -> N
     signed_in = frame_of(_client(demo, "ln_reg").get("/").get_data(as_text=True))
     assert signed_in.webkit and signed_in.external == []
     assert 'rel="icon"' in html
+
+
+def test_the_frame_reads_nothing_more_from_the_database(demo: Any) -> None:
+    """The menu asks the rights the page has already read (one query per request for all of
+    the roles' pairs): drawing it sends no statement of its own."""
+    from sqlalchemy import event
+
+    frame = demo.jinja_env.globals["admin_frame"]
+    sent: list[str] = []
+    drawn: list[Any] = []
+
+    def counted(title: Any = "") -> Any:
+        drawn.append(title)
+        engine = demo.appbuilder.session.get_bind()
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            sent.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            return frame(title)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    demo.jinja_env.globals["admin_frame"] = counted
+    try:
+        client = _client(demo, "ln_reg")
+        for url in ("/", "/annual_report/annual_report/list/", "/users/userinfo/"):
+            assert client.get(url).status_code == 200
+    finally:
+        demo.jinja_env.globals["admin_frame"] = frame
+    assert len(drawn) == 3 and sent == []
