@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
 import re
 from typing import Any
@@ -19,7 +20,8 @@ DEMAND = "/procurement/demand"
 
 @pytest.fixture(scope="module")
 def app(world: dict[str, Any]) -> Any:
-    return world["app"]
+    yield world["app"]
+    gc.collect()  # connections of finished responses go back while the database still exists
 
 
 @pytest.fixture(scope="module")
