@@ -43,6 +43,7 @@ from app.security.headers import send_attachment
 from app.security.models import Organisation
 from app.security.scope import scope_condition, user_scope
 from app.workflow import buttons, changes, engine, list_edit, rules, todo
+from app.workflow.views import TransitionViews
 from generator.spec import Entity
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ CHOICES_PAGE = 20
 VISIBLE_OPTIONS = ("list_columns", "show_columns", "search_columns", "order_columns")
 
 
-class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
+class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
     entity: Entity
     # Per request, these leave out the fields hidden from the user (security/fields.py).
     list_columns = VisibleColumns()
@@ -180,32 +181,6 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
             "locale": current_locale(),
         }
 
-    def _granted(self, transition: Any) -> bool:
-        """The person's right on the transition in FAB's tables (rules.Granted)."""
-        return bool(self.appbuilder.sm.has_access(f"can_{transition.key}",
-                                                  self.class_permission_name))
-
-    @expose("/transition/<key>/<int:pk>", methods=["POST"])
-    @has_access
-    def transition(self, key: str, pk: int) -> Any:
-        """Fire one transition on one row (the reason from the dialog when it needs one),
-        then back where the button was: the list it came from (`next`), else the row's
-        page, or the list when the row is no longer the person's to see (退回补正)."""
-        flow = self.entity.workflow
-        transition = flow.transition(key) if flow is not None else None
-        if transition is None or not self._granted(transition):
-            abort(403)
-        fired = engine.fire(self.entity, self.datamodel.obj, self.datamodel.session, g.user,
-                            key, [pk], request.form.get("reason"), self._granted)
-        buttons.flash_fired(self.entity, fired, key)
-        back = request.form.get("next", "")
-        listed = url_for(".list")
-        if back.startswith(listed) and not back.startswith("//"):
-            return redirect(back)
-        if self.datamodel.get(pk, self._base_filters) is None:
-            return redirect(listed)
-        return redirect(url_for(".show", pk=pk))
-
     # -- 变更: ask for a change of a submitted record; an approver decides ----------------
     @expose("/change/<int:pk>", methods=["GET", "POST"])
     @has_access
@@ -264,42 +239,6 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
             flash(_("The change is accepted.") if accept else _("The change is rejected."),
                   "success")
         return redirect(url_for(".show", pk=pk))
-
-    # -- transitions on every reachable row at once (`all: true`) ---------------------------
-    def _all_transitions(self) -> list[Any]:
-        flow = self.entity.workflow
-        return [t for t in (flow.transitions if flow is not None else ())
-                if t.all and engine.may_fire(t, g.user) and self._granted(t)]
-
-    @expose("/transition_all/<key>", methods=["POST"])
-    @has_access
-    def transition_all(self, key: str) -> Any:
-        """Fire the transition on every row of the user's range in one of its source states;
-        say how many rows of the range it left alone, and why."""
-        flow = self.entity.workflow
-        transition = flow.transition(key) if flow is not None else None
-        if transition is None or not transition.all:
-            abort(404)
-        if transition not in self._all_transitions():
-            abort(403)
-        model, session = self.datamodel.obj, self.datamodel.session
-        counts = buttons.state_counts(self.entity, model, session, g.user)
-        query = select(model.id).where(getattr(model, flow.field).in_(  # type: ignore[union-attr]
-            transition.sources))
-        condition = scope_condition(self.entity, model, g.user)
-        if condition is not None:
-            query = query.where(condition)
-        ids = list(session.execute(query.order_by(model.id)).scalars())
-        label = transition.label.get(current_locale())
-        if not ids:
-            flash(_("No record can be handled by %(action)s now.", action=label), "warning")
-        else:
-            buttons.flash_fired(self.entity, engine.fire(
-                self.entity, model, session, g.user, key, ids, granted=self._granted), key)
-        others = buttons.left_alone(self.entity, transition, counts)
-        if others:
-            flash(_("%(others)s: not %(action)s.", others=others, action=label), "info")
-        return redirect(url_for(".list"))
 
     # -- 列表填报: inputs in the list, saved for the selected rows (list_edit) ---------------
     def extend_list_widget(self, widget: Any) -> None:
@@ -393,18 +332,6 @@ class GeneratedModelView(ModelViewHooks, ViewIO, ModelView):
                 flash(message, "warning")
         query: dict[str, Any] = request.args.to_dict()  # the page the list was on
         return redirect(url_for(".list", **query))
-
-    def fire_batch(self, key: str, items: Any) -> Any:
-        """FAB list action: the same transition on every selected row the user can reach;
-        the others are reported as missing."""
-        ids = g.get("action_rowids")  # every row asked for (action_post), reached or not
-        if ids is None:
-            items = items if isinstance(items, list) else [items]
-            ids = [item.id for item in items if item is not None]
-        fired = engine.fire(self.entity, self.datamodel.obj, self.datamodel.session, g.user,
-                            key, ids, granted=self._granted)
-        buttons.flash_fired(self.entity, fired, key)
-        return redirect(url_for(".list"))
 
     @expose("/list/")
     @has_access
