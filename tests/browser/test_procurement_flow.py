@@ -127,6 +127,10 @@ def test_institution_fills_saves_uploads_reports_and_withdraws(server: dict[str,
     refused = page.locator(".alert", has_text="请先上传本批次的承诺函").inner_text()
     assert "2 条未上报" in refused and "品规编号 11-001" in refused  # grouped, by 品规编号
     assert "1 条未填报" in page.content()  # what 全部上报 left alone, and why
+    # the row's 上报 is offered disabled, its tooltip saying why
+    page.locator("tr", has_text="11-001").locator(".row-transition-refused-wrap",
+                                                  has_text="上报").hover()
+    page.locator(".tooltip", has_text="请先上传本批次的承诺函").wait_for()
     _shot(page, "13b-demand-refused")
 
     # download the template, upload one PDF letter
