@@ -267,6 +267,8 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
             self.entity, self._all_transitions(), model, session, g.user)
         args["list_url"] = request.full_path if request.query_string else request.path
         args["locale"] = current_locale()
+        if history:  # 历史报量查询: no row is ticked for a batch action either
+            args["actions"] = {}
 
     @expose("/action_post", methods=["GET", "POST"])
     def action_post(self) -> Any:

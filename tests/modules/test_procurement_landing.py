@@ -83,6 +83,8 @@ def test_002_4_2_1_2_landing_choice(app: Any, batches: dict[str, Any]) -> None:
     assert "09-001" in past and "11-001" not in past
     assert "-planned" not in past
     assert "list-edit-save" not in past and "全部上报" not in past  # nothing to save or report
+    assert 'name="rowid"' not in past and "batch-action" not in past  # nor to tick for one
+    assert 'name="rowid"' in new and "batch-action" in new
     assert _codes(hospital, f"{DEMAND}/export/csv?window=closed") == ["09-001", "09-002"]
     api = hospital.get("/api/v1/demand/?window=closed").get_json()
     assert sorted(r["item_code"] for r in api["result"]) == ["09-001", "09-002"]
