@@ -26,11 +26,12 @@ from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
 from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from markupsafe import Markup
 from sqlalchemy import String, cast, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import gate
+from app import gate, needs_panel
 from app.audit import history
 from app.audit.views import ACTIONS as AUDIT_ACTIONS
 from app.compat import ModelViewHooks
@@ -103,6 +104,12 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
         if template in (self.list_template, self.add_template, self.edit_template,
                         self.show_template):
             kwargs["hook_banner"] = runtime.banner(self.entity, g.user, self.datamodel.session)
+            # above the list 模板下载 and the 承诺函 of the open batch
+            extra = ([needs_panel.panel(self.entity, g.user, self.datamodel.session)]
+                     if template == self.list_template
+                     and window_deadline.list_window() != "closed" else [])
+            kwargs["hook_banner"] = Markup("").join(
+                m for m in [kwargs["hook_banner"], *extra] if m) or None
         if template == self.show_template and "pk" in kwargs:
             kwargs.update(self._show_extras(kwargs["pk"]))
         return super().render_template(template, **kwargs)
@@ -387,6 +394,9 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
         the form again with everything typed (app/compat.py calls it for FAB's route)."""
         form = self.add_form.refresh()
         hidden = self._apply_field_rights(form, None)
+        if request.method == "GET":  # the open batch, or the one the list's panel names
+            needs_panel.preselect(self.entity, form, g.user, self.datamodel.session,
+                                  request.args.get("batch"))
         if request.method == "POST" and form.validate():
             item = self.datamodel.obj()
             form.populate_obj(item)
@@ -500,6 +510,8 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
             model = admin.models[spec_field.target]
             display = getattr(model, admin.spec.entity(spec_field.target).display)
             query = admin.choice_query(spec_field)  # scope and the field's choices
+            query = needs_panel.narrow(self.entity, spec_field, query, model, g.user,
+                                       self.datamodel.session)  # open batches only
         term = (request.args.get("q") or "").strip()[:100]
         page = max(1, request.args.get("page", 1, type=int))
         if term:

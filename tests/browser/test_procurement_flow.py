@@ -165,3 +165,60 @@ def test_institution_fills_saves_uploads_reports_and_withdraws(server: dict[str,
     page.locator(".alert", has_text="撤回").wait_for()
     assert _states(server)["11-002"] == "saved"
     _shot(page, "17-demand-withdrawn")
+
+
+def test_002_4_2_2_template_download_and_letter_on_the_demand_page(server: dict[str, Any],
+                                                                   page: Any,
+                                                                   tmp_path: Path) -> None:
+    """【模板下载】 and the batch's 承诺函 on the 采购需求 page itself: not uploaded, then uploaded
+    from the panel's link (the form has the open batch chosen), shown with a link."""
+    import io
+
+    app = server["app"]
+    with app.app_context():  # the national office attached the letter template to the batch
+        session = app.appbuilder.session
+        batch = session.query(app.extensions["admin"].models["procurement.Batch"]).one()
+        key, size = app.extensions["admin"].storage.save(io.BytesIO(make_pdf("承诺函模板")),
+                                                         "承诺函模板.pdf")
+        batch.letter_template, batch.letter_template_name = key, "承诺函模板.pdf"
+        batch.letter_template_size = size
+        session.commit()
+    context = page.context.browser.new_context(viewport={"width": 1600, "height": 900},
+                                               locale="zh-CN", accept_downloads=True)
+    own = context.new_page()
+    url = server["url"]
+    own.goto(f"{url}/login/")
+    own.fill("input[name=username]", "ln_hosp2")
+    own.fill("input[name=password]", PASSWORD)
+    own.fill("input[name=captcha]", CAPTCHA)
+    _submit(own, own.locator("form [type=submit]"))
+    own.fill("input[name=old_password]", PASSWORD)
+    own.fill("input[name=password]", NEW_PASSWORD)
+    own.fill("input[name=conf_password]", NEW_PASSWORD)
+    _submit(own, own.locator("form [type=submit]"))
+
+    own.goto(f"{url}/procurement/demand/list/")
+    panel = own.locator(".needs-panel")
+    assert "模板下载" in panel.inner_text() and "未上传" in panel.inner_text()
+    _shot(own, "18-demand-panel-no-letter")
+    with own.expect_download() as download:
+        panel.locator("a.template-download", has_text="承诺函模板.pdf").click()
+    saved = tmp_path / "template.pdf"
+    download.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF-")
+    # 【上传承诺函】: the form comes with the open batch chosen
+    _submit(own, panel.locator("a.needed-add", has_text="上传承诺函"))
+    assert "第十一批" in own.locator("#batch + .select2").inner_text()
+    letter = tmp_path / "本院承诺函.pdf"
+    letter.write_bytes(make_pdf())
+    own.set_input_files("input[name=letter]", str(letter))
+    _submit(own, own.locator("#model_form [type=submit]"))
+    own.goto(f"{url}/procurement/demand/list/")
+    panel = own.locator(".needs-panel")
+    assert "已上传" in panel.inner_text() and "未上传" not in panel.inner_text()
+    _shot(own, "19-demand-panel-letter")
+    with own.expect_download() as download:
+        panel.locator("a.needed-file", has_text="本院承诺函.pdf").click()
+    download.value.save_as(tmp_path / "letter.pdf")
+    assert (tmp_path / "letter.pdf").read_bytes().startswith(b"%PDF-")
+    context.close()

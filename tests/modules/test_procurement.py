@@ -600,3 +600,56 @@ def test_002_3_4_report_mode_default_keeps_the_institution_filling(app: Any,
         "action": "report_city", "rowid": [str(mine[0].id)]}, follow_redirects=True).text)
     assert "报量方式为医疗机构自行填报" in page
     assert rows(app, DEMAND, id=mine[0].id)[0].state == "saved"
+
+
+# -- 002 §3.4(5) and §4.2.2: 模板下载 and the 承诺函 on the 采购需求 page -------------------
+def test_002_4_2_2_template_and_letter_on_the_demand_page(app: Any, batch: int) -> None:
+    """The panel above the institution's list: the batch's template to download, its 承诺函
+    not uploaded (a link to the form, the open batch chosen) or uploaded (a link to it); the
+    letter's form offers only batches whose window is open; the list and its export carry
+    the 国采批次 column."""
+    from app.hooks.models import Window
+
+    imported(app, batch)
+    open_window(app)  # every batch ...
+    closed = add_row(app, "procurement.Batch", name="第十批国家组织药品集中采购", year=2024)
+    with app.app_context():  # ... but the tenth, whose own window is switched off
+        session = app.appbuilder.session
+        session.add(Window(window="procurement", batch=str(closed), is_open=False,
+                           opens_at=dt.datetime(2024, 12, 2, 8),
+                           closes_at=dt.datetime(2024, 12, 20, 17, 30)))
+        session.commit()
+    response = login(app, "lcb").post(f"/procurement/batch/edit/{batch}", data={
+        "name": BATCH, "year": "2026", "baseline_year": "2020",
+        "letter_template": (io.BytesIO(make_pdf("承诺函模板")), "承诺函模板.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, flashes(response.text)[:500]
+    hosp = login(app, "ln_hosp1")
+    page = hosp.get("/procurement/demand/list/").text
+    panel = flashes(page[page.index("needs-panel"):page.index("needs-panel") + 3000])
+    assert f"批次： {BATCH}" in panel and "模板下载： 承诺函模板.pdf" in panel
+    assert "承诺函： 未上传" in panel and "第十批" not in panel
+    assert f'href="/procurement/batch/download/letter_template/{batch}"' in page
+    add = f"/procurement/commitment_letter/add?batch={batch}"
+    assert f'href="{add}"' in page
+    form = hosp.get(add).text
+    assert f'<option value="{batch}" selected>{BATCH}</option>' in form
+    assert f'<option value="{batch}" selected>' in hosp.get(
+        "/procurement/commitment_letter/add").text  # the open batch, unasked
+    offered = hosp.get("/procurement/commitment_letter/choices/batch").json["results"]
+    assert [r["id"] for r in offered] == [batch]
+    lettered(app, batch)
+    [letter] = rows(app, "procurement.CommitmentLetter")
+    page = hosp.get("/procurement/demand/list/").text
+    panel = flashes(page[page.index("needs-panel"):page.index("needs-panel") + 3000])
+    assert "承诺函： 已上传 承诺函.pdf" in panel and "未上传" not in panel
+    assert f'href="/procurement/commitment_letter/download/letter/{letter.id}"' in page
+    assert f'href="/procurement/commitment_letter/edit/{letter.id}"' in page
+    # reviewers fill nothing: no panel; every batch stays theirs to pick
+    county = login(app, "ln_county")
+    assert "needs-panel" not in county.get("/procurement/demand/list/").text
+    # the 国采批次 column, in the list and its export
+    assert "国采批次" in page
+    sheet = load_workbook(io.BytesIO(hosp.get("/procurement/demand/export/xlsx").data)).active
+    header = list(sheet.values)[0]
+    assert list(sheet.values)[1][header.index("国采批次")] == BATCH
