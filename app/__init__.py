@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
 from app import compat, errors, layout, openapi
+from app import help as help_views
 from app.audit import login_log, trail
 from app.audit import models as audit_models  # noqa: F401 - its table is FAB's metadata's
 from app.audit import views as audit_views
@@ -92,6 +93,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         online.init_app(appbuilder)
         login_log.init_app(appbuilder)
         window_admin.init_app(appbuilder)
+        help_views.init_app(appbuilder)
     errors.init_app(app)
     api_csrf.init_app(app)  # REST writes riding on the session cookie carry the token too
     headers.init_app(app)

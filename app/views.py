@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import gate, needs_panel
+from app import help as help_views
 from app.audit import history
 from app.audit.views import ACTIONS as AUDIT_ACTIONS
 from app.compat import ModelViewHooks
@@ -104,12 +105,13 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
         if template in (self.list_template, self.add_template, self.edit_template,
                         self.show_template):
             kwargs["hook_banner"] = runtime.banner(self.entity, g.user, self.datamodel.session)
-            # above the list 模板下载 and the 承诺函 of the open batch
-            extra = ([needs_panel.panel(self.entity, g.user, self.datamodel.session)]
-                     if template == self.list_template
-                     and window_deadline.list_window() != "closed" else [])
+            # 帮助文档 and 意见反馈; above the list 模板下载 and the 承诺函 of the open batch
+            extra = [help_views.links(self.entity)] + (
+                [needs_panel.panel(self.entity, g.user, self.datamodel.session)]
+                if template == self.list_template and window_deadline.list_window() != "closed"
+                else [])
             kwargs["hook_banner"] = Markup("").join(
-                m for m in [kwargs["hook_banner"], *extra] if m) or None
+                m for m in [extra[0], kwargs["hook_banner"], *extra[1:]] if m) or None
         if template == self.show_template and "pk" in kwargs:
             kwargs.update(self._show_extras(kwargs["pk"]))
         return super().render_template(template, **kwargs)

@@ -78,6 +78,7 @@ class Loaded:
     root: Document | None
     includes: list[Document] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
+    base: str = ""  # the root schema file's folder (documents' paths are relative to it)
 
     @property
     def documents(self) -> list[Document]:
@@ -168,7 +169,7 @@ def load(path: str) -> Loaded:
     problems: list[LoadProblem] = []
     base = os.path.dirname(os.path.abspath(path))
     root = _read(path, os.path.basename(path), problems)
-    loaded = Loaded(root, problems=problems)
+    loaded = Loaded(root, problems=problems, base=base)
     if root is None or not isinstance(root.data, Node):
         return loaded
     patterns = root.data.get("include") or []

@@ -34,6 +34,7 @@ CODES: dict[str, str] = {
     "SCHEMA-E027": "a workflow names a state, transition or workflow that does not exist",
     "SCHEMA-E028": "yes, no, on or off written unquoted: YAML reads them as true and false",
     "SCHEMA-E029": "a date or time that does not exist, such as 2026-02-30",
+    "SCHEMA-E030": "names a file that does not exist or cannot be used",
 }
 
 

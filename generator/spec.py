@@ -421,6 +421,7 @@ class Module:
     entities: tuple[Entity, ...]
     gate: Gate | None = None
     landing: Landing | None = None
+    manual: str | None = None  # the operation manual (帮助文档): absolute path of a text file
 
 
 @dataclass(frozen=True)

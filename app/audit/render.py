@@ -34,6 +34,7 @@ OTHER_LABELS = {
     "updated": lazy_gettext("Updated"), "reason": lazy_gettext("Reason"),
     "org": lazy_gettext("Organisation"), "decision": lazy_gettext("Decision"),
     "status": lazy_gettext("Status"),
+    "category": lazy_gettext("Category"), "content": lazy_gettext("Content"),
 }
 # Values of a change request's decision or status (变更).
 DECISIONS = {"accept": lazy_gettext("Accept"), "accepted": lazy_gettext("Accepted"),

@@ -35,6 +35,7 @@ ACTIONS = {
     "user_deactivated": lazy_gettext("User deactivated"),
     "user_activated": lazy_gettext("User re-enabled"),
     "password_reset": lazy_gettext("Password reset by an administrator"),
+    "feedback": lazy_gettext("Feedback sent"),
 }
 
 

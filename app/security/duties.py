@@ -1,5 +1,6 @@
 """Rights that follow from a role's duty rather than from entity grants.
 
+- System administrators (`admin: system`) read the 意见反馈 of their jurisdiction's users.
 - System administrators (`admin: system`) manage the users of their jurisdiction, and (when
   some entity names `window_deadline`) the reporting windows of their jurisdiction.
 - Roles that issue accounts (`issues:`) manage the accounts of the roles they issue in their
@@ -26,6 +27,7 @@ from generator.spec import Spec
 
 USER_SCREEN = "system:users"
 USER_MENU = ("user_management", "system_admin")
+FEEDBACK_VIEW, FEEDBACK_MENU = "help:feedback", "feedback"  # app/help (系统管理 → 意见反馈)
 
 
 def duty_perms(spec: Spec) -> dict[str, set[Perm]]:
@@ -35,6 +37,10 @@ def duty_perms(spec: Spec) -> dict[str, set[Perm]]:
             perms = {Perm(f"can_{a}", USER_SCREEN) for a in ("list", "add", "edit")}
             perms.update(Perm(MENU_ACCESS, name) for name in USER_MENU)
             result[role.key] = perms
+    for role in spec.roles:
+        if role.admin == "system":  # the feedback users send reaches the administrators
+            result.setdefault(role.key, set()).update(
+                {Perm("can_list", FEEDBACK_VIEW), Perm(MENU_ACCESS, FEEDBACK_MENU)})
     if uses_windows(spec):
         for role in spec.roles:
             screens = []

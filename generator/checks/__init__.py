@@ -44,6 +44,7 @@ DEFAULT_TITLE = Label("药监信息采集平台", "Drug Regulation Data Collecti
 def check(loaded: Loaded, hooks: Mapping[str, HookCatalogue] | None = None
           ) -> tuple[Spec | None, list[Problem]]:
     ctx = Context(hooks)
+    ctx.base = loaded.base
     spec = _run(ctx, loaded)
     order = {doc.path: i for i, doc in enumerate(loaded.documents)}
     problems = sorted(ctx.problems,

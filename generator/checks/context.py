@@ -60,6 +60,7 @@ class Context(Reader):
         self.hook_types = dict(hooks or {})
         self.roles: dict[str, Any] = {}  # role key -> Role (roles.py fills it)
         self.broken_roles: set[str] = set()  # defined, but with a problem of their own
+        self.base = ""  # the root schema file's folder: files the schema names are found there
 
     # -- reporting ---------------------------------------------------------------------
     def err(self, code: str, where: Location, path: str, message: str, allowed: str = "") -> None:

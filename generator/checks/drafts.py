@@ -145,7 +145,9 @@ class ModuleDraft:
     gate: Any = None  # generator.spec.Gate, once resolved
     landing_node: Node | None = None  # raw `landing`, resolved once every entity is known
     landing: Any = None  # generator.spec.Landing, once resolved
+    manual: str | None = None
 
     def build(self) -> Module:
         return Module(self.key, self.label, self.icon, self.order,
-                      tuple(e.build() for e in self.entities), self.gate, self.landing)
+                      tuple(e.build() for e in self.entities), self.gate, self.landing,
+                      self.manual)

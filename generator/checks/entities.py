@@ -4,6 +4,7 @@ indexes, permissions, hooks, list editing and summaries."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from typing import Any
 
@@ -26,7 +27,9 @@ from generator.spec import SCOPES, Condition, Index, snake
 from generator.types import Render
 
 MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles", "workflows", "gate",
-               "landing")
+               "landing", "manual")
+MANUAL_SUFFIXES = (".md", ".txt")
+MANUAL_MAX = 1_000_000  # bytes: a manual is text, read whole when it is downloaded
 ENTITY_KEYS = (
     "label", "table", "display", "icon", "fields", "list", "search", "filters", "order",
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
@@ -73,6 +76,7 @@ def read_module(ctx: Context, data: Any, is_root: bool, root_keys: tuple[str, ..
     module = ModuleDraft(key, label, icon, order, data)
     module.gate_node = read_gate(ctx, data)
     module.landing_node = ctx.mapping(data, "landing", "landing")
+    module.manual = _manual(ctx, data)
     raw = ctx.mapping(data, "entities", "entities")
     for name, body in (raw or {}).items():
         path = f"entities.{name}"
@@ -84,6 +88,34 @@ def read_module(ctx: Context, data: Any, is_root: bool, root_keys: tuple[str, ..
         if ctx.expect(body, dict, raw.where(name), path):  # type: ignore[union-attr]
             module.entities.append(EntityDraft(key, name, body))
     return module
+
+
+def _manual(ctx: Context, data: Node) -> str | None:
+    """`manual: manuals/procurement.md`: the module's operation manual (帮助文档), a UTF-8
+    text file (Markdown headings and lists) beside the module's YAML file."""
+    value = data.get("manual")
+    if value is None or not ctx.expect(value, str, data.where("manual"), "manual"):
+        return None
+    at = data.where("manual")
+    path = os.path.normpath(os.path.join(ctx.base, os.path.dirname(at.file), value))
+    problem = None
+    if not value.endswith(MANUAL_SUFFIXES):
+        problem = f"'{value}' is not a text file"
+    elif not os.path.isfile(path):
+        problem = f"'{value}' does not exist"
+    elif os.path.getsize(path) > MANUAL_MAX:
+        problem = f"'{value}' is larger than {MANUAL_MAX} bytes"
+    else:
+        try:
+            with open(path, encoding="utf-8") as stream:
+                stream.read()
+        except UnicodeDecodeError:
+            problem = f"'{value}' is not UTF-8 text"
+    if problem is not None:
+        ctx.err("SCHEMA-E030", at, "manual", problem, "a UTF-8 .md or .txt file, relative to "
+                "the module's YAML file")
+        return None
+    return path
 
 
 def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:

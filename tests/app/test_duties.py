@@ -21,11 +21,12 @@ WINDOWS = {Perm(f"can_{a}", "hooks:window") for a in CRUD} | {
 EXTENSIONS = {Perm(f"can_{a}", "hooks:window_extension") for a in CRUD} | {
     Perm(MENU_ACCESS, "window_extensions"), Perm(MENU_ACCESS, "window_admin")}
 REGULATORS = ("nmpa_regulator", "province_regulator", "county", "city", "province", "national")
+FEEDBACK = {Perm("can_list", "help:feedback"), Perm(MENU_ACCESS, "feedback")}
 
 
 def test_the_bundled_schema_with_its_reporting_windows() -> None:
     perms = duty_perms(load_spec(str(ROOT / "schema" / "entities.yaml"), CATALOGUE))
-    assert perms == {"sys_admin": USERS | WINDOWS, "legal_person": USERS,
+    assert perms == {"sys_admin": USERS | WINDOWS | FEEDBACK, "legal_person": USERS,
                      **{role: EXTENSIONS for role in REGULATORS},
                      # 账号发放: the province and the national office issue accounts
                      "province": USERS | EXTENSIONS, "national": USERS | EXTENSIONS}
@@ -49,5 +50,5 @@ entities:
     permissions:
       county: [list, show]
 """, encoding="utf-8")
-    assert duty_perms(load_spec(str(schema), CATALOGUE)) == {"sys_admin": USERS,
+    assert duty_perms(load_spec(str(schema), CATALOGUE)) == {"sys_admin": USERS | FEEDBACK,
                                                                "legal_person": USERS}

@@ -316,3 +316,18 @@ entities:
   Thing: {fields: {name: string}}
 """))
     assert next(r for r in spec.roles if r.key == "province").issues == ("city",)
+
+
+def test_a_module_manual_is_a_text_file_beside_the_yaml(tmp_path: Path) -> None:
+    (tmp_path / "manuals").mkdir()
+    (tmp_path / "manuals" / "m.md").write_text("# 操作手册\n", encoding="utf-8")
+    (tmp_path / "manuals" / "bad.md").write_bytes(b"\xff\xfe\x00")
+    body = "module: m\nmanual: %s\nentities:\n  Thing: {fields: {name: string}}\n"
+    spec = load_spec(_write(tmp_path, body % "manuals/m.md"))
+    assert spec.modules[0].manual == str(tmp_path / "manuals" / "m.md")
+    for value, message in (("manuals/none.md", "'manuals/none.md' does not exist"),
+                           ("manuals/m.pdf", "'manuals/m.pdf' is not a text file"),
+                           ("manuals/bad.md", "'manuals/bad.md' is not UTF-8 text")):
+        [problem] = check_path(_write(tmp_path, body % value))
+        assert (problem.code, problem.path, problem.message) == ("SCHEMA-E030", "manual",
+                                                                 message)
