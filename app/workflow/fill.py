@@ -71,6 +71,17 @@ def reason(entity: Entity, user: Any, value: Any, fields: Collection[str]) -> De
                   setting=setting.label.get(locale), value=shown or "—")
 
 
+def unfillable(entity: Entity, rows: Iterable[Any], user: Any, session: Any) -> set[int]:
+    """Ids of the rows whose governed fields the user may not fill (one query for all)."""
+    rule = entity.filled_by
+    rows = list(rows)
+    if rule is None or not rows or not concerned(rule, user):
+        return set()
+    held = role_names(user)
+    return {pk for pk, value in values(entity, rows, session).items()
+            if not held & set(rule.fillers(value))}
+
+
 def check_write(entity: Entity, obj: Any, user: Any, session: Any,
                 fields: Collection[str] | None = None) -> None:
     """Raise Denied when the write changes governed fields the user may not fill here.

@@ -18,12 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.context import generated
 from app.hooks import runtime
 from app.labels import current_locale, render
 from app.security.fields import field_rights
-from app.security.scope import scope_condition
+from app.security.scope import current, scope_condition
 from app.validation import Invalid, field_errors, parse, required_if_errors, unique_errors
-from app.workflow import engine, rules
+from app.workflow import engine, fill, rules
 from generator.spec import Entity, Field
 
 PREFIX = "edit"
@@ -61,8 +62,10 @@ def cells(entity: Entity, rows: dict[Any, Any], fields: list[Field],
     """{pk: {field: input}} for the rows the user may edit now; `typed` (input name -> text)
     wins over the stored value, `wrong` marks inputs whose value was refused."""
     out: dict[Any, dict[str, Markup]] = {}
+    loaded = [row for row in rows.values() if row is not None]
+    others = fill.unfillable(entity, loaded, current(), generated().session)  # 报量方式
     for pk, row in rows.items():
-        if not row_editable(entity, row):
+        if not row_editable(entity, row) or pk in others:
             continue
         inputs = {}
         for f in fields:

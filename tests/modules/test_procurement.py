@@ -514,6 +514,11 @@ def test_002_3_4_report_mode_city_fills_for_a_small_institution(app: Any, batch:
     _set_mode(app, batch, "city", org=HOSP2)
     small, own = _mine(app, HOSP2), _mine(app, HOSP1)
     hosp2 = login(app, "ln_hosp2")
+    # the list offers inputs only where the viewer fills
+    assert f'name="edit-{small[0].id}-planned"' not in hosp2.get("/procurement/demand/list/").text
+    listed = login(app, "ln_city").get("/procurement/demand/list/").text
+    assert f'name="edit-{small[0].id}-planned"' in listed
+    assert f'name="edit-{own[0].id}-planned"' not in listed
     page = _list_save(hosp2, [small[0].id], "10")
     assert "预采购量由地市级填报（报量方式：地市级代为填报）" in page
     refused = hosp2.put(f"/api/v1/demand/{small[0].id}", json={"planned": 10})
