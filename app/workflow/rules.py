@@ -108,15 +108,15 @@ def offers(entity: Entity, rows: Iterable[Any], user: Any, session: Any,
     if flow is None or user is None:
         return out
     skip = set(leave_out)
-    for transition in flow.transitions:
-        if transition.key in skip:
-            continue
-        states = {getattr(row, flow.field) for row in found.values()}
-        if not states & set(transition.sources):
-            continue  # no row on the page it could apply to: no lookups
-        for pk, verdict in verdicts(entity, transition, found, user, session, granted).items():
-            if verdict.offered:
-                out[pk].append(verdict)
+    states = {getattr(row, flow.field) for row in found.values()}
+    with runtime.rows():  # the hooks' lookups (the window) serve every transition
+        for transition in flow.transitions:
+            if transition.key in skip or not states & set(transition.sources):
+                continue  # no row on the page it could apply to: no lookups
+            for pk, verdict in verdicts(entity, transition, found, user, session,
+                                        granted).items():
+                if verdict.offered:
+                    out[pk].append(verdict)
     return out
 
 

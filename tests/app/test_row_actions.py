@@ -224,3 +224,40 @@ def test_after_a_return_that_hides_the_row_the_list_is_shown(app: Any,
     listed = regulator.get(response.headers["Location"])
     assert listed.status_code == 200 and "退回补正：已处理 1 条记录" in flashes(listed.text)
     assert regulator.get(f"/annual_report/annual_report/show/{row.id}").status_code == 404
+
+
+def test_the_buttons_of_a_page_cost_the_same_statements_for_any_number_of_rows(
+        app: Any, demand: dict[str, int]) -> None:
+    from sqlalchemy import delete, event
+
+    def statements(client: Any) -> int:
+        seen: list[str] = []
+
+        def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            seen.append(statement)
+
+        with app.app_context():
+            engine = app.appbuilder.session.get_bind()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert client.get(LIST).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    hospital = login(app, "ln_hosp1")
+    statements(hospital)
+    before = statements(hospital)
+    model = app.extensions["admin"].models[DEMAND]
+    with app.app_context():
+        batch = app.appbuilder.session.get(model, demand["saved"]).batch_id
+    extra = [add_row(app, DEMAND, HOSP1, batch_id=batch, item_code=f"X-{i}", item_name="阿莫西林",
+                     spec="0.25g", planned=5, state=state)
+             for i, state in enumerate(["saved", "submitted", "returned", "pending"] * 5)]
+    try:
+        assert statements(hospital) == before
+    finally:
+        with app.app_context():
+            session = app.appbuilder.session
+            session.execute(delete(model).where(model.id.in_(extra)))
+            session.commit()
