@@ -10,6 +10,7 @@ from typing import Any
 from flask_appbuilder import Model
 
 from app.audit.models import AuditEntry
+from app.initials import backfill
 from app.migrate import Plan, apply, combined_metadata, plan
 from app.security.sync import SyncReport, drift, sync
 from app.security.sync import plan as permission_plan
@@ -48,6 +49,7 @@ def apply_schema(app: Any, allow_destructive: bool = False, dry_run: bool = Fals
                 f"({', '.join(duplicates[:20])}); decide all but one of each on the record's "
                 "page, then apply again. Nothing was changed.")
         tables = apply(connection, metadata, allow_destructive)
+        backfill(connection, admin)  # pinyin initials of rows older than their column
     with engine.begin() as connection:
         report = sync(connection, wanted_permissions(app))
         if report.added or report.removed:  # a change of rights is audited like any other

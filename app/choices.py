@@ -58,15 +58,17 @@ def matches(values: Mapping[str, Any], conditions: Iterable[Condition]) -> bool:
     return True
 
 
-def choice_conditions(spec: Spec, models: Mapping[str, Any], field: Field, user: Any
-                      ) -> list[Any]:
-    """SQL conditions on the target model of `field` for its `choices` (none without)."""
+def choice_conditions(spec: Spec, models: Mapping[str, Any], field: Field, user: Any,
+                      via_rule: bool = True) -> list[Any]:
+    """SQL conditions on the target model of `field` for its `choices` (none without);
+    without `via`, only the target's own `where` (what the search form's picker offers: a
+    binding is searched by an imported product that is bound already)."""
     rule = field.choices
     if rule is None or field.to is None:
         return []
     target, model = spec.entity(field.to), models[field.to]
     out = sql_conditions(target, model, rule.where)
-    if rule.via is None or rule.via_field is None:
+    if not via_rule or rule.via is None or rule.via_field is None:
         return out
     via, via_model = spec.entity(rule.via), models[rule.via]
     link = getattr(via_model, via.field(rule.via_field).column)

@@ -112,6 +112,8 @@ def as_json(table: Table) -> dict[str, Any]:
         "label": table.title,
         "depth": table.level.depth,
         "filters": {d: plain(v) for d, v in table.level.filters},
+        "period": ({"field": table.period.field, "value": table.period.arg,
+                    "label": table.period.text} if table.period is not None else None),
         "group_by": dims,
         "sums": [f.name for f in table.sums],
         "labels": {**dict(table.group), **{f.name: f.label.get(current_locale())

@@ -16,11 +16,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import false, func, literal_column, or_, select
 
+from app import summary_period
 from app.context import generated
 from app.labels import current_locale, render
 from app.security.fields import field_rights
 from app.security.models import Organisation
 from app.security.scope import scope_condition, user_scope, within
+from app.summary_period import Period
 from app.validation import Invalid, parse
 from generator import types
 from generator.spec import SUMMARY_ORG_LEVELS, Entity, Field, Summary
@@ -191,6 +193,7 @@ class Table:
     count: int
     crumbs: list[Crumb] = field(default_factory=list)
     next_label: str = ""  # header of the dimension a row drills into
+    period: Period | None = None  # the batch or period shown (summary `period`)
 
     @property
     def headers(self) -> list[str]:
@@ -277,7 +280,10 @@ def build_table(entity: Entity, summary: Summary, args: Any, user: Any) -> Table
         reach = max(PATH_PREFIX[ORG_LEVEL[d]] for d in orgs)  # type: ignore[index]
         keys.append(func.substr(model.org_path, literal_column("1"),  # type: ignore[attr-defined]
                                 literal_column(str(reach))))
-    conditions = [scope_condition(entity, model, user), *_where(entity, model, summary),
+    base = [c for c in (scope_condition(entity, model, user), *_where(entity, model, summary))
+            if c is not None]
+    period = summary_period.resolve(entity, summary, model, base, args, user)
+    conditions = [*base, summary_period.condition(entity, model, period),
                   *(_condition(entity, model, d, v) for d, v in level.filters)]
     query = (select(*keys, *(func.sum(getattr(model, f.column)) for f in sums), func.count())
              .where(*(c for c in conditions if c is not None)))
@@ -313,7 +319,8 @@ def build_table(entity: Entity, summary: Summary, args: Any, user: Any) -> Table
     labels = _Labels(entity, session, user)
     labels.prepare(level.group, [k for k in merged])
     labels.prepare([d for d, _v in level.filters], [tuple(v for _d, v in level.filters)])
-    base_args = {d: encode(v) for d, v in level.filters}
+    base_args = {**(period.args if period is not None else {}),
+                 **{d: encode(v) for d, v in level.filters}}
     rows = []
     for key in sorted(merged, key=lambda k: _sort_key(entity, level.group, k)):
         slot = merged[key]
@@ -332,18 +339,20 @@ def build_table(entity: Entity, summary: Summary, args: Any, user: Any) -> Table
     table = Table(summary=summary, title=summary.label.get(current_locale()), level=level,
                   group=[(d, dim_label(entity, d)) for d in level.group], sums=sums, rows=rows,
                   total=total, count=sum(int(s[-1]) for s in merged.values()))
-    table.crumbs = _crumbs(entity, summary, level, labels)
+    table.period = period
+    table.crumbs = _crumbs(entity, summary, level, labels, period.args if period else {})
     if level.drills:
         table.next_label = " / ".join(dim_label(entity, d) for d in steps(summary)[
             level.depth + 1])
     return table
 
 
-def _crumbs(entity: Entity, summary: Summary, level: Level, labels: _Labels) -> list[Crumb]:
-    """The screen's top, then one crumb per step filtered so far (each links to its depth)."""
-    crumbs = [Crumb(summary.label.get(current_locale()), {})]
+def _crumbs(entity: Entity, summary: Summary, level: Level, labels: _Labels,
+            args: dict[str, str]) -> list[Crumb]:
+    """The screen's top, then one crumb per step filtered so far (each links to its depth);
+    all of them in the period shown."""
+    crumbs = [Crumb(summary.label.get(current_locale()), dict(args))]
     values = dict(level.filters)
-    args: dict[str, str] = {}
     for step in steps(summary)[:level.depth]:
         args = {**args, **{d: encode(values[d]) for d in step}}
         text = "，".join(f"{dim_label(entity, d)}：{labels.show(d, values[d])}" for d in step)

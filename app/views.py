@@ -27,7 +27,7 @@ from flask_appbuilder.security.decorators import permission_name
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from markupsafe import Markup
-from sqlalchemy import String, cast, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -35,11 +35,13 @@ from app import gate, needs_panel
 from app import help as help_views
 from app.audit import history
 from app.audit.views import ACTIONS as AUDIT_ACTIONS
+from app.choices import choice_conditions
 from app.compat import ModelViewHooks
 from app.context import generated
 from app.hooks import runtime, window_deadline
 from app.io.views import ViewIO
 from app.labels import current_locale
+from app.search import form_inputs, picker_text, term_condition
 from app.security.fields import VisibleColumns, field_rights
 from app.security.headers import send_attachment
 from app.security.models import Organisation
@@ -67,6 +69,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
     edit_template = "admin/edit.html"
     show_template = "admin/show.html"
     list_widget = list_edit.ListEditWidget
+    search_inputs: tuple[tuple[str, str], ...] = ()  # the search form (app/search.py)
     add_row_message = lazy_gettext("Saved.")
     edit_row_message = lazy_gettext("Changes saved.")
     delete_row_message = lazy_gettext("Deleted.")
@@ -102,6 +105,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
             kwargs["io_links"] = self.io_links()
             kwargs["pending_changes"] = self._pending_changes()
             kwargs["list_narrowed"] = self._narrowed()
+            kwargs["search_form"] = form_inputs(self)
         if template in (self.list_template, self.add_template, self.edit_template,
                         self.show_template):
             kwargs["hook_banner"] = runtime.banner(self.entity, g.user, self.datamodel.session)
@@ -500,9 +504,12 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
     @has_access
     @permission_name("list")
     def choices(self, field: str) -> Any:
+        """A page of the rows a reference field may point to; `search=1` (the search form's
+        pickers): the target's rows in the user's range matching the `where` of the field's
+        `choices`, not its `via` (a binding is searched by a product bound already)."""
         admin = generated()
         if field == "org" and self.entity.scope is not None:
-            model, display = Organisation, Organisation.name
+            model: Any = Organisation
             query = admin.related_query(model)
         else:
             spec_field = next((f for f in self.entity.fields
@@ -510,20 +517,21 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
             if spec_field is None:
                 abort(404)
             model = admin.models[spec_field.target]
-            display = getattr(model, admin.spec.entity(spec_field.target).display)
-            query = admin.choice_query(spec_field)  # scope and the field's choices
-            query = needs_panel.narrow(self.entity, spec_field, query, model, g.user,
-                                       self.datamodel.session)  # open batches only
+            if request.args.get("search"):  # scope and the target's own `where`
+                query = admin.related_query(model).where(*choice_conditions(
+                    admin.spec, admin.models, spec_field, g.user, via_rule=False))
+            else:
+                query = admin.choice_query(spec_field)  # scope and the field's choices
+                query = needs_panel.narrow(self.entity, spec_field, query, model, g.user,
+                                           self.datamodel.session)  # open batches only
         term = (request.args.get("q") or "").strip()[:100]
         page = max(1, request.args.get("page", 1, type=int))
         if term:
-            column = display if isinstance(display.type, String) else cast(display, String)
-            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(column.ilike(f"%{escaped}%", escape="\\"))
+            query = query.where(term_condition(model, term))
         query = query.order_by(model.id).offset((page - 1) * CHOICES_PAGE).limit(CHOICES_PAGE + 1)
         rows = self.datamodel.session.execute(query).scalars().all()
         return jsonify(
-            results=[{"id": row.id, "text": str(row)} for row in rows[:CHOICES_PAGE]],
+            results=[{"id": row.id, "text": picker_text(row)} for row in rows[:CHOICES_PAGE]],
             pagination={"more": len(rows) > CHOICES_PAGE},
         )
 

@@ -15,10 +15,12 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    event,
 )
 from sqlalchemy.orm import relationship
 
 from generator.expr import compile_expr
+from generator.pinyin import initials, initials_column
 from generator.spec import Entity, Field, Spec
 
 # Organisation paths compare byte by byte everywhere (PostgreSQL's default collations ignore
@@ -108,6 +110,9 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
         for field in entity.fields:
             for name, column in _columns(spec, field):
                 attrs[name] = column
+            if field.name in entity.initials_fields:
+                attrs[initials_column(field.name)] = initials_of(field.name,
+                                                                 field.kind.max_length(field))
             kind = field.kind
             if kind.refers:
                 target = spec.entity(field.to)  # type: ignore[arg-type]
@@ -152,8 +157,33 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
 
         attrs["__str__"] = __str__
         attrs["__repr__"] = __str__
-        classes[entity.qualified] = type(class_name(entity), (base,), attrs)
+        cls = type(class_name(entity), (base,), attrs)
+        for name in entity.initials_fields:
+            keep_initials(cls, name)
+        classes[entity.qualified] = cls
     return classes
+
+
+def initials_of(source: str, length: int | None) -> Column:
+    """The column keeping the pinyin initials of `source`: filled by every INSERT that does
+    not set it (bulk imports too) and, through `keep_initials`, whenever the ORM sets the
+    source; bulk UPDATEs set it themselves (app/io/importer.py)."""
+
+    def default(context: Any) -> str | None:
+        return initials(context.get_current_parameters().get(source))
+
+    return Column(String(length or 255), nullable=True, default=default)
+
+
+def keep_initials(cls: type, source: str) -> None:
+    """Setting `source` on a row (forms, REST, list editing, change requests) sets its
+    initials too."""
+    target = initials_column(source)
+
+    def on_set(row: Any, value: Any, _old: Any, _initiator: Any) -> None:
+        setattr(row, target, initials(value))
+
+    event.listen(getattr(cls, source), "set", on_set)
 
 
 def _index(ix: Any, entity: Entity, attrs: dict[str, Any]) -> Index:

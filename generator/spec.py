@@ -310,6 +310,9 @@ class Summary:
     where: tuple[Condition, ...] = ()
     drill: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
+    # the batch or period field: the screen shows one of its values at a time (the newest
+    # by default), never two periods added together unless it is grouped by too
+    period: str | None = None
 
 
 @dataclass(frozen=True)
@@ -376,6 +379,26 @@ class Entity:
     @property
     def column_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.is_column)
+
+    @property
+    def searched(self) -> tuple[str, ...]:
+        """The fields of the list's search form, in the YAML's order (`search`, then
+        `filters`; `org` where named); the first four string/enum fields if none is named.
+        The workflow's state is offered besides (not listed here)."""
+        named = [n for n in dict.fromkeys(self.search_columns + self.filter_columns)
+                 if n == "org" or self.field(n).kind.search_control is not None]
+        if not named:
+            named = [f.name for f in self.fields if f.kind.search_default][:4]
+        return tuple(named)
+
+    @property
+    def initials_fields(self) -> tuple[str, ...]:
+        """Fields whose pinyin initials are stored beside them (`<name>_initials`): the
+        searched text fields and the display field, which reference pickers search; not
+        identifiers checked by validators (统一社会信用代码, 批准文号 …)."""
+        names = [n for n in self.searched if n != "org"] + [self.display]
+        return tuple(n for n in dict.fromkeys(names) if self.has_field(n)
+                     and self.field(n).kind.initials and not self.field(n).validators)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from app.audit.models import AuditEntry
 from app.audit.sign_ins import FAILED, SIGN_IN, stored, user_agent
 from app.security.scope import current
 from app.validation import is_blank
+from generator.pinyin import initials_column
 
 SKIP = {"row_version", "org_path"}
 
@@ -72,7 +73,8 @@ def _changes(obj: Any, created: bool) -> dict[str, Any]:
     # references (and the organisation) are recorded by the rows they point to, readable
     relations = [f.name for f in entity.fields if f.kind.refers]
     relations += ["org"] if entity.org_scoped else []
-    skip = SKIP | {f"{name}_id" for name in relations} | {"id"}
+    skip = (SKIP | {f"{name}_id" for name in relations} | {"id"}
+            | {initials_column(name) for name in entity.initials_fields})  # derived
     keys = relations + [a.key for a in state.mapper.column_attrs if a.key not in skip]
     out: dict[str, Any] = {}
     for key in keys:

@@ -27,6 +27,7 @@ from app.io.import_rows import Parsed, Planned, RowError, RowRules
 from app.labels import current_locale
 from app.security.models import Organisation
 from app.validation import Invalid, is_blank, parse
+from generator.pinyin import initials, initials_column
 from generator.spec import Entity
 from generator.types.base import plain_text
 
@@ -231,8 +232,13 @@ class Importer(RowRules):
                                 table.c.row_version == bindparam("_version"))
                          .values({**{k: bindparam(k) for k in keys},
                                   "row_version": table.c.row_version + 1}))
+            spelled = [n for n in self.entity.initials_fields if n in keys]
+            if spelled:  # a bulk UPDATE passes no ORM event: the initials are set here
+                statement = statement.values({initials_column(n): bindparam(
+                    f"_{initials_column(n)}") for n in spelled})
             changed = self.session.execute(statement, [
-                {**p.values, "_id": p.stored["id"], "_version": p.stored["row_version"]}
+                {**p.values, "_id": p.stored["id"], "_version": p.stored["row_version"],
+                 **{f"_{initials_column(n)}": initials(p.values[n]) for n in spelled}}
                 for p in group if p.stored is not None])
             if changed.rowcount not in (-1, len(group)):
                 raise ChangedMeanwhile()

@@ -9,6 +9,8 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from generator.models import initials_of, keep_initials
+
 # Binary ordering on every database, so that "path starts with P" is the index range
 # [P, P-with-last-'/'-raised) (see scope.py). PostgreSQL's default collations ignore '/'.
 PathString = String(255).with_variant(String(255, collation="C"), "postgresql")
@@ -27,6 +29,7 @@ class Organisation(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_initials = initials_of("name", 200)  # 「cq」 finds 重庆市 in pickers (generator/pinyin.py)
     # national | province | city | county | unit
     level: Mapped[str] = mapped_column(String(16), nullable=False)
     # units: enterprise | institution
@@ -49,6 +52,9 @@ class Organisation(Model):
     @property
     def current(self) -> bool:
         return self.valid_to is None or self.valid_to > dt.date.today()
+
+
+keep_initials(Organisation, "name")
 
 
 def child_path(parent_path: str | None, code: str) -> str:

@@ -32,8 +32,8 @@ class ViewOptions:
     show_columns: tuple[str, ...]
     form_columns: tuple[str, ...]  # add and edit
     search_columns: tuple[str, ...]
-    choice_filters: tuple[str, ...]  # searched by picking one of the values' labels
-    reference_filters: tuple[str, ...]  # searched by picking a row of the target
+    # the inputs of the list's search form: (column, "text" | "choice" | "reference" | "range")
+    search_form: tuple[tuple[str, str], ...]
     order_columns: tuple[str, ...]
     base_order: tuple[str, str]  # (column, asc|desc)
     page_size: int
@@ -66,20 +66,13 @@ def labels(entity: Entity) -> tuple[tuple[str, Label], ...]:
     return tuple(out.items())
 
 
-def search(entity: Entity) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(search columns, those picked from values, references picked from their rows)."""
-    named = entity.search_columns + entity.filter_columns
-    columns = [n for n in named if entity.field(n).kind.searchable]
-    if not columns:
-        columns = [f.name for f in entity.fields if f.kind.search_default][:4]
-    choices = [n for n in columns if entity.field(n).kind.search_control == "choice"]
-    references = [n for n in entity.filter_columns
-                  if entity.field(n).kind.search_control == "reference"]
-    columns += references
+def search(entity: Entity) -> tuple[tuple[str, str], ...]:
+    """The search form: the fields the entity searches (Entity.searched), then the state."""
+    inputs = [(n, "reference" if n == ORG else str(entity.field(n).kind.search_control))
+              for n in entity.searched]
     if entity.workflow is not None:
-        columns.append(entity.workflow.field)
-        choices.append(entity.workflow.field)
-    return tuple(dict.fromkeys(columns)), tuple(choices), tuple(references)
+        inputs.append((entity.workflow.field, "choice"))
+    return tuple(inputs)
 
 
 def view_options(entity: Entity) -> ViewOptions:
@@ -92,15 +85,14 @@ def view_options(entity: Entity) -> ViewOptions:
     order = entity.default_order or ("id", "desc")
     own_org = (ORG,) if entity.scope is not None else ()  # lines follow their parent
     state = (entity.workflow.field,) if entity.workflow is not None else ()
-    columns, choices, references = search(entity)
+    inputs = search(entity)
     return ViewOptions(
         list_columns=shown(entity, entity.list_columns) + state,
         show_columns=state + shown(entity, everything) + ((ORG,) if entity.org_scoped
                                                           else ()),
         form_columns=editable + own_org,
-        search_columns=columns,
-        choice_filters=choices,
-        reference_filters=references,
+        search_columns=tuple(name for name, _control in inputs),
+        search_form=inputs,
         order_columns=orderable,
         base_order=(entity.field(order[0]).column if order[0] != "id" else "id", order[1]),
         page_size=entity.page_size,

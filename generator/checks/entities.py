@@ -188,8 +188,8 @@ def _screens(ctx: Context, entity: EntityDraft, broken: set[str]) -> None:
         list_columns=ctx.pick(body, "list", path, names | ({ORG} if scoped else set()),
                               broken) or tuple(f.name for f in entity.fields
                                                if f.kind.listed_by_default)[:8],
-        search_columns=ctx.pick(body, "search", path, columns, broken),
-        filter_columns=ctx.pick(body, "filters", path, columns, broken),
+        search_columns=ctx.pick(body, "search", path, keyed, broken),
+        filter_columns=ctx.pick(body, "filters", path, keyed, broken),
         order_columns=ctx.pick(body, "order", path, columns, broken),
         default_order=_default_order(ctx, body, path, columns),
         form_columns=ctx.pick(body, "form", path, {f.name for f in entity.fields

@@ -21,7 +21,7 @@ GUARD_KEYS = {"needs": (("entity", "match", "filled", "message"), ("entity",)),
               "when": (("entity", "match", "field", "in", "default"), ("entity", "field", "in"))}
 LIST_EDIT_KEYS = ("fields", "transition", "label")
 FILLED_BY_KEYS = ("entity", "match", "field", "default", "roles", "fields", "transitions")
-SUMMARY_KEYS = ("label", "group_by", "sum", "where", "drill", "roles")
+SUMMARY_KEYS = ("label", "group_by", "sum", "where", "drill", "roles", "period")
 
 
 def conditions(ctx: Context, node: Node, key: str, path: str) -> tuple[Condition, ...]:
@@ -170,9 +170,17 @@ def read_summaries(ctx: Context, entity: EntityDraft) -> tuple[Summary, ...]:
         check_condition_fields(ctx, where_conditions, dims, node, "where", at)
         roles = tuple(r for r, where in ctx.names(node, "roles", at)
                       if ctx.known_role(r, where, f"{at}.roles"))
+        period = node.get("period")
+        periods = {f.name for f in entity.fields if f.stored and f.kind.groupable}
+        if period is not None and period not in periods:
+            ctx.err("SCHEMA-E019", node.where("period"), f"{at}.period",
+                    f"'{period}' cannot be the period of a summary",
+                    f"one of {listing(sorted(periods)) or '(none)'}")
+            period = None
         if not picked["group_by"] or not picked["sum"]:
             continue
         out.append(Summary(key, ctx.label(node, "label", at, key),
                            tuple(picked["group_by"]), tuple(picked["sum"]),
-                           where_conditions, tuple(picked["drill"]), roles))
+                           where_conditions, tuple(picked["drill"]), roles,
+                           str(period) if period is not None else None))
     return tuple(out)

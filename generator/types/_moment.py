@@ -42,6 +42,7 @@ def moment(raw: Any, message: str) -> dt.datetime | dt.date | None:
 
 class MomentLike(FieldType):
     bounds = "value"
+    search_control = "range"
 
     def validate(self, f: Field, value: Any) -> list[Message]:
         return range_errors(f, value)

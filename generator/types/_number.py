@@ -27,6 +27,7 @@ class NumberLike(FieldType):
     bounds = "value"
     summable = True
     list_input = "number"
+    search_control = "range"
 
     def validate(self, f: Field, value: Any) -> list[Message]:
         return range_errors(f, value)

@@ -149,7 +149,11 @@ class FieldType:
     # The form control app/ builds for it; None: not on forms.
     control: ClassVar[str | None] = "input"
     list_input: ClassVar[str] = "text"  # the <input type> of a list_edit cell ("select")
-    search_control: ClassVar[str | None] = None  # "choice": picked from the values
+    # The search form's input (app/search.py): "text" (包含, pinyin initials too), "choice"
+    # (picked from the values' labels), "reference" (a searchable select of the target's
+    # rows), "range" (from–to); None: not offered.
+    search_control: ClassVar[str | None] = None
+    initials: ClassVar[bool] = False  # searched text keeps its pinyin initials (<name>_initials)
     choices_fixed: ClassVar[bool] = False  # its values are a fixed list (enum, boolean)
     target_key: ClassVar[str | None] = None  # YAML key naming another entity ("to")
     multiline: ClassVar[bool] = False  # text of several lines (a review log may be one)

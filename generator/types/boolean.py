@@ -22,6 +22,7 @@ class BooleanType(FieldType):
     control = "checkbox"
     list_input = "select"
     choices_fixed = True
+    search_control = "choice"
 
     def columns(self, f: Field, target_table: str | None) -> list[tuple[str, Any]]:
         from sqlalchemy import Boolean, Column

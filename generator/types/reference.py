@@ -40,7 +40,6 @@ class ReferenceType(FieldType):
     refers = True
     accepts_default = False
     orderable = False
-    searchable = False  # offered in the search panel only when named under `filters`
     list_editable = False
     keeps_text_format = True
     control = "reference"

@@ -20,11 +20,15 @@ class StringType(TextLike):
     search_default = True
     display_default = True
     blank_text = True
+    initials = True  # one line: its pinyin initials are stored when it is searched
 
     def read(self, reader: Reader, body: Any, path: str, kw: dict[str, Any]) -> None:
         super().read(reader, body, path, kw)
         if "validators" in body:
             kw["validators"] = _validators(reader, body, path)
+
+    def derived(self, name: str) -> tuple[str, ...]:
+        return (f"{name}_initials",)
 
     def max_length(self, f: Field) -> int | None:
         return int(f.max) if f.max is not None else DEFAULT_MAX

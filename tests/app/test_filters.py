@@ -26,8 +26,9 @@ def stored(app: Any) -> None:
 
 
 def starting(client: Any, prefix: str) -> list[str]:
-    """The names the list shows filtered by 企业名称 starting with `prefix` (filter 0)."""
-    response = client.get(f"/catalog/enterprise/list/?_flt_0_name={quote(prefix)}")
+    """The names the list shows filtered by 企业名称 starting with `prefix` (filter 1; the
+    search form's filter 0 is 包含)."""
+    response = client.get(f"/catalog/enterprise/list/?_flt_1_name={quote(prefix)}")
     assert response.status_code == 200
     return sorted(name for name in NAMES if f">{name}<" in response.text)
 

@@ -78,3 +78,45 @@ def test_list_editing_stays_within_the_form(tmp_path: Path) -> None:
     [problem] = check_path(str(path))
     assert str(problem) == ("SCHEMA-E019 entities.yaml:6 entities.Row.list_edit.fields: 'qty' "
                             "cannot be edited in the list; expected one of note")
+
+
+def test_the_search_form_names_fields_org_where_rows_have_one(tmp_path: Path) -> None:
+    """`search`/`filters` take every stored field and `org` on scoped entities; the form's
+    inputs follow the types, and searched text keeps its pinyin initials."""
+    from generator.builders.views import view_options
+
+    path = tmp_path / "search.yaml"
+    path.write_text(
+        "module: m\n"
+        "entities:\n"
+        "  Batch:\n"
+        "    fields: {name: string}\n"
+        "  Row:\n"
+        "    scope: own\n"
+        "    fields:\n"
+        "      name: string\n"
+        "      code: {type: string, validators: [uscc]}\n"
+        "      qty: integer\n"
+        "      day: date\n"
+        "      kind: {type: enum, values: {a: 甲, b: 乙}}\n"
+        "      batch: {type: reference, to: Batch}\n"
+        "    search: [org, name, code, batch]\n"
+        "    filters: [kind, qty, day]\n"
+        "  Plain:\n"
+        "    fields: {name: string, name_initials: string}\n"
+        "    search: [org, name]\n", encoding="utf-8")
+    problems = [str(p) for p in check_path(str(path))]
+    assert problems == [
+        "SCHEMA-E022 search.yaml:17 entities.Plain.fields.name_initials: 'name_initials' is "
+        "used by the string field 'name'; expected another field name",
+        "SCHEMA-E019 search.yaml:18 entities.Plain.search: unknown field 'org'; expected one "
+        "of name, name_initials",
+    ]
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "    fields: {name: string, name_initials: string}\n    search: [org, name]\n",
+        "    fields: {name: string}\n"), encoding="utf-8")
+    row = load_spec(str(path)).entity("m.Row")
+    assert view_options(row).search_form == (
+        ("org", "reference"), ("name", "text"), ("code", "text"), ("batch", "reference"),
+        ("kind", "choice"), ("qty", "range"), ("day", "range"))
+    assert row.initials_fields == ("name",)  # not the identifier checked by a validator

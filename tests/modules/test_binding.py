@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.modules.conftest import AGENT_LN, AGENT_SC, MAKER, flashes, login, rows
+from tests.modules.conftest import AGENT_LN, AGENT_SC, MAKER, add_row, flashes, login, rows
 from tests.modules.enterprise import complete_info, products
 
 BASE = "/binding/product_binding"
@@ -79,6 +79,11 @@ def _bindings(app: Any) -> list[Any]:
     return rows(app, "binding.ProductBinding")
 
 
+def _approval(result: dict[str, Any]) -> str:
+    """A picker's row 「国药准字HJ20150001（瑞舒伐他汀钙片）」 by its approval number."""
+    return str(result["text"]).split("（")[0]
+
+
 def test_only_agents_of_overseas_holders_bind(app: Any) -> None:
     complete_info(app, "maker_legal", "辽宁康华制药有限公司", MAKER)
     maker = login(app, "maker_legal")
@@ -92,14 +97,14 @@ def test_bind_imported_products_by_approval_number(app: Any, ids: dict[str, int]
     agents(app)
     agent = login(app, "ln_agent_legal")
     found = agent.get(f"{BASE}/choices/product?q=HJ").json["results"]
-    assert {r["text"] for r in found} == {HJ1, HJ2}  # the domestic product is not offered
+    assert {_approval(r) for r in found} == {HJ1, HJ2}  # the domestic product is not offered
     refused = agent.post(f"{BASE}/add", data={"product": str(ids[H3])})
     assert "该产品不是进口药品" in flashes(refused.text) and not _bindings(app)
     assert agent.post(f"{BASE}/add", data={"product": str(ids[HJ1])}).status_code == 302
     assert [b.state for b in _bindings(app)] == ["bound"]
     # the other agent cannot find nor bind it while it is bound
     other = login(app, "sc_agent_legal")
-    assert {r["text"] for r in other.get(f"{BASE}/choices/product?q=HJ").json["results"]} \
+    assert {_approval(r) for r in other.get(f"{BASE}/choices/product?q=HJ").json["results"]} \
         == {HJ2}
     taken = other.post("/api/v1/product_binding/", json={"product": ids[HJ1]})
     assert taken.status_code == 422 and "仍绑定在其他企业名下" in str(taken.json)
@@ -168,3 +173,55 @@ def test_the_database_holds_one_bound_agent_per_product(app: Any,
         session.commit()
     assert sorted(b.state for b in _bindings(app) if b.product_id == ids[HJ2]) == [
         "bound", "unbound"]
+
+
+# -- 000 §5: regulators find an enterprise and its products; products by name too ---------
+def test_000_5_regulator_finds_an_enterprise_and_sees_its_bound_products(
+        app: Any, ids: dict[str, int], world: dict[str, Any]) -> None:
+    bound(app, ids)
+    assert login(app, "sc_agent_legal").post(
+        f"{BASE}/add", data={"product": str(ids[HJ2])}).status_code == 302
+    ln = login(app, "ln_reg")
+    found = ln.get(f"{BASE}/choices/org?search=1&q=远航").json["results"]
+    assert [r["text"] for r in found] == ["辽宁远航医药有限公司"]
+    assert [r["text"] for r in ln.get(f"{BASE}/choices/org?search=1&q=lnyh").json[
+        "results"]] == ["辽宁远航医药有限公司"]  # its pinyin initials
+    assert ln.get(f"{BASE}/choices/org?search=1&q=海通").json["results"] == []  # 四川's
+    page = ln.get(f"{BASE}/list/?_flt_0_org={world['orgs'][AGENT_LN]}").text
+    assert HJ1 in page and HJ2 not in page
+    assert 'name="_flt_0_org"' in page and "辽宁远航医药有限公司</option>" in page
+    national = login(app, "nmpa").get(f"{BASE}/list/?_flt_0_org={world['orgs'][AGENT_SC]}")
+    assert HJ2 in national.text and HJ1 not in national.text
+    # out of reach: another province's enterprise filters to nothing, never to its rows
+    assert HJ2 not in ln.get(f"{BASE}/list/?_flt_0_org={world['orgs'][AGENT_SC]}").text
+
+
+def test_000_5_bindings_and_product_pickers_search_by_drug_name(
+        app: Any, ids: dict[str, int]) -> None:
+    montelukast = add_row(app, "basic.Product", approval="国药准字HJ20170004",
+                          name="孟鲁司特钠片", holder="某持有人", imported=True)
+    try:
+        agents(app)
+        agent = login(app, "ln_agent_legal")
+        picked = agent.get(f"{BASE}/choices/product?q=孟鲁司特").json["results"]
+        assert picked == [{"id": montelukast, "text": "国药准字HJ20170004（孟鲁司特钠片）"}]
+        assert [r["id"] for r in agent.get(f"{BASE}/choices/product?q=mlst").json[
+            "results"]] == [montelukast]
+        assert agent.post(f"{BASE}/add", data={"product": str(montelukast)}).status_code == 302
+        # bound now: the add form's picker no longer offers it, the search form's still does
+        reg = login(app, "ln_reg")
+        assert reg.get(f"{BASE}/choices/product?q=孟鲁司特").json["results"] == []
+        searched = reg.get(f"{BASE}/choices/product?search=1&q=孟鲁司特").json["results"]
+        assert [r["id"] for r in searched] == [montelukast]
+        page = reg.get(f"{BASE}/list/?_flt_0_product={montelukast}").text
+        assert "国药准字HJ20170004" in page and HJ1 not in page
+    finally:
+        from sqlalchemy import delete
+
+        model = app.extensions["admin"].models
+        with app.app_context():
+            session = app.appbuilder.session
+            session.execute(delete(model["binding.ProductBinding"]))
+            session.execute(delete(model["basic.Product"]).where(
+                model["basic.Product"].id == montelukast))
+            session.commit()

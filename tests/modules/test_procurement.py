@@ -202,7 +202,7 @@ def test_province_imports_the_2020_volumes_of_its_institutions(app: Any) -> None
 def test_institution_queries_the_catalogue_by_generic_name(app: Any, batch: int) -> None:
     imported(app, batch)
     hosp = login(app, "ln_hosp1")
-    page = hosp.get("/procurement/catalog_item/list/?_flt_2_name=氨氯地平").text
+    page = hosp.get("/procurement/catalog_item/list/?_flt_0_name=氨氯地平").text
     assert "11-002" in page and "11-001" not in page
     demand = hosp.get("/procurement/demand/list/").text
     for title in ("品规编号", "品种名称", "规格", "填报说明", "2020年采购量", "预采购量",
@@ -328,7 +328,7 @@ def test_results_search_export_and_withdraw(app: Any, batch: int) -> None:
     hosp = login(app, "ln_hosp1")
     found = hosp.get("/procurement/demand/list/?_flt_0_item_code=11-002").text
     assert "苯磺酸氨氯地平片" in found and "阿托伐他汀钙片" not in found
-    by_state = hosp.get("/procurement/demand/list/?_flt_3_state=submitted").text
+    by_state = hosp.get("/procurement/demand/list/?_flt_0_state=submitted").text
     assert by_state.count("已上报") >= 3 and "二甲双胍缓释片" not in by_state
     export = hosp.get("/procurement/demand/export/xlsx")
     assert export.status_code == 200
