@@ -125,3 +125,19 @@ def test_regulator_finds_an_enterprise_and_a_product_by_name(server: dict[str, A
     rows = page.locator("table.table tbody tr").all_inner_texts()
     assert rows and all("国药准字HJ" in r for r in rows), rows
     shot(page, "34-search-bindings-by-product")
+
+
+def test_national_summary_shows_one_batch_at_a_time(server: dict[str, Any], page: Any) -> None:
+    url = server["url"]
+    _sign_in(page, url, "lcb")
+    page.goto(f"{url}/procurement/demand/summary/by_region/")
+    select = page.locator("form.summary-period select[name=_period]")
+    assert "第十一批" in select.locator("option:checked").inner_text()  # the newest batch
+    assert "全部" not in select.inner_text()  # 各地报量汇总 never adds two batches together
+    shot(page, "35-summary-by-region-open-batch")
+    select.select_option(label="第十批国家组织药品集中采购")
+    with page.expect_navigation():
+        page.locator("form.summary-period button").click()
+    assert "_period=" in page.url
+    assert "第十批" in page.locator("form.summary-period option:checked").inner_text()
+    shot(page, "36-summary-by-region-closed-batch")
