@@ -17,6 +17,8 @@ from flask import request, url_for
 from sqlalchemy import String, cast, or_
 from sqlalchemy.sql.elements import ColumnElement
 
+from app import needs_panel
+from app.choices import choice_conditions
 from app.context import generated
 from app.labels import current_locale, render
 from app.search_filters import like_escape, text_condition
@@ -85,6 +87,41 @@ def form_inputs(view: Any) -> dict[str, Any]:
 
 
 # -- reference pickers: what a typed term finds ---------------------------------------------
+CHOICES_PAGE = 20
+
+
+def choices_page(entity: Entity, field: str, args: Any, user: Any) -> dict[str, Any] | None:
+    """One page of the rows reference field `field` (or `org`) may point to, for the
+    `choices` endpoint (None: no such field). `search=1` (the search form's pickers): the
+    target's rows in the user's range matching the `where` of the field's `choices`, not its
+    `via` (a binding is searched by a product bound already); else the field's choices."""
+    admin = generated()
+    if field == "org" and entity.scope is not None:
+        model: Any = Organisation
+        query = admin.related_query(model)
+    else:
+        spec_field = next((f for f in entity.fields if f.name == field and f.kind.refers),
+                          None)
+        if spec_field is None:
+            return None
+        model = admin.models[spec_field.target]
+        if args.get("search"):  # scope and the target's own `where`
+            query = admin.related_query(model).where(*choice_conditions(
+                admin.spec, admin.models, spec_field, user, via_rule=False))
+        else:
+            query = admin.choice_query(spec_field)  # scope and the field's choices
+            query = needs_panel.narrow(entity, spec_field, query, model, user,
+                                       admin.session)  # open batches only
+    term = (args.get("q") or "").strip()[:100]
+    page = max(1, args.get("page", 1, type=int))
+    if term:
+        query = query.where(term_condition(model, term))
+    query = query.order_by(model.id).offset((page - 1) * CHOICES_PAGE).limit(CHOICES_PAGE + 1)
+    rows = admin.session.execute(query).scalars().all()
+    return {"results": [{"id": row.id, "text": picker_text(row)} for row in rows[:CHOICES_PAGE]],
+            "pagination": {"more": len(rows) > CHOICES_PAGE}}
+
+
 def term_condition(model: Any, term: str) -> ColumnElement[bool]:
     """Rows of `model` whose display text or searched text fields contain `term`, or their
     pinyin initials do (「cq」 finds 重庆市, 「孟鲁司特」 the product 孟鲁司特钠片 by its name,
@@ -126,4 +163,5 @@ def picker_text(row: Any) -> str:
     return text
 
 
-__all__ = ["argument", "form_inputs", "picker_text", "search_options", "term_condition"]
+__all__ = ["argument", "choices_page", "form_inputs", "picker_text", "search_options",
+           "term_condition"]

@@ -35,23 +35,20 @@ from app import gate, needs_panel
 from app import help as help_views
 from app.audit import history
 from app.audit.views import ACTIONS as AUDIT_ACTIONS
-from app.choices import choice_conditions
 from app.compat import ModelViewHooks
 from app.context import generated
 from app.hooks import runtime, window_deadline
 from app.io.views import ViewIO
 from app.labels import current_locale
-from app.search import form_inputs, picker_text, term_condition
+from app.search import choices_page, form_inputs
 from app.security.fields import VisibleColumns, field_rights
 from app.security.headers import send_attachment
-from app.security.models import Organisation
 from app.security.scope import scope_condition, user_scope
 from app.workflow import buttons, changes, engine, list_edit, rules, todo
 from app.workflow.views import TransitionViews
 from generator.spec import Entity
 
 log = logging.getLogger(__name__)
-CHOICES_PAGE = 20
 
 
 VISIBLE_OPTIONS = ("list_columns", "show_columns", "search_columns", "order_columns")
@@ -504,36 +501,11 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
     @has_access
     @permission_name("list")
     def choices(self, field: str) -> Any:
-        """A page of the rows a reference field may point to; `search=1` (the search form's
-        pickers): the target's rows in the user's range matching the `where` of the field's
-        `choices`, not its `via` (a binding is searched by a product bound already)."""
-        admin = generated()
-        if field == "org" and self.entity.scope is not None:
-            model: Any = Organisation
-            query = admin.related_query(model)
-        else:
-            spec_field = next((f for f in self.entity.fields
-                               if f.name == field and f.kind.refers), None)
-            if spec_field is None:
-                abort(404)
-            model = admin.models[spec_field.target]
-            if request.args.get("search"):  # scope and the target's own `where`
-                query = admin.related_query(model).where(*choice_conditions(
-                    admin.spec, admin.models, spec_field, g.user, via_rule=False))
-            else:
-                query = admin.choice_query(spec_field)  # scope and the field's choices
-                query = needs_panel.narrow(self.entity, spec_field, query, model, g.user,
-                                           self.datamodel.session)  # open batches only
-        term = (request.args.get("q") or "").strip()[:100]
-        page = max(1, request.args.get("page", 1, type=int))
-        if term:
-            query = query.where(term_condition(model, term))
-        query = query.order_by(model.id).offset((page - 1) * CHOICES_PAGE).limit(CHOICES_PAGE + 1)
-        rows = self.datamodel.session.execute(query).scalars().all()
-        return jsonify(
-            results=[{"id": row.id, "text": picker_text(row)} for row in rows[:CHOICES_PAGE]],
-            pagination={"more": len(rows) > CHOICES_PAGE},
-        )
+        """A page of the rows a reference field may point to (app/search.py)."""
+        page = choices_page(self.entity, field, request.args, g.user)
+        if page is None:
+            abort(404)
+        return jsonify(**page)
 
     # -- file download: the same row lookup (and so the same scope) as show ----------------
     @expose("/download/<field>/<int:pk>")
