@@ -6,56 +6,25 @@ finds the same rows, the filter stays when sorting, 【重置】 shows everythin
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.browser.conftest import shot
-from tests.conftest import apply_schema, ensure_admin, make_app
-from tests.modules.conftest import SCHEMA
+from tests.browser.demo_server import serve, sign_in
 
 pytestmark = pytest.mark.browser
-CAPTCHA = "K7PX"
 STATINS = {"阿托伐他汀钙片", "瑞舒伐他汀钙片", "辛伐他汀片"}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: Any) -> Iterator[dict[str, Any]]:
-    from app import demo
-
-    folder = tmp_path_factory.mktemp("search")
-    app = make_app(f"sqlite:///{folder}/demo.db", SCHEMA, tmp=folder, WTF_CSRF_ENABLED=True,
-                   ADMIN_CAPTCHA_FIXED=CAPTCHA,
-                   ADMIN_PASSWORD_POLICY={"captcha": True, "change_first_login": False,
-                                          "not_username": False})
-    apply_schema(app)
-    ensure_admin(app)
-    demo.load(app)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{httpd.server_port}", "app": app}
-    httpd.shutdown()
+    yield from serve(tmp_path_factory.mktemp("search"))
 
 
 def _sign_in(page: Any, url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", demo_password())
-    page.fill("input[name=captcha]", CAPTCHA)
-    with page.expect_navigation():
-        page.locator("form [type=submit]").click()
-    assert "/login" not in page.url, page.url
-
-
-def demo_password() -> str:
-    from app.demo import PASSWORD
-
-    return str(PASSWORD)
+    sign_in(page, url, username)
 
 
 def _names(page: Any) -> set[str]:
