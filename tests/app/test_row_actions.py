@@ -25,7 +25,7 @@ LIST = "/procurement/demand/list/"
 REASON = "数量与上年差异过大，请核实。"
 BUTTON = re.compile(r'<button[^>]*class="[^"]*\b(row-transition(?:-refused)?)"[^>]*'
                     r'data-key="(\w+)" data-pk="(\d+)"[^>]*>')
-REFUSED = re.compile(r'title="([^"]*)"><button[^>]*row-transition-refused"[^>]*'
+REFUSED = re.compile(r'title="([^"]*)"[^>]*><button[^>]*row-transition-refused"[^>]*'
                      r'data-key="(\w+)" data-pk="(\d+)"')
 
 

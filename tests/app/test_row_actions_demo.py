@@ -75,7 +75,7 @@ def test_ln_hospital1_is_refused_by_item_code_then_withdraws_with_one_button(dem
     hospital = _sign_in(demo, "ln_hospital1")
     page = html.unescape(hospital.get(f"{DEMAND}/list/").text)
     # its saved rows offer 上报 disabled, saying why (no 承诺函 yet)
-    assert re.search(r'title="请先上传本批次的承诺函[^"]*"><button[^>]*row-transition-refused'
+    assert re.search(r'title="请先上传本批次的承诺函[^"]*"[^>]*><button[^>]*row-transition-refused'
                      r'[^>]*data-key="submit"', page)
     hospital.post(f"{DEMAND}/transition_all/submit")
     text = flashes(hospital.get(f"{DEMAND}/list/").text)
