@@ -142,7 +142,7 @@ def test_000_6_return_for_correction_resubmit_and_history(server: Any, page: Any
     _fire_on_row(page, REPORT, "退回补正", "质量管理部分缺少年度自检情况，请补充后重新提交。")
     assert "/annual_report/annual_report/list/" in page.url  # the list, not a 404
     assert "退回补正：已处理 1 条记录" in page.locator(".alert").first.inner_text()
-    assert REPORT not in page.locator("table tbody").inner_text()  # 监管端不再显示该条数据
+    assert page.locator("table tbody tr", has_text=REPORT).count() == 0  # 监管端不再显示该条数据
     shot(page, "000-6-1-2-returned")
 
     # the enterprise corrects and 提交s it again
