@@ -69,22 +69,38 @@ def test_a_locked_row_is_refused_by_its_key_and_state(world: dict[str, Any],
 
 def test_a_blank_cell_keeps_what_was_typed_unless_asked_to_clear(world: dict[str, Any],
                                                                   batch: str) -> None:
+    # 填报说明 is the province's to write (预采购量 is the institution's under 报量方式 self)
     pk = _demand(world, batch, "12-003", HOSP2, baseline=100, planned=70, state="saved",
-                 change_note="扩容")
+                 note="按盒填报")
     prov = login(world["app"], "ln_prov")
-    header = [*HEADER, "预采购量", "增幅降幅说明"]
-    line = [batch, "12-003", "某药", "1片", 120, "和平区中心医院", "", ""]
+    header = [*HEADER, "填报说明"]
+    line = [batch, "12-003", "某药", "1片", 120, "和平区中心医院", ""]
     response = _import(prov, [header, line])
     assert response.status_code == 200, response.text
     assert response.json["updated"] == 1
     row = _row(world, pk)
-    assert (row.baseline, row.planned, row.change_note) == (120, 70, "扩容")
+    assert (row.baseline, row.planned, row.note) == (120, 70, "按盒填报")
     again = _import(prov, [header, line])  # nothing to change: no write, no history
     assert again.json["unchanged"] == 1 and again.json["updated"] == 0
     cleared = _import(prov, [header, line], clear_blanks="1")
     assert cleared.status_code == 200, cleared.text
     row = _row(world, pk)
-    assert (row.baseline, row.planned, row.change_note) == (120, None, None)
+    assert (row.baseline, row.planned, row.note) == (120, 70, None)
+
+
+def test_clearing_the_institutions_figures_is_refused_to_the_province(
+        world: dict[str, Any], batch: str) -> None:
+    pk = _demand(world, batch, "12-019", HOSP2, baseline=100, planned=70, state="saved",
+                 change_note="扩容")
+    header = [*HEADER, "预采购量", "增幅降幅说明"]
+    line = [batch, "12-019", "某药", "1片", 100, "和平区中心医院", "", ""]
+    response = _import(login(world["app"], "ln_prov"), [header, line], clear_blanks="1")
+    assert response.status_code == 422
+    [error] = response.json["errors"]
+    assert error["message"] == ("预采购量、增幅降幅说明由医疗机构填报"
+                                "（报量方式：医疗机构自行填报）。")
+    row = _row(world, pk)
+    assert (row.planned, row.change_note) == (70, "扩容")
 
 
 def test_a_column_missing_from_the_file_is_left_alone(world: dict[str, Any],
