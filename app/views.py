@@ -44,7 +44,7 @@ from app.search import choices_page, form_inputs
 from app.security.fields import VisibleColumns, field_rights
 from app.security.headers import send_attachment
 from app.security.scope import scope_condition, user_scope
-from app.workflow import buttons, changes, engine, list_edit, rules, todo
+from app.workflow import buttons, changes, engine, fill, list_edit, rules, todo
 from app.workflow.views import TransitionViews
 from generator.spec import Entity
 
@@ -273,8 +273,13 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
         edit = self.entity.list_edit
         args["list_edit_label"] = (edit.label.get(current_locale())
                                    if edit is not None and may_edit and not history else None)
+        if not args["edit_cells"]:
+            args["list_edit_label"] = None  # no row of the page is the person's to fill
+        args["actions"] = dict(args.get("actions") or {})  # the view's own stays whole
+        args["batch_refusals"] = buttons.batch_offers(self.entity, args["row_buttons"],
+                                                      args["actions"])
         args["all_buttons"] = [] if history else buttons.all_buttons(
-            self.entity, self._all_transitions(), model, session, g.user)
+            self.entity, self._all_transitions(), model, session, g.user, self._granted)
         args["list_url"] = request.full_path if request.query_string else request.path
         args["locale"] = current_locale()
         if history:  # 历史报量查询: no row is ticked for a batch action either
@@ -369,17 +374,27 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
         """Hidden fields leave the form; read-only ones show their value and keep it."""
         rights = field_rights(self.entity)
         hidden = set(rights.hidden)
+        readonly = set(rights.readonly) | self._unfillable_fields(item)
         if self.entity.scope is not None and user_scope(self.entity, g.user) == "own":
             hidden.add("org")  # 本单位 only: the row is the user's own organisation's
-        for name in hidden | rights.readonly:
+        for name in hidden | readonly:
             if name in form:  # whatever was sent, the stored value (or default) stays
                 field = form[name]
                 stored = getattr(item, name) if item is not None else field.default
                 field.process(None, data=stored)
                 field.validators = ()
-                if name in rights.readonly:
+                if name in readonly:
                     field.render_kw = {**(field.render_kw or {}), "disabled": True}
         return sorted(hidden)
+
+    def _unfillable_fields(self, item: Any) -> set[str]:
+        """报量方式: the fields another level fills on this stored row show, read only."""
+        rule = self.entity.filled_by
+        if rule is None or item is None:
+            return set()
+        if item.id in fill.unfillable(self.entity, [item], g.user, self.datamodel.session):
+            return set(rule.fields)
+        return set()
 
     # -- after saving, back to the list (where the new or changed row is visible) ------------
     def post_add_redirect(self) -> Any:
@@ -414,7 +429,8 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
         if not item:
             abort(404)
         pk = self.datamodel.get_pk_value(item)
-        locked = rules.change_refusal(self.entity, item, "edit", list(self.edit_columns))
+        locked = rules.change_refusal(self.entity, item, "edit", list(self.edit_columns),
+                                      self._unfillable_fields(item))
         if locked:
             flash(locked, "danger")
             return None  # FAB redirects back

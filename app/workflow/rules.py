@@ -198,15 +198,16 @@ def lock_reason(entity: Entity, row: Any, action: str) -> str | None:
     return _("A record in state %(state)s cannot be deleted.", state=label)
 
 
-def change_refusal(entity: Entity, row: Any, action: str, editable: Iterable[str] = ()
-                   ) -> str | None:
+def change_refusal(entity: Entity, row: Any, action: str, editable: Iterable[str] = (),
+                   filled_elsewhere: Iterable[str] = ()) -> str | None:
     """Why the person may not edit (`action` "edit") or delete ("delete") the row now: its
-    state locks it, or (editing) none of the form's fields is the person's to change."""
+    state locks it, or (editing) none of the form's fields is the person's to change
+    (`filled_elsewhere`: the fields another level fills on this row, 报量方式)."""
     locked = lock_reason(entity, row, action)
     if locked is not None or action != "edit":
         return locked
     rights = field_rights(entity)
-    closed = rights.readonly | rights.hidden
+    closed = rights.readonly | rights.hidden | frozenset(filled_elsewhere)
     fields = list(editable)
     if fields and all(name in closed for name in fields):
         return _("None of the fields of this record is yours to change.")

@@ -188,7 +188,9 @@ def test_submit_all_says_first_what_it_will_do_and_then_what_it_did(
     confirm = re.search(r'class="transition-all"[^>]*data-confirm="([^"]*)"', page)
     assert confirm is not None
     # saved, saved-empty (2), saved-shut, returned; the others are in states it leaves
-    assert confirm.group(1).startswith("将上报 5 条；"), confirm.group(1)
+    # of those, two lack 预采购量 and the second batch's window is shut: it says so first
+    assert confirm.group(1).startswith("将上报 2 条；"), confirm.group(1)
+    assert "2 条不能办理（请先填写：预采购量）" in confirm.group(1)
     assert "1 条未填报" in confirm.group(1) and confirm.group(1).endswith("不会上报。确定吗？")
     try:
         hospital.post("/procurement/demand/transition_all/submit")

@@ -417,7 +417,7 @@ def test_flask_appbuilders_own_user_screens_stay_closed(world: Any, username: st
 # --- 注销, 启用 and 重置密码 -----------------------------------------------------------
 
 
-def test_deactivate_and_re_enable_with_row_buttons_and_list_actions(world: Any) -> None:
+def test_000_4_2_4_deactivate_and_re_enable_with_row_buttons_and_list_actions(world: Any) -> None:
     admin = login(world.app, "ln_admin")
     county = user(world, "ln_county")
     page = admin.get("/system/users/list/").text

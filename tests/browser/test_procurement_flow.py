@@ -121,12 +121,10 @@ def test_institution_fills_saves_uploads_reports_and_withdraws(server: dict[str,
     assert "25.00%" in page.content()  # 增幅/降幅 of 1200 -> 1500
     _shot(page, "13-demand-saved")
 
-    # 上报 before the letter: refused, in Chinese
-    page.once("dialog", lambda dialog: dialog.accept())
-    _submit(page, page.locator("form.transition-all button", has_text="上报"))
-    refused = page.locator(".alert", has_text="请先上传本批次的承诺函").inner_text()
-    assert "2 条未上报" in refused and "品规编号 11-001" in refused  # grouped, by 品规编号
-    assert "1 条未填报" in page.content()  # what 全部上报 left alone, and why
+    # 上报 before the letter: 全部上报 is offered disabled, its tooltip saying why
+    page.locator("span.transition-all-refused", has_text="上报").hover()
+    page.locator(".tooltip", has_text="请先上传本批次的承诺函").wait_for()
+    page.mouse.move(0, 0)
     # the row's 上报 is offered disabled, its tooltip saying why
     page.locator("tr", has_text="11-001").locator(".row-transition-refused-wrap",
                                                   has_text="上报").hover()

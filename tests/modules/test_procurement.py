@@ -258,6 +258,14 @@ def test_fill_and_save_moves_rows_to_saved(app: Any, batch: int) -> None:
 def test_report_needs_the_commitment_letter(app: Any, batch: int) -> None:
     saved(app, batch)
     hosp = login(app, "ln_hosp1")
+    # offered disabled with the reason, not offered and then refused
+    listed = hosp.get("/procurement/demand/list/").text
+    assert 'action="/procurement/demand/transition_all/submit"' in listed
+    form = listed.split('action="/procurement/demand/transition_all/submit"')[1].split("</form>")[0]
+    assert "disabled" in form and "请先上传本批次的承诺函" in form
+    assert "将上报 0 条" in form and "3 条不能办理（请先上传本批次的承诺函" in form
+    assert 'data-action="submit"' not in listed  # 上报所选: disabled with the reason
+    assert "请先上传本批次的承诺函" in listed.split("上报所选")[0].rsplit("<span", 1)[1]
     page = flashes(hosp.post("/procurement/demand/transition_all/submit",
                              follow_redirects=True).text)
     assert "请先上传本批次的承诺函" in page
@@ -553,6 +561,32 @@ def test_002_3_4_report_mode_city_fills_for_a_small_institution(app: Any, batch:
     # the first hospital (no setting of its own: the province's default) reports itself
     _list_save(login(app, "ln_hosp1"), [own[0].id], "12")
     assert rows(app, DEMAND, id=own[0].id)[0].state == "saved"
+
+
+def test_002_3_4_report_mode_the_institution_is_offered_nothing_it_would_be_refused(
+        app: Any, batch: int) -> None:
+    """Filled by the province, the hospital's list has no inputs, no 保存, no 上报 buttons and
+    no edit icons; its edit page is refused with the reason, the detail page stays."""
+    saved(app, batch)
+    lettered(app, batch)
+    _set_mode(app, batch, "province")
+    mine = _mine(app, HOSP1)
+    hosp = login(app, "ln_hosp1")
+    listed = hosp.get("/procurement/demand/list/").text
+    assert "list-edit-save" not in listed and 'name="edit-' not in listed
+    assert 'data-action="submit"' not in listed and "上报所选" not in listed
+    assert "transition_all/submit" not in listed or "disabled" in listed.split(
+        "transition_all/submit")[1].split("</form>")[0]
+    assert f"/procurement/demand/edit/{mine[0].id}" not in listed
+    assert f"/procurement/demand/show/{mine[0].id}" in listed
+    refused = hosp.get(f"/procurement/demand/edit/{mine[0].id}", follow_redirects=True)
+    assert "该记录没有您可以修改的字段。" in refused.text
+    posted = hosp.post(f"/procurement/demand/edit/{mine[0].id}", data={"planned": "999"})
+    assert posted.status_code == 302
+    assert rows(app, DEMAND, id=mine[0].id)[0].planned == 150
+    # the province fills: its edit page offers 预采购量
+    prov = login(app, "ln_prov").get(f"/procurement/demand/edit/{mine[0].id}").text
+    assert 'name="planned"' in prov and "disabled" not in prov.split('name="planned"')[1][:80]
 
 
 def test_002_3_4_report_mode_province_fills_by_import_and_rest(app: Any, batch: int) -> None:
