@@ -128,3 +128,23 @@ def test_002_3_1_cities_counties_and_institutions_issue_no_accounts(app: Any,
     client = login(app, username)
     assert client.get("/system/users/list/").status_code == 403
     assert client.post("/system/users/add", data={"username": "x"}).status_code == 403
+
+
+def test_000_4_2_4_deactivate_is_a_button_on_the_users_row(app: Any,
+                                                           world: dict[str, Any]) -> None:
+    """注销 sits on the row of each account the administrator manages and asks first; after
+    it the row offers 启用 and the account can no longer sign in."""
+    prov = login(app, "ln_prov")
+    prov.post("/system/users/add", data=_new(world, "ln_row_off", HOSP2, ["institution"],
+                                             "institution"))
+    leaver = _user(app, "ln_row_off")
+    page = prov.get("/system/users/list/").text
+    deactivate = f'action="/system/users/deactivate/{leaver.id}"'
+    assert deactivate in page
+    form = page.split(deactivate)[1].split("</form>")[0]
+    assert "确定注销用户" in form and "ln_row_off" in form  # the confirmation it asks
+    assert f'/system/users/deactivate/{_user(app, "ln_reg").id}"' not in page  # not its own
+    assert prov.post(f"/system/users/deactivate/{leaver.id}").status_code == 302
+    page = prov.get("/system/users/list/").text
+    assert f'action="/system/users/activate/{leaver.id}"' in page and deactivate not in page
+    assert not _user(app, "ln_row_off").active
