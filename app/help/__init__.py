@@ -83,8 +83,9 @@ class FeedbackForm(DynamicForm):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        # only the modules the sender reaches (an enterprise never sees 集采需求报量)
         self.module.choices = [("", _("(not about one module)"))] + [
-            (m.key, m.label.get(current_locale())) for m in generated().spec.modules]
+            (m.key, m.label.get(current_locale())) for m in held_modules(g.user)]
 
 
 class HelpView(BaseView):
