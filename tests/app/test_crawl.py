@@ -18,9 +18,9 @@ from sqlalchemy.engine import make_url
 
 from app.demo.data import ACCOUNTS, PASSWORD
 from tests.app import crawl
-from tests.conftest import ROOT, dispose, make_app
+from tests.conftest import ROOT, dispose
+from tests.demo_world import demo_app
 
-SCHEMA = ROOT / "schema" / "entities.yaml"
 ARTIFACTS = ROOT / "artifacts"  # git-ignored
 PAGES_PER_ACCOUNT = 60  # keeps the file at a minute or two per backend
 ROWS_PER_LIST = 2  # detail pages opened per list (and one edit page)
@@ -30,21 +30,8 @@ ROWS_PER_LIST = 2  # detail pages opened per list (and one edit page)
 def demo_world(database_url: str, tmp_path_factory: Any) -> Any:
     """The bundled modules with `flask demo load`; the demo accounts' initial passwords
     marked as changed (what each person does at the first sign-in)."""
-    from app.apply import apply_schema
-    from app.cli import demo_cli
-    from app.security.models import AppUser
-
-    app = make_app(database_url, SCHEMA, tmp_path_factory.mktemp("files"),
+    app = demo_app(database_url, tmp_path_factory.mktemp("files"),
                    ADMIN_PASSWORD_POLICY={"captcha": False})
-    with app.app_context():
-        apply_schema(app, False)
-    result = app.test_cli_runner().invoke(demo_cli, ["load"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        session = app.appbuilder.session
-        for user in session.query(AppUser):
-            user.must_change_password = False
-        session.commit()
     latin = _latin_data(app)
     ARTIFACTS.mkdir(exist_ok=True)
     report = ARTIFACTS / f"crawl-{make_url(database_url).get_backend_name()}.txt"

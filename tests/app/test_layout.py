@@ -17,7 +17,8 @@ from app.layout import Crumb, Group, Link, breadcrumbs, module_groups, open_grou
 from generator import load_spec
 from generator.builders.matrix import role_perms
 from generator.permissions import MENU_ACCESS
-from tests.conftest import ADMIN_PASSWORD, ROOT, dispose, ensure_admin, make_app
+from tests.conftest import ADMIN_PASSWORD, ROOT, dispose, ensure_admin
+from tests.demo_world import demo_app
 
 SCHEMA = ROOT / "schema" / "entities.yaml"
 NAME = "药监信息采集平台"
@@ -191,22 +192,9 @@ def test_few_groups_start_open_many_only_the_current_one(spec: Any) -> None:
 
 @pytest.fixture(scope="module")
 def demo(database_url: str, tmp_path_factory: Any) -> Any:
-    from app.apply import apply_schema
-    from app.cli import demo_cli
-    from app.security.models import AppUser
-
-    app = make_app(database_url, SCHEMA, tmp_path_factory.mktemp("files"),
+    app = demo_app(database_url, tmp_path_factory.mktemp("files"),
                    ADMIN_PASSWORD_POLICY={"captcha": False, "not_username": False,
                                           "change_first_login": False})
-    with app.app_context():
-        apply_schema(app, False)
-    result = app.test_cli_runner().invoke(demo_cli, ["load"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        session = app.appbuilder.session
-        for user in session.query(AppUser):
-            user.must_change_password = False
-        session.commit()
     yield app
     dispose(app)
 

@@ -13,30 +13,17 @@ import pytest
 from sqlalchemy import select
 
 from app.demo.data import PASSWORD
-from tests.conftest import ROOT, dispose, make_app
+from tests.conftest import dispose
+from tests.demo_world import demo_app
 from tests.modules.conftest import flashes
 
-SCHEMA = ROOT / "schema" / "entities.yaml"
 DEMAND = "/procurement/demand"
 REPORTS = "/annual_report/annual_report"
 
 
 @pytest.fixture(scope="module")
 def demo(database_url: str, tmp_path_factory: Any) -> Iterator[Any]:
-    from app.apply import apply_schema
-    from app.cli import demo_cli
-    from app.security.models import AppUser
-
-    app = make_app(database_url, SCHEMA, tmp_path_factory.mktemp("files"))
-    with app.app_context():
-        apply_schema(app, False)
-    result = app.test_cli_runner().invoke(demo_cli, ["load"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        session = app.appbuilder.session
-        for user in session.query(AppUser):
-            user.must_change_password = False
-        session.commit()
+    app = demo_app(database_url, tmp_path_factory.mktemp("files"))
     yield app
     dispose(app)
 

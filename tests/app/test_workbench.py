@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import event, select
 
 from app.demo.data import OPEN_BATCH, PASSWORD
-from tests.conftest import ROOT, dispose, make_app
+from tests.conftest import dispose
+from tests.demo_world import demo_app
 
-SCHEMA = ROOT / "schema" / "entities.yaml"
 DEMAND = "/procurement/demand"
 DOSSIER = "/export_dossier/export_dossier"
 VIEW = "ProcurementDemandView"  # FAB's page and sort arguments are named after the view
@@ -23,21 +23,8 @@ VIEW = "ProcurementDemandView"  # FAB's page and sort arguments are named after 
 
 @pytest.fixture(scope="module")
 def demo(database_url: str, tmp_path_factory: Any) -> Any:
-    from app.apply import apply_schema
-    from app.cli import demo_cli
-    from app.security.models import AppUser
-
-    app = make_app(database_url, SCHEMA, tmp_path_factory.mktemp("files"),
+    app = demo_app(database_url, tmp_path_factory.mktemp("files"),
                    ADMIN_PASSWORD_POLICY={"captcha": False})
-    with app.app_context():
-        apply_schema(app, False)
-    result = app.test_cli_runner().invoke(demo_cli, ["load"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        session = app.appbuilder.session
-        for user in session.query(AppUser):
-            user.must_change_password = False
-        session.commit()
     yield app
     dispose(app)
 

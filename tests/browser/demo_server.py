@@ -4,43 +4,27 @@ browser walks of the seed manuals: every demo account, its initial password alre
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import make_server
-
 from app.demo.data import PASSWORD
-from tests.conftest import ROOT, make_app
+from tests.demo_world import demo_app
+from tests.demo_world import serve as serve_app
 
-SCHEMA = ROOT / "schema" / "entities.yaml"
 CAPTCHA = "K7PX"
 
 
 def serve(folder: Path) -> Iterator[dict[str, Any]]:
-    from app.apply import apply_schema
-    from app.cli import demo_cli
-    from app.security.models import AppUser
-
-    app = make_app(f"sqlite:///{folder}/demo.db", SCHEMA, tmp=folder, WTF_CSRF_ENABLED=True,
+    app = demo_app(f"sqlite:///{folder}/demo.db", folder, WTF_CSRF_ENABLED=True,
                    ADMIN_CAPTCHA_FIXED=CAPTCHA,
                    ADMIN_PASSWORD_POLICY={"captcha": True, "change_first_login": True,
                                           "not_username": False})
-    with app.app_context():
-        apply_schema(app, False)
-    result = app.test_cli_runner().invoke(demo_cli, ["load"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        session = app.appbuilder.session
-        for user in session.query(AppUser):
-            user.must_change_password = False
-        session.commit()
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{httpd.server_port}", "app": app, "folder": folder}
-    httpd.shutdown()
+    server = serve_app(app)
+    try:
+        yield {"url": next(server), "app": app, "folder": folder}
+    finally:
+        server.close()  # stops the server
 
 
 def sign_in(page: Any, url: str, username: str, password: str = PASSWORD) -> None:

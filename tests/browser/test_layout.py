@@ -6,16 +6,16 @@ Screenshots: artifacts/layout-*.png."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.demo.data import PASSWORD
 from tests.browser.conftest import CHROMIUM, SHOTS
-from tests.conftest import ROOT, dispose, make_app
+from tests.conftest import dispose
+from tests.demo_world import demo_app
+from tests.demo_world import serve as serve_app
 
 pytestmark = pytest.mark.browser
 SIZES = {"1366x768": (1366, 768), "1920x1080": (1920, 1080), "tablet-portrait": (800, 1280),
@@ -33,27 +33,10 @@ WHOLE = (".admin-brand span, .admin-org span, .admin-user-name, .admin-menu a > 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: Any) -> Iterator[str]:
-    from app.apply import apply_schema
-    from app.cli import demo_cli
-    from app.security.models import AppUser
-
     folder = tmp_path_factory.mktemp("layout")
-    app = make_app(f"sqlite:///{folder}/demo.db", ROOT / "schema" / "entities.yaml",
-                   tmp=folder, WTF_CSRF_ENABLED=True, ADMIN_PASSWORD_POLICY={"captcha": False})
-    with app.app_context():
-        apply_schema(app, False)
-    result = app.test_cli_runner().invoke(demo_cli, ["load"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        session = app.appbuilder.session
-        for user in session.query(AppUser):
-            user.must_change_password = False
-        session.commit()
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    app = demo_app(f"sqlite:///{folder}/demo.db", folder, WTF_CSRF_ENABLED=True,
+                   ADMIN_PASSWORD_POLICY={"captcha": False})
+    yield from serve_app(app)
     dispose(app)
 
 

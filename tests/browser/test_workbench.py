@@ -5,46 +5,27 @@ what was typed (seed 002 §4.2.1.3), the home page shows the landing choice (§4
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from app.demo.data import OPEN_BATCH, PASSWORD
 from tests.browser.conftest import shot
-from tests.conftest import ROOT, make_app
+from tests.demo_world import demo_app
+from tests.demo_world import serve as serve_app
 
 pytestmark = pytest.mark.browser
-SCHEMA = ROOT / "schema" / "entities.yaml"
 CAPTCHA = "K7PX"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: Any) -> Iterator[str]:
-    from app.apply import apply_schema
-    from app.cli import demo_cli
-    from app.security.models import AppUser
-
     folder = tmp_path_factory.mktemp("workbench")
-    app = make_app(f"sqlite:///{folder}/demo.db", SCHEMA, tmp=folder, WTF_CSRF_ENABLED=True,
+    app = demo_app(f"sqlite:///{folder}/demo.db", folder, WTF_CSRF_ENABLED=True,
                    ADMIN_CAPTCHA_FIXED=CAPTCHA,
                    ADMIN_PASSWORD_POLICY={"captcha": True, "change_first_login": False})
-    with app.app_context():
-        apply_schema(app, False)
-    result = app.test_cli_runner().invoke(demo_cli, ["load"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        session = app.appbuilder.session
-        for user in session.query(AppUser):
-            user.must_change_password = False
-        session.commit()
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    yield from serve_app(app)
 
 
 def _go(page: Any, locator: Any) -> None:
