@@ -1,9 +1,7 @@
 """A module's operation manual (帮助文档) as a PDF, made with pypdf alone from its text file.
 
 The text file is Markdown of a small kind: `#` the title, `##` and `###` headings, `- ` list
-items, other lines paragraphs (a blank line ends one). The text uses STSong-Light, one of the
-Adobe CJK fonts every PDF reader supplies, through the predefined UniGB-UCS2-H encoding, so
-nothing is embedded (as the demo's letters, app/demo/pdf.py).
+items, other lines paragraphs (a blank line ends one). The font is app/pdf_cjk.py's.
 """
 
 from __future__ import annotations
@@ -12,16 +10,10 @@ import io
 from dataclasses import dataclass
 
 from pypdf import PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    ContentStream,
-    DictionaryObject,
-    NameObject,
-    NumberObject,
-    TextStringObject,
-)
+from pypdf.generic import ContentStream, DictionaryObject
 
-A4 = (595, 842)
+from app.pdf_cjk import A4, font, name, show
+
 MARGIN = 64
 SIZES = {"title": 20, "h2": 15, "h3": 13, "p": 11, "li": 11}
 BULLET = "●"
@@ -31,28 +23,6 @@ BULLET = "●"
 class Block:
     kind: str  # title, h2, h3, p, li
     text: str
-
-
-def _name(text: str) -> NameObject:
-    return NameObject("/" + text)
-
-
-def _font() -> DictionaryObject:
-    widths = ArrayObject([NumberObject(n) for n in (1, 95, 500)])  # ASCII: half width
-    descendant = DictionaryObject({
-        _name("Type"): _name("Font"), _name("Subtype"): _name("CIDFontType0"),
-        _name("BaseFont"): _name("STSong-Light"), _name("DW"): NumberObject(1000),
-        _name("W"): widths,
-        _name("CIDSystemInfo"): DictionaryObject({
-            _name("Registry"): TextStringObject("Adobe"),
-            _name("Ordering"): TextStringObject("GB1"),
-            _name("Supplement"): NumberObject(2)}),
-    })
-    return DictionaryObject({
-        _name("Type"): _name("Font"), _name("Subtype"): _name("Type0"),
-        _name("BaseFont"): _name("STSong-Light"), _name("Encoding"): _name("UniGB-UCS2-H"),
-        _name("DescendantFonts"): ArrayObject([descendant]),
-    })
 
 
 def parse(text: str) -> list[Block]:
@@ -99,10 +69,6 @@ def _wrap(text: str, size: int, width: float) -> list[str]:
     return lines + [line] if line else lines
 
 
-def _show(text: str) -> str:
-    return f"<{text.encode('utf-16-be').hex()}> Tj"
-
-
 def render(text: str, title: str) -> bytes:
     """The manual as an A4 PDF: pages filled from the top, headings kept with what follows."""
     width = A4[0] - 2 * MARGIN
@@ -129,19 +95,19 @@ def render(text: str, title: str) -> bytes:
                 x = (A4[0] - _width(line, size)) / 2
             if block.kind == "li" and number == 0:
                 pages[-1].append(f"/F1 {size} Tf 1 0 0 1 {MARGIN + size / 2:.1f} {y:.1f} Tm "
-                                 + _show(BULLET))
-            pages[-1].append(f"/F1 {size} Tf 1 0 0 1 {x:.1f} {y:.1f} Tm " + _show(line))
+                                 + show(BULLET))
+            pages[-1].append(f"/F1 {size} Tf 1 0 0 1 {x:.1f} {y:.1f} Tm " + show(line))
         if block.kind == "title":
             y -= size
     writer = PdfWriter()
-    font = _font()
+    cjk = font()
     for number, ops in enumerate(pages, start=1):
         page = writer.add_blank_page(*A4)
-        page[_name("Resources")] = DictionaryObject({
-            _name("Font"): DictionaryObject({_name("F1"): font})})
+        page[name("Resources")] = DictionaryObject({
+            name("Font"): DictionaryObject({name("F1"): cjk})})
         footer = f"- {number} / {len(pages)} -"
         ops = ops + [f"/F1 9 Tf 1 0 0 1 {(A4[0] - _width(footer, 9)) / 2:.1f} 36 Tm "
-                     + _show(footer)]
+                     + show(footer)]
         content = ContentStream(None, writer)
         content.set_data(("BT\n" + "\n".join(ops) + "\nET").encode("ascii"))
         page.replace_contents(content)
