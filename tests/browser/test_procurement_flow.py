@@ -123,12 +123,14 @@ def test_institution_fills_saves_uploads_reports_and_withdraws(server: dict[str,
 
     # 上报 before the letter: 全部上报 is offered disabled, its tooltip saying why
     page.locator("span.transition-all-refused", has_text="上报").hover()
-    page.locator(".tooltip", has_text="请先上传本批次的承诺函").wait_for()
+    page.locator(".tooltip.in", has_text="请先上传本批次的承诺函").wait_for()
     page.mouse.move(0, 0)
+    # the first tooltip fades out before the next one is looked for (both carry the same text)
+    page.locator(".tooltip").first.wait_for(state="detached")
     # the row's 上报 is offered disabled, its tooltip saying why
     page.locator("tr", has_text="11-001").locator(".row-transition-refused-wrap",
                                                   has_text="上报").hover()
-    page.locator(".tooltip", has_text="请先上传本批次的承诺函").wait_for()
+    page.locator(".tooltip.in", has_text="请先上传本批次的承诺函").wait_for()
     _shot(page, "13b-demand-refused")
 
     # download the template, upload one PDF letter
