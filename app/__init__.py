@@ -14,12 +14,12 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
-from app import compat, errors, layout, openapi
+from app import compat, errors, health, layout, observability, openapi
 from app import help as help_views
 from app.audit import login_log, trail
 from app.audit import models as audit_models  # noqa: F401 - its table is FAB's metadata's
 from app.audit import views as audit_views
-from app.config import INSTANCE, defaults
+from app.config import INSTANCE, check_production, defaults
 from app.extension import Admin
 from app.hooks import CATALOGUE, window_admin
 from app.index import IndexView
@@ -62,6 +62,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["FAB_UPDATE_PERMS"] = False
     if test_config:
         app.config.update(test_config)
+    check_production(app.config)  # before anything is served: a clear error, not a 500
+    # First of the request hooks: the request id is set before any other hook logs.
+    observability.init_app(app)
+    health.init_app(app)
 
     # An invalid schema stops here with the full report (generator.SchemaError).
     spec = load_spec(app.config["ADMIN_SCHEMA"], CATALOGUE)

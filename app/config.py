@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INSTANCE = os.path.join(ROOT, "instance")
 
 
-def _secret_key() -> str:
-    """Stable per installation: generated once into instance/, never committed."""
+def environment() -> str:
+    """`ADMIN_ENV` (or Flask's old `FLASK_ENV`): "production" or anything else."""
+    return os.environ.get("ADMIN_ENV") or os.environ.get("FLASK_ENV") or "development"
+
+
+def _secret_key() -> str | None:
+    """Stable per installation: generated once into instance/, never committed. In production
+    it must be given (every app host signs the same cookies): `check_production` says so."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
+    if environment() == "production":
+        return None
     os.makedirs(INSTANCE, exist_ok=True)
     path = os.path.join(INSTANCE, "secret_key")
     if not os.path.exists(path):
@@ -32,13 +41,41 @@ def database_url() -> str:
     return "sqlite:///" + os.path.join(INSTANCE, "app.db")
 
 
+MIN_SECRET_KEY = 32
+
+
+class ConfigurationError(RuntimeError):
+    """A configuration the app refuses to start with (said at start-up, before serving)."""
+
+
+def check_production(config: Mapping[str, Any]) -> None:
+    if config.get("ADMIN_ENV") != "production":
+        return
+    key = config.get("SECRET_KEY")
+    if not key or len(str(key)) < MIN_SECRET_KEY:
+        raise ConfigurationError(
+            f"ADMIN_ENV is production: set SECRET_KEY in the environment to the same random "
+            f"value on every app host and worker, at least {MIN_SECRET_KEY} characters "
+            f"(e.g. python -c 'import secrets; print(secrets.token_hex(32))')")
+
+
 def defaults() -> dict[str, Any]:
+    production = environment() == "production"
     return {
         "SECRET_KEY": _secret_key(),
+        "ADMIN_ENV": environment(),
+        # app/observability.py: JSON lines with request ids, and who may read /metrics
+        "ADMIN_LOG_FORMAT": os.environ.get("ADMIN_LOG_FORMAT",
+                                           "json" if production else "text"),
+        "ADMIN_METRICS_TOKEN": os.environ.get("ADMIN_METRICS_TOKEN") or None,
+        "ADMIN_METRICS_ALLOW": [n for n in os.environ.get(
+            "ADMIN_METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",") if n.strip()],
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "ADMIN_SCHEMA": os.environ.get("ADMIN_SCHEMA",
                                        os.path.join(ROOT, "schema", "entities.yaml")),
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "ADMIN_FILE_STORAGE": os.environ.get("ADMIN_FILE_STORAGE", "disk"),
         "ADMIN_UPLOAD_FOLDER": os.environ.get("ADMIN_UPLOAD_FOLDER",
                                               os.path.join(INSTANCE, "uploads")),
         # Language: Simplified Chinese first, English second.
