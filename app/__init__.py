@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
-from app import compat, errors, health, layout, observability, openapi
+from app import compat, errors, health, layout, messages, observability, openapi
 from app import help as help_views
 from app.audit import login_log, trail
 from app.audit import models as audit_models  # noqa: F401 - its table is FAB's metadata's
@@ -25,6 +25,7 @@ from app.hooks import CATALOGUE, window_admin
 from app.index import IndexView
 from app.io import models as io_models  # noqa: F401 - its table belongs to FAB's metadata
 from app.labels import lazy
+from app.messages import models as message_models  # noqa: F401 - tables in FAB's metadata
 from app.registry import register
 from app.security import api_csrf, assign, headers, matrix_view, online, sessions, users
 from app.security.models import Organisation
@@ -98,6 +99,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         login_log.init_app(appbuilder)
         window_admin.init_app(appbuilder)
         help_views.init_app(appbuilder)
+        messages.init_app(appbuilder)
     errors.init_app(app)
     api_csrf.init_app(app)  # REST writes riding on the session cookie carry the token too
     headers.init_app(app)

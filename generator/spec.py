@@ -178,6 +178,24 @@ class State:
 
 
 @dataclass(frozen=True)
+class Notify:
+    """Who is told when a transition moves a row (消息中心), and what: `to` is `org` (users
+    of the row's organisation holding `roles`), `next` (users who may fire a transition from
+    the new state, in their range) or `actor` (who fired transition `of` on the row last).
+    `message` is a template: `{field}` of the row, `{reason}`, `{actor}`, `{action}`."""
+
+    to: str
+    message: Label
+    roles: tuple[str, ...] = ()
+    of: str | None = None
+
+
+NOTIFY_TARGETS = ("org", "next", "actor")
+# a `{name}` of a message template (notify, reminders)
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
 class Transition:
     key: str
     label: Label
@@ -191,6 +209,7 @@ class Transition:
     needs: Needs | None = None  # a related record that must exist first (e.g. 承诺函)
     when: When | None = None  # a setting of the row's region decides whether it applies
     todo: bool = True  # rows waiting for it are someone's 待办 (not 撤回, 退回, 解绑 …)
+    notify: tuple[Notify, ...] = ()  # messages to the inbox (消息中心) when it moves a row
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Text, func, select, update
 
 from app.audit import trail
+from app.messages import workflow as notify
 from app.security.scope import scope_condition
 from app.workflow import rules
 from app.workflow.rules import IN_CHUNK, chunks, lock_reason, may_fire
@@ -94,6 +95,9 @@ def fire(entity: Entity, model: Any, session: Any, user: Any, key: str, ids: lis
                                    changes={flow.field: [state, transition.target]}))
         result.done.append(pk)
     session.add_all(entries)
+    # in the same transaction: a message exists exactly when its row moved
+    notify.after_fire(session, entity, transition, [rows[pk] for pk in result.done], user,
+                      reason)
     session.commit()
     for row in rows.values():
         session.expire(row)

@@ -7,19 +7,24 @@ from __future__ import annotations
 from typing import Any
 
 from generator.checks.context import Context, listing
+from generator.checks.context import where as located
 from generator.checks.drafts import EntityDraft, TransitionDraft, WorkflowDraft
 from generator.checks.features import read_guard
 from generator.checks.fields import FIELD_NAME
 from generator.loader import Node
 from generator.permissions import BUILT_IN
-from generator.spec import Label, State
+from generator.spec import NOTIFY_TARGETS, PLACEHOLDER, Label, Notify, State
 
 WORKFLOW_KEYS = ("field", "initial", "states", "transitions", "changes", "log_field",
                  "state_label")
 CHANGE_KEYS = ("states", "roles", "approvers")
 STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction")
 TRANSITION_KEYS = ("label", "from", "to", "roles", "reason", "requires", "batch", "all",
-                   "needs", "when", "todo")
+                   "needs", "when", "todo", "notify")
+NOTIFY_KEYS = ("to", "roles", "of", "message")
+# what a message template may name besides the row's fields
+NOTIFY_WORDS = ("reason", "actor", "action")
+
 
 
 class Workflows:
@@ -90,6 +95,7 @@ def _workflow(ctx: Context, key: str, body: Node, path: str) -> WorkflowDraft | 
                 f"unknown state '{initial}'", f"one of {listing(names)}")
     broken: set[str] = set()
     transitions = _transitions(ctx, body, path, names, broken)
+    _notify_sources(ctx, transitions, broken)
     changes = _changes(ctx, body, path, names)
     log_field = body.get("log_field")
     if log_field is not None and not ctx.expect(log_field, str, body.where("log_field"),
@@ -154,9 +160,63 @@ def _transitions(ctx: Context, body: Node, path: str, names: list[str], broken: 
         kw = {"key": name, "label": ctx.label(spec, "label", at, name),
               "sources": tuple(sources), "target": target, "roles": tuple(roles),
               "reason": reason, "requires": tuple(n for n, _ in ctx.names(spec, "requires", at)),
-              "batch": batch, "all": every, "todo": ctx.flag(spec, "todo", at, True)}
+              "batch": batch, "all": every, "todo": ctx.flag(spec, "todo", at, True),
+              "notify": _notify(ctx, spec, at)}
         out.append(TransitionDraft(kw, spec, at, guards))
     return out
+
+
+def _notify(ctx: Context, spec: Node, at: str) -> tuple[Notify, ...]:
+    """`notify:` of a transition: a list of {to, roles, of, message}."""
+    raw = spec.get("notify")
+    if raw is None or not ctx.expect(raw, list, spec.where("notify"), f"{at}.notify"):
+        return ()
+    out = []
+    for index, item in enumerate(raw):
+        path = f"{at}.notify[{index}]"
+        if not ctx.expect(item, dict, located(raw, index), path):
+            continue
+        ctx.keys(item, NOTIFY_KEYS, path, required=("to", "message"))
+        to = ctx.choice(item, "to", path, NOTIFY_TARGETS)
+        roles = tuple(r for r, at_role in ctx.names(item, "roles", path)
+                      if ctx.known_role(r, at_role, f"{path}.roles"))
+        of = item.get("of")
+        if to == "actor" and not isinstance(of, str):
+            ctx.err("SCHEMA-E004", item.where(), path, "required key 'of' is missing",
+                    "the transition whose actor is told: of: <transition>")
+            continue
+        if to is None or "message" not in item:
+            continue
+        out.append(Notify(to, ctx.label(item, "message", path, ""), roles,
+                          of if to == "actor" else None))
+    return tuple(out)
+
+
+def _notify_sources(ctx: Context, transitions: list[TransitionDraft], broken: set[str]
+                    ) -> None:
+    """`of:` of `to: actor` names a transition of the same workflow."""
+    known = {t.key for t in transitions} | broken
+    for t in transitions:
+        for index, notify in enumerate(t.kw["notify"]):
+            if notify.of is not None and notify.of not in known:
+                ctx.err("SCHEMA-E027", t.node.where("notify"), f"{t.path}.notify[{index}].of",
+                        f"unknown transition '{notify.of}'", f"one of {listing(sorted(known))}")
+
+
+def notify_placeholders(ctx: Context, entity: EntityDraft, flow: WorkflowDraft) -> None:
+    """The `{name}` of every message template is a field of the entity (or a NOTIFY_WORDS)."""
+    names = {f.name for f in entity.fields} | set(NOTIFY_WORDS) | entity.broken_fields
+    if entity.scoped:
+        names.add("org")
+    for t in flow.transitions:
+        for index, notify in enumerate(t.kw["notify"]):
+            for text in (notify.message.zh, notify.message.en):
+                for name in PLACEHOLDER.findall(text):
+                    if name not in names:
+                        ctx.err("SCHEMA-E019", entity.node.where("workflow"),
+                                f"{t.path}.notify[{index}].message",
+                                f"the message names '{{{name}}}', which {entity.path} does "
+                                "not have", f"one of {listing(sorted(names))}")
 
 
 def _changes(ctx: Context, body: Node, path: str, names: list[str]
@@ -209,4 +269,5 @@ def entity_workflow(ctx: Context, entity: EntityDraft, flows: Workflows) -> None
             ctx.err("SCHEMA-E019", body.where("workflow"), f"{path}.workflow",
                     f"the workflow writes its review log into '{flow.log_field}', which is "
                     "not a text field here", f"a field {flow.log_field}: {{type: text}}")
+    notify_placeholders(ctx, entity, flow)
     entity.workflow = flow
