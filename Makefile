@@ -8,7 +8,7 @@ export FLASK_APP := wsgi
 # Test processes: one per core; every test module keeps its own databases, so they run apart.
 TEST_WORKERS ?= auto
 
-.PHONY: run test setup translations lint bench clean
+.PHONY: run test test-multihost setup translations lint bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ test: setup $(DEV_STAMP)
 	$(BIN)/ruff check app generator tests scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+
+# Two app hosts and a worker in network namespaces of their own, on the shared PostgreSQL and
+# Redis (tests/multihost/; docs/deploy.md "The multi-host test"). Needs root and `ip netns`.
+test-multihost: setup $(DEV_STAMP)
+	scripts/ensure_iproute2.sh
+	ADMIN_MULTIHOST=1 $(BIN)/python -m pytest -n 0 -p no:cacheprovider tests/multihost $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check app generator tests scripts

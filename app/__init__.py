@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import compat, errors, health, layout, messages, observability, openapi
 from app import help as help_views
@@ -64,6 +65,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     check_production(app.config)  # before anything is served: a clear error, not a 500
+    proxies = int(app.config.get("ADMIN_PROXY_COUNT") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     # First of the request hooks: the request id is set before any other hook logs.
     observability.init_app(app)
     health.init_app(app)

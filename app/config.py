@@ -71,6 +71,11 @@ def defaults() -> dict[str, Any]:
         "ADMIN_METRICS_ALLOW": [n for n in os.environ.get(
             "ADMIN_METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",") if n.strip()],
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Proxies in front that set X-Forwarded-For/-Proto (nginx: 1). Their values then give
+        # the client's address to the rate limits, the sessions and the logs.
+        "ADMIN_PROXY_COUNT": int(os.environ.get("ADMIN_PROXY_COUNT", "0")),
+        # Import files and their error lists (app/io/runs.py): shared by every host, like uploads
+        "ADMIN_IMPORT_FOLDER": os.environ.get("ADMIN_IMPORT_FOLDER") or None,
         "ADMIN_SCHEMA": os.environ.get("ADMIN_SCHEMA",
                                        os.path.join(ROOT, "schema", "entities.yaml")),
         "SQLALCHEMY_DATABASE_URI": database_url(),
