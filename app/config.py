@@ -81,6 +81,9 @@ def defaults() -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url(),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "ADMIN_FILE_STORAGE": os.environ.get("ADMIN_FILE_STORAGE", "disk"),
+        # ADMIN_FILE_STORAGE=s3 (app/storage_s3.py); credentials from boto3's own chain
+        **{key: os.environ.get(key) or None for key in (
+            "ADMIN_S3_BUCKET", "ADMIN_S3_ENDPOINT_URL", "ADMIN_S3_REGION", "ADMIN_S3_PREFIX")},
         "ADMIN_UPLOAD_FOLDER": os.environ.get("ADMIN_UPLOAD_FOLDER",
                                               os.path.join(INSTANCE, "uploads")),
         # Language: Simplified Chinese first, English second.

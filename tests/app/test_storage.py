@@ -147,5 +147,5 @@ def test_the_configuration_chooses_the_storage(tmp_path: Path) -> None:
     assert isinstance(disk, DiskStorage) and disk.folder == str(folder) and folder.is_dir()
     assert isinstance(storage_from_config({"ADMIN_FILE_STORAGE": "database"}),
                       DatabaseStorage)
-    with pytest.raises(ValueError, match="must be 'disk' or 'database', not 's3'"):
-        storage_from_config({"ADMIN_FILE_STORAGE": "s3", "ADMIN_UPLOAD_FOLDER": str(folder)})
+    with pytest.raises(ValueError, match="must be 'disk', 'database' or 's3', not 'ftp'"):
+        storage_from_config({"ADMIN_FILE_STORAGE": "ftp", "ADMIN_UPLOAD_FOLDER": str(folder)})
