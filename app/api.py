@@ -26,6 +26,7 @@ from app.compat import RestApiHooks
 from app.context import generated
 from app.hooks import runtime
 from app.io.views import ApiIO
+from app.row_rules import clear_hidden, default_of, defaults, hidden
 from app.security.fields import field_rights
 from app.security.models import Organisation
 from app.validation import (
@@ -233,9 +234,11 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
         return self.response(200, message=_("Deleted."))
 
     def pre_add(self, item: Any) -> None:
+        clear_hidden(self.entity, item)
         runtime.before_save(self.entity, item, g.user, self.datamodel.session)
 
     def pre_update(self, item: Any) -> None:
+        clear_hidden(self.entity, item)
         runtime.before_save(self.entity, item, g.user, self.datamodel.session)
 
     # -- workflow ----------------------------------------------------------------------
@@ -392,8 +395,15 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
             messages = field_errors(f, values[f.name])
             if messages:
                 errors.setdefault(f.name, []).extend(messages)
-        for name, messages in required_if_errors(self.entity, values).items():
+        before = ({f.name: getattr(item, f.name) for f in self.entity.column_fields}
+                  if item is not None else defaults(self.entity))
+        for name, messages in required_if_errors(self.entity, values, before).items():
             errors.setdefault(name, []).extend(messages)
+        for name in hidden(self.entity, values):  # saved as its default, whatever was sent
+            if name in columns:
+                errors.pop(name, None)
+                values[name] = default_of(self.entity.field(name))
+                data[name] = _wire(values[name])
         if not errors:
             model = admin.models[self.entity.qualified]
             org = (getattr(item, "org_id", None) if item is not None

@@ -26,6 +26,7 @@ class AjaxSelectWidget:
             class_=f"ref-select form-control {extra}".strip(),
             data_url=url_for(f"{field.view_endpoint}.choices", field=field.short_name),
             data_placeholder=_("Type to search"),
+            data_depends=field.depends or False,  # the field whose row limits the choices
             **kwargs,
         )
         options = ['<option value=""></option>']
@@ -41,9 +42,11 @@ class ReferenceField(Field):
     widget = AjaxSelectWidget()
 
     def __init__(self, label: Any = None, validators: Any = None, *, target: type,
-                 view_endpoint: str, load: Any, refused: Any = None, **kwargs: Any):
+                 view_endpoint: str, load: Any, refused: Any = None, depends: str | None = None,
+                 **kwargs: Any):
         super().__init__(label, validators, **kwargs)
         self.target = target
+        self.depends = depends  # cascading: the name of the form field it follows
         self.view_endpoint = view_endpoint
         # (model, id) -> instance or None; applies scope (and the field's choices) where
         # there is one

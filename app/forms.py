@@ -24,6 +24,7 @@ from app.context import db_session, generated
 from app.fields import ChildLinesField, OrgField, ReferenceField, StoredFileField
 from app.hooks import runtime
 from app.labels import lazy, lazy_choices
+from app.row_rules import default_of, defaults, hidden
 from app.security.models import Organisation
 from app.validation import (
     Invalid,
@@ -130,6 +131,8 @@ def build_field(spec: Spec, entity: Entity, f: Field, models: dict[str, Any],
         return SelectField(choices=[("", ""), *lazy_choices(f)], widget=Select2Widget(),
                            validate_choice=False, coerce=lambda v: v or None, **kw)
     if control == "reference":
+        if f.depends_on is not None:
+            kw["depends"] = f.depends_on.field
         if f.choices is not None:  # the field's own choices, not only the user's scope
             return ReferenceField(target=models[f.to], view_endpoint=endpoint,  # type: ignore[index]
                                   load=_choice_loader(f), refused=_refused(f), **kw)
@@ -162,12 +165,20 @@ class EntityForm(DynamicForm):
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
         values = {name: self[name].data for name in self._fields if name != "csrf_token"}
-        if self._id is not None:  # fields not on the form keep their stored value
-            item = self.existing_item()
+        item = self.existing_item()
+        if item is not None:  # fields not on the form keep their stored value
             for f in self.spec_entity.column_fields:
-                if f.name not in values and item is not None:
+                if f.name not in values:
                     values[f.name] = getattr(item, f.name)
-        extra = required_if_errors(self.spec_entity, values)
+        entity = self.spec_entity
+        before = ({f.name: getattr(item, f.name) for f in entity.column_fields}
+                  if item is not None else defaults(entity))
+        extra = required_if_errors(entity, values, before)
+        for name in hidden(entity, values):  # a hidden field is saved as its default
+            if name in self._fields:
+                self[name].data = values[name] = default_of(entity.field(name))
+                self[name].errors = []  # what was typed there is not kept, nor checked
+        ok = not any(any(self[name].errors) for name in self._fields)
         for f in self.spec_entity.fields:  # uploads go past the field's upload_limit hook
             field = self._fields.get(f.name)
             upload = getattr(field, "upload", None)
@@ -219,6 +230,9 @@ class LineForm(Form):
         for name, messages in required_if_errors(self.spec_entity, values).items():
             self[name].errors = list(self[name].errors) + messages
             ok = False
+        for name in hidden(self.spec_entity, values):
+            if name in self._fields:
+                self[name].data = default_of(self.spec_entity.field(name))
         return ok
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request, url_for
-from sqlalchemy import String, cast, or_
+from sqlalchemy import String, cast, false, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from app import needs_panel
@@ -24,7 +24,7 @@ from app.labels import current_locale, render
 from app.search_filters import like_escape, text_condition
 from app.security.models import Organisation
 from generator.builders.views import ViewOptions
-from generator.spec import Entity, Spec
+from generator.spec import Entity, Field, Spec
 
 
 def search_options(spec: Spec, entity: Entity, options: ViewOptions) -> dict[str, Any]:
@@ -73,6 +73,9 @@ def form_inputs(view: Any) -> dict[str, Any]:
             item["choices"] = _choices(entity, name)
         elif control == "reference":
             item["url"] = url_for(".choices", field=name, search=1)
+            rule = entity.field(name).depends_on if name != "org" else None
+            if rule is not None and rule.field in visible:
+                item["depends"] = argument(rule.field)
             item["text"] = _picked(entity, name, item["value"]) if item["value"] else None
         elif control == "range":
             item["type"] = entity.field(name).kind.list_input  # number, date, datetime-local
@@ -112,6 +115,7 @@ def choices_page(entity: Entity, field: str, args: Any, user: Any) -> dict[str, 
             query = admin.choice_query(spec_field)  # scope and the field's choices
             query = needs_panel.narrow(entity, spec_field, query, model, user,
                                        admin.session)  # open batches only
+        query = follow_parent(admin, spec_field, query, model, args)
     term = (args.get("q") or "").strip()[:100]
     page = max(1, args.get("page", 1, type=int))
     if term:
@@ -120,6 +124,19 @@ def choices_page(entity: Entity, field: str, args: Any, user: Any) -> dict[str, 
     rows = admin.session.execute(query).scalars().all()
     return {"results": [{"id": row.id, "text": picker_text(row)} for row in rows[:CHOICES_PAGE]],
             "pagination": {"more": len(rows) > CHOICES_PAGE}}
+
+
+def follow_parent(admin: Any, spec_field: Field, query: Any, model: Any, args: Any) -> Any:
+    """A cascading reference (`depends_on`) asked with `parent=<id>`: only the rows whose
+    `match` points at it; `parent=` blank: none (choose the 省 before its 市)."""
+    rule = spec_field.depends_on
+    if rule is None or "parent" not in args:
+        return query
+    raw = str(args.get("parent") or "")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
+        return query.where(false())
+    match = admin.spec.entity(spec_field.target).field(rule.match)
+    return query.where(getattr(model, match.column) == int(raw))
 
 
 def term_condition(model: Any, term: str) -> ColumnElement[bool]:

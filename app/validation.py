@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, inspect, select
 from sqlalchemy.orm import Session
 
 from app.labels import current_locale, say
@@ -46,19 +46,13 @@ def field_errors(field: Field, value: Any) -> list[str]:
     return [say(m) for m in field.kind.validate(field, value)]
 
 
-def required_if_errors(entity: Entity, values: Mapping[str, Any]) -> Errors:
-    errors: Errors = {}
-    for field in entity.fields:
-        rule = field.required_if
-        if rule is None or not is_blank(values.get(field.name)):
-            continue
-        other = values.get(rule.field)
-        triggered = (not is_blank(other)) if not rule.values else other in rule.values
-        if triggered:
-            other_label = entity.field(rule.field).label.get(current_locale())
-            errors.setdefault(field.name, []).append(
-                _("Required when %(other)s is filled in as shown.", other=other_label))
-    return errors
+def required_if_errors(entity: Entity, values: Mapping[str, Any],
+                       before: Mapping[str, Any] | None = None) -> Errors:
+    """required_if, readonly_if (with `before`, the stored row) and cascading references:
+    app/row_rules.py."""
+    from app.row_rules import row_rule_errors
+
+    return row_rule_errors(entity, values, before)
 
 
 ORG_COLUMN = "org_id"  # an index of an org-scoped entity may include the row's organisation
@@ -133,6 +127,9 @@ def row_errors(entity: Entity, model: Any, session: Session, row: Any,
     """The rules of every door on a row whose `names` were just set on it (a change
     request being accepted): each value by its field type, required_if and uniqueness on
     the row as it now is."""
+    from app.row_rules import clear_hidden
+
+    clear_hidden(entity, row)
     values = {f.name: getattr(row, f.name) for f in entity.column_fields}
     errors: Errors = {}
     for name in names:
@@ -141,9 +138,21 @@ def row_errors(entity: Entity, model: Any, session: Session, row: Any,
         messages = field_errors(f, getattr(value, "id", value) if f.kind.refers else value)
         if messages:
             errors[name] = messages
-    for name, messages in required_if_errors(entity, values).items():
+    for name, messages in required_if_errors(entity, values, stored_values(entity, row)
+                                             ).items():
         errors.setdefault(name, []).extend(messages)
     if not errors:
         errors.update(unique_errors(entity, model, session, values, row.id,
                                     org=getattr(row, "org_id", None), row=row))
     return errors
+
+
+def stored_values(entity: Entity, row: Any) -> dict[str, Any]:
+    """The row's fields as loaded from the database, before the changes set on it since."""
+    state = inspect(row)
+    out = {}
+    for f in entity.column_fields:
+        history = state.attrs[f.column].history
+        before = history.deleted or history.unchanged
+        out[f.name] = before[0] if before else getattr(row, f.column)
+    return out

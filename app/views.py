@@ -40,12 +40,14 @@ from app.context import generated
 from app.hooks import runtime, window_deadline
 from app.io.views import ViewIO
 from app.labels import current_locale
+from app.row_rules import clear_hidden
 from app.search import choices_page, form_inputs
 from app.security.fields import VisibleColumns, field_rights
 from app.security.headers import send_attachment
 from app.security.scope import scope_condition, user_scope
 from app.workflow import buttons, changes, engine, fill, list_edit, rules, todo
 from app.workflow.views import TransitionViews
+from generator.builders.conditions import form_conditions
 from generator.spec import Entity
 
 log = logging.getLogger(__name__)
@@ -113,6 +115,9 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
                 else [])
             kwargs["hook_banner"] = Markup("").join(
                 m for m in [extra[0], kwargs["hook_banner"], *extra[1:]] if m) or None
+        if template in (self.add_template, self.edit_template):
+            conditions = form_conditions(self.entity)  # applied live: admin/conditions.js
+            kwargs["field_conditions"] = None if conditions.empty else conditions.as_json()
         if template == self.show_template and "pk" in kwargs:
             kwargs.update(self._show_extras(kwargs["pk"]))
         return super().render_template(template, **kwargs)
@@ -457,6 +462,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
     def _save(self, item: Any, write: Any, before: Any, after: Any, message: Any) -> bool:
         session = self.datamodel.session
         try:
+            clear_hidden(self.entity, item)  # visible_if: app/row_rules.py
             runtime.before_save(self.entity, item, g.user, session)
             before(item)
             write(item)

@@ -117,11 +117,13 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
             if kind.refers:
                 target = spec.entity(field.to)  # type: ignore[arg-type]
                 back = _child_field_for(spec, entity, field)
+                # a row of the same entity (区划.上级): many-to-one, not the rows below it
                 attrs[field.name] = relationship(
                     class_name(target),
                     foreign_keys=f"{class_name(entity)}.{field.column}",
                     back_populates=back,
                     lazy="joined" if back is None else "select",
+                    remote_side=f"{class_name(entity)}.id" if target is entity else None,
                 )
             elif kind.lines:
                 line = spec.entity(field.entity)  # type: ignore[arg-type]

@@ -35,6 +35,8 @@ CODES: dict[str, str] = {
     "SCHEMA-E028": "yes, no, on or off written unquoted: YAML reads them as true and false",
     "SCHEMA-E029": "a date or time that does not exist, such as 2026-02-30",
     "SCHEMA-E030": "names a file that does not exist or cannot be used",
+    "SCHEMA-E031": "fields wait for each other in a circle (visible_if, depends_on)",
+    "SCHEMA-E032": "a cascading choice's fields do not point at the same entity",
 }
 
 

@@ -33,8 +33,21 @@ class EnumValue:
 
 @dataclass(frozen=True)
 class RequiredIf:
+    """`required_if: other` (when filled), `{field, equals|in}`, or an expression of the
+    computed-field language over the row's fields (`expr`, then `field` is empty)."""
+
     field: str
     values: tuple[Any, ...]  # the other field's values that make this one required
+    expr: str | None = None
+
+
+@dataclass(frozen=True)
+class DependsOn:
+    """A cascading reference: the chosen row's reference `match` must point at the row this
+    entity's field `field` holds (市 of the chosen 省: `{field: province, match: parent}`)."""
+
+    field: str
+    match: str
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,8 @@ class Field:
     regex: str | None = None
     regex_message: Label | None = None
     required_if: RequiredIf | None = None
+    visible_if: str | None = None  # an expression: shown (and kept) only when it is true
+    readonly_if: str | None = None  # an expression: cannot be changed while it is true
     validators: tuple[str, ...] = ()
     values: tuple[EnumValue, ...] = ()  # enum
     precision: int = 18  # decimal
@@ -105,6 +120,7 @@ class Field:
     places: int = 2
     hook: HookRef | None = None  # file fields: upload_limit
     choices: Choices | None = None  # reference: which targets may be chosen
+    depends_on: DependsOn | None = None  # reference: cascading from another field
 
     @property
     def kind(self) -> FieldType:

@@ -21,6 +21,7 @@ from app.choices import refusal
 from app.hooks import runtime
 from app.io.columns import ORG, Column
 from app.labels import current_locale
+from app.row_rules import default_of, defaults, hidden
 from app.security.models import Organisation
 from app.security.scope import scope_condition
 from app.validation import (
@@ -259,9 +260,10 @@ class RowRules:
         will be; the hooks (the reporting window of the row's batch)."""
         failed = {e.column for e in row.errors}
         by_key = {c.key: c for c in self.columns}
+        gone = set(hidden(self.entity, merged))  # written as the default: not checked
         for column in self.columns:
             f = column.field
-            if f is None or column.header in failed:
+            if f is None or column.header in failed or f.name in gone:
                 continue
             if column.key in written:
                 value = written[column.key]
@@ -271,7 +273,9 @@ class RowRules:
             else:
                 messages = []
             row.errors.extend(RowError(row.number, column.header, m) for m in messages)
-        for name, messages in required_if_errors(self.entity, merged).items():
+        before = ({f.name: stored.get(f.column) for f in self.entity.column_fields}
+                  if stored is not None else defaults(self.entity))
+        for name, messages in required_if_errors(self.entity, merged, before).items():
             header = by_key[name].header if name in by_key else name
             row.errors.extend(RowError(row.number, header, m) for m in messages)
         if (self.entity.hooks or self.entity.filled_by) and not row.errors:
@@ -350,6 +354,9 @@ class RowRules:
             f = column.field
             assert f is not None
             values[f.column] = getattr(value, "id", value) if f.kind.refers else value
+        for name in hidden(self.entity, merged):  # visible_if false: saved as the default
+            f = self.entity.field(name)
+            values[f.column] = default_of(f)
         if stored is None:
             if ORG not in source and self.entity.scope is not None:
                 org = getattr(self.user, "org", None)

@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.context import generated
 from app.hooks import runtime
 from app.labels import current_locale, render
+from app.row_rules import default_of, hidden
 from app.security.fields import field_rights
 from app.security.scope import current, scope_condition
 from app.validation import Invalid, field_errors, parse, required_if_errors, unique_errors
@@ -155,6 +156,7 @@ def save(entity: Entity, model: Any, session: Any, user: Any, form: Any,
                 "Reload it to see their changes.")))
             continue
         values = {f.name: getattr(row, f.name) for f in entity.column_fields}
+        before = dict(values)
         changes: dict[str, Any] = {}
         problems: dict[str, list[str]] = {}
         for f in fields:
@@ -170,7 +172,10 @@ def save(entity: Entity, model: Any, session: Any, user: Any, form: Any,
             if messages:
                 problems[f.name] = messages
             values[f.name] = changes[f.name] = value
-        for name, messages in required_if_errors(entity, values).items():
+        for name in hidden(entity, values):  # saved as its default, whatever was sent
+            problems.pop(name, None)
+            values[name] = changes[name] = default_of(entity.field(name))
+        for name, messages in required_if_errors(entity, values, before).items():
             problems.setdefault(name, []).extend(messages)
         if not problems:
             problems = unique_errors(entity, model, session, values, row.id,

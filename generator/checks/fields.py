@@ -16,8 +16,10 @@ from generator.types import BAD, TYPES, SchemaValue
 
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,50}$")
 COMMON_KEYS = ("type", "label", "help", "required", "unique", "index", "default",
-               "required_if")
-NOT_STORED_KEYS = ("required", "unique", "index", "default", "required_if")  # child, computed
+               "required_if", "visible_if", "readonly_if")
+NOT_STORED_KEYS = ("required", "unique", "index", "default", "required_if", "visible_if",
+                   "readonly_if")  # child, computed
+CONDITION_KEYS = ("visible_if", "readonly_if")  # expressions over the row's fields
 REQUIRED_IF_KEYS = ("field", "equals", "in")
 # org, org_id, org_path: the organisation a row belongs to; row_version: optimistic locking.
 RESERVED = frozenset({"id", "metadata", "query", "registry", "version_id", "org", "org_id",
@@ -81,6 +83,14 @@ def read_field(ctx: Context, path: str, name: str, body: Any, at: Location
         kw["default"] = _default(ctx, body, path, kind, kw)
     if "required_if" in body and "required_if" in allowed:
         kw["required_if"] = _required_if(ctx, body, path)
+    for key in CONDITION_KEYS:
+        if key in body and key in allowed and ctx.expect(body[key], str, body.where(key),
+                                                         f"{path}.{key}"):
+            kw[key] = body[key]
+    if kw.get("visible_if") and kw["required"]:
+        ctx.err("SCHEMA-E011", body.where("required"), f"{path}.required",
+                "'required' does not apply to a field shown only when visible_if holds",
+                "required_if (a hidden field is never required)")
     return FieldDraft(kw, body, at)
 
 
@@ -136,8 +146,8 @@ def _default(ctx: Context, body: Node, path: str, kind: Any, kw: dict[str, Any])
 def _required_if(ctx: Context, body: Node, path: str) -> RequiredIf | None:
     raw = body["required_if"]
     at = f"{path}.required_if"
-    if isinstance(raw, str):
-        return RequiredIf(raw, ())
+    if isinstance(raw, str):  # a field's name (required when it is filled) or an expression
+        return RequiredIf(raw, ()) if FIELD_NAME.match(raw) else RequiredIf("", (), raw)
     if not ctx.expect(raw, dict, body.where("required_if"), at):
         return None
     ctx.keys(raw, REQUIRED_IF_KEYS, at, required=("field",))
@@ -159,6 +169,7 @@ def check_fields(ctx: Context, fields: list[FieldDraft], raw: Node, path: str) -
     _shadowing(ctx, fields, raw, path)
     _computed(ctx, fields, raw, path)
     _required_if_fields(ctx, fields, raw, path)
+    _conditions(ctx, fields, raw, path)
 
 
 def _shadowing(ctx: Context, fields: list[FieldDraft], raw: Node, path: str) -> None:
@@ -193,7 +204,7 @@ def _required_if_fields(ctx: Context, fields: list[FieldDraft], raw: Node, path:
     by_name = {f.name: f for f in fields if f.stored}
     for f in fields:
         rule = f.get("required_if")
-        if rule is None:
+        if rule is None or rule.expr is not None:
             continue
         at = f.node.where("required_if")
         others = sorted(set(by_name) - {f.name})
@@ -208,3 +219,50 @@ def _required_if_fields(ctx: Context, fields: list[FieldDraft], raw: Node, path:
             except SchemaValue as exc:
                 ctx.err("SCHEMA-E020", at, f"{path}.fields.{f.name}.required_if",
                         f"{exc.message} of {rule.field}", exc.allowed)
+
+
+def _conditions(ctx: Context, fields: list[FieldDraft], raw: Node, path: str) -> None:
+    """visible_if / readonly_if / required_if expressions read the row's stored fields; a
+    field shown only when another is shown only when it is, is never shown (a circle)."""
+    built = {f.name: f for f in fields}
+    readable = [str(name) for name in raw if name not in built
+                or (built[name].stored and built[name].kind.in_expressions)]
+    shown_by: dict[str, frozenset[str]] = {}
+    for f in fields:
+        rule = f.get("required_if")
+        sources = [(k, f.get(k)) for k in CONDITION_KEYS] + [
+            ("required_if", rule.expr if rule is not None else None)]
+        for key, source in sources:
+            if not source:
+                continue
+            names = [n for n in readable if n != f.name or key != "visible_if"]
+            try:
+                expr = compile_expr(source, names)
+            except ExprError as exc:
+                allowed = exc.allowed.rstrip(".")
+                ctx.err("SCHEMA-E015", f.node.where(key), f"{path}.fields.{f.name}.{key}",
+                        exc.message.rstrip("."), allowed[:1].lower() + allowed[1:])
+                continue
+            if key == "visible_if":
+                shown_by[f.name] = expr.names
+    for name in _circle(shown_by):
+        ctx.err("SCHEMA-E031", built[name].node.where("visible_if"),
+                f"{path}.fields.{name}.visible_if",
+                "fields are shown only when each other is shown",
+                "a visible_if that does not lead back to its own field")
+
+
+def _circle(edges: dict[str, frozenset[str]]) -> list[str]:
+    """The fields on a circle of `edges` (field -> the fields it waits for), in order."""
+    out = []
+    for start in edges:
+        seen, todo = set(), list(edges[start])
+        while todo:
+            name = todo.pop()
+            if name == start:
+                out.append(start)
+                break
+            if name not in seen:
+                seen.add(name)
+                todo.extend(edges.get(name, ()))
+    return out

@@ -10,7 +10,16 @@ from generator.checks.context import Context, listing
 from generator.checks.drafts import EntityDraft, ModuleDraft, WorkflowDraft
 from generator.checks.features import check_condition_fields, conditions
 from generator.loader import Location, Node
-from generator.spec import USER_CLASSES, Choices, FilledBy, Gate, Label, Needs, When
+from generator.spec import (
+    USER_CLASSES,
+    Choices,
+    DependsOn,
+    FilledBy,
+    Gate,
+    Label,
+    Needs,
+    When,
+)
 
 GATE_MESSAGE = Label("请先完善企业信息后再办理本模块业务。",
                      "Complete your enterprise information first.")
@@ -152,13 +161,66 @@ def resolve_gates(ctx: Context, modules: list[ModuleDraft], index: Index) -> Non
 def resolve_choices(ctx: Context, index: Index) -> None:
     for entity in index.by_name.values():
         for f in entity.fields:
+            target = index.by_name.get(f.kw.get("to") or "")
+            if "depends_on" in f.node and target is not None:
+                f.kw["depends_on"] = _depends_on(ctx, entity, f, target, index)
             if f.choices_node is None:
                 continue
-            target = index.by_name.get(f.kw.get("to") or "")
             if target is not None:
                 f.kw["choices"] = _choices(ctx, f.choices_node,
                                            f"{entity.path}.fields.{f.name}.choices",
                                            entity.module, target, index)
+        _cascade_circles(ctx, entity)
+
+
+def _depends_on(ctx: Context, entity: EntityDraft, f: Any, target: EntityDraft,
+                index: Index) -> DependsOn | None:
+    """`depends_on: {field, match}`: `field` is another reference of this entity, `match` a
+    reference of the target pointing where `field` points (市.parent -> 省)."""
+    at = f"{entity.path}.fields.{f.name}.depends_on"
+    node = f.node["depends_on"]
+    if not ctx.expect(node, dict, f.node.where("depends_on"), at):
+        return None
+    ctx.keys(node, ("field", "match"), at, required=("field", "match"))
+    name, match = node.get("field"), node.get("match")
+    parents = sorted(x.name for x in entity.fields if x.kind.refers and x.name != f.name)
+    parent = entity.field(name) if isinstance(name, str) and name in parents else None
+    if parent is None:
+        if "field" in node:
+            ctx.err("SCHEMA-E019", node.where("field"), f"{at}.field",
+                    f"'{name}' is not another reference of {entity.key}",
+                    f"one of {listing(parents) or '(none)'}")
+        return None
+    points_to = parent.get("to")
+    if points_to not in index.by_name:
+        return None  # the parent's own target was reported
+    links = sorted(x.name for x in target.fields if x.kind.refers and x.get("to") == points_to)
+    if match not in links:
+        if "match" in node:
+            ctx.err("SCHEMA-E032", node.where("match"), f"{at}.match",
+                    f"'{match}' is not a reference of {target.key} to "
+                    f"{index.by_name[points_to].key} (what {name} holds)",
+                    f"one of {listing(links) or '(none)'}")
+        return None
+    return DependsOn(str(name), str(match))
+
+
+def _cascade_circles(ctx: Context, entity: EntityDraft) -> None:
+    """省 -> 市 -> 县 is a chain; 市 depending on 县 again would never offer anything."""
+    edges = {f.name: f.get("depends_on").field for f in entity.fields
+             if f.get("depends_on") is not None}
+    for start in edges:
+        name, seen = edges[start], {start}
+        while name in edges and name not in seen:
+            seen.add(name)
+            name = edges[name]
+        if name == start:
+            f = entity.field(start)
+            assert f is not None
+            ctx.err("SCHEMA-E031", f.node.where("depends_on"),
+                    f"{entity.path}.fields.{start}.depends_on",
+                    "fields depend on each other in a circle",
+                    "a chain such as province -> city -> county")
 
 
 def _choices(ctx: Context, node: Node, path: str, module: str, target: EntityDraft,

@@ -27,6 +27,7 @@ class NumberLike(FieldType):
     bounds = "value"
     summable = True
     list_input = "number"
+    form_value = "number"
     search_control = "range"
 
     def validate(self, f: Field, value: Any) -> list[Message]:

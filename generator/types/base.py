@@ -149,6 +149,9 @@ class FieldType:
     # The form control app/ builds for it; None: not on forms.
     control: ClassVar[str | None] = "input"
     list_input: ClassVar[str] = "text"  # the <input type> of a list_edit cell ("select")
+    # How the form's script reads the control for visible_if/required_if/readonly_if:
+    # "text" (blank: None), "number", "bool" (a checkbox), "id" (a reference's row id).
+    form_value: ClassVar[str] = "text"
     # The search form's input (app/search.py): "text" (包含, pinyin initials too), "choice"
     # (picked from the values' labels), "reference" (a searchable select of the target's
     # rows), "range" (from–to); None: not offered.

@@ -20,6 +20,7 @@ class BooleanType(FieldType):
     name = "boolean"
     summable = False
     control = "checkbox"
+    form_value = "bool"
     list_input = "select"
     choices_fixed = True
     search_control = "choice"

@@ -35,7 +35,7 @@ def row_id(raw: Any, message: str = MSG_ID) -> int | None:
 
 class ReferenceType(FieldType):
     name = "reference"
-    keys = ("to", "on_delete", "choices")
+    keys = ("to", "on_delete", "choices", "depends_on")
     target_key = "to"  # the key naming another entity, resolved once all are known
     refers = True
     accepts_default = False
@@ -43,6 +43,7 @@ class ReferenceType(FieldType):
     list_editable = False
     keeps_text_format = True
     control = "reference"
+    form_value = "id"
     search_control = "reference"
     resolves_by_display = True  # spreadsheets name the row by its display text
 

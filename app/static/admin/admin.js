@@ -15,7 +15,15 @@
                 url: $el.data("url"),
                 dataType: "json",
                 delay: 250,
-                data: function (params) { return {q: params.term || "", page: params.page || 1}; },
+                data: function (params) {
+                    var args = {q: params.term || "", page: params.page || 1};
+                    var depends = $el.data("depends");  // a cascading reference: its parent
+                    if (depends) {
+                        var parent = $el.closest("form").find("[name='" + depends + "']").val();
+                        if (parent || !$el.data("depends-optional")) { args.parent = parent || ""; }
+                    }
+                    return args;
+                },
                 processResults: function (data) { return data; }
             }
         });

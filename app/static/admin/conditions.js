@@ -1,0 +1,163 @@
+// Conditional fields and cascading references, live in the add/edit form. The rules come
+// from the server (generator/builders/conditions.py: #field-conditions) as small expression
+// trees evaluated here with the semantics of generator/expr.py; the server applies the same
+// rules on every save (app/row_rules.py), so this only shows early what it will say.
+(function ($) {
+    "use strict";
+
+    var box = document.getElementById("field-conditions");
+    if (!box) { return; }
+    var conf = JSON.parse(box.textContent);
+
+    function control(name) { return $("#" + name); }
+
+    function read(name) {
+        var $c = control(name), kind = conf.values[name];
+        if (!$c.length) { return null; }
+        if (kind === "bool") { return $c.is(":checked"); }
+        var v = $c.val();
+        if (v === null || v === undefined || String(v).trim() === "") { return null; }
+        if (kind === "number" || kind === "id") {
+            var n = Number(String(v).trim());
+            return isNaN(n) ? String(v) : n;
+        }
+        return String(v);
+    }
+
+    function snapshot() {
+        var values = {};
+        Object.keys(conf.values).forEach(function (name) { values[name] = read(name); });
+        return values;
+    }
+
+    function num(op, a, b) {
+        if (a === null || b === null) { return null; }
+        if (typeof a !== "number" || typeof b !== "number") { return null; }
+        switch (op) {
+        case "+": return a + b;
+        case "-": return a - b;
+        case "*": return a * b;
+        case "/": return b === 0 ? null : a / b;
+        case "//": return b === 0 ? null : Math.floor(a / b);
+        case "%": return b === 0 ? null : ((a % b) + b) % b;
+        }
+        return null;
+    }
+
+    function compare(op, a, b) {
+        if (op === "is") { return a === null; }
+        if (op === "isnot") { return a !== null; }
+        if (a === null || b === null) { return null; }
+        switch (op) {
+        case "==": return a === b;
+        case "!=": return a !== b;
+        case "<": return a < b;
+        case "<=": return a <= b;
+        case ">": return a > b;
+        case ">=": return a >= b;
+        }
+        return null;
+    }
+
+    function truthy(v) { return !(v === null || v === false || v === 0 || v === ""); }
+
+    var FUNCS = {
+        abs: function (x) { return x === null ? null : Math.abs(x); },
+        coalesce: function () {
+            for (var i = 0; i < arguments.length; i++) {
+                if (arguments[i] !== null) { return arguments[i]; }
+            }
+            return null;
+        },
+        len: function (x) { return x === null ? null : String(x).length; },
+        concat: function () {
+            return Array.prototype.map.call(arguments, function (a) {
+                return a === null ? "" : String(a);
+            }).join("");
+        },
+        round: function (x, n) {
+            if (x === null) { return null; }
+            var f = Math.pow(10, n || 0);
+            return Math.sign(x) * Math.round(Math.abs(x) * f) / f;
+        },
+        min: function () {
+            var p = Array.prototype.filter.call(arguments, function (a) { return a !== null; });
+            return p.length ? Math.min.apply(null, p) : null;
+        },
+        max: function () {
+            var p = Array.prototype.filter.call(arguments, function (a) { return a !== null; });
+            return p.length ? Math.max.apply(null, p) : null;
+        }
+    };
+
+    function evaluate(t, env) {
+        var i, v;
+        switch (t[0]) {
+        case "const": return t[1] === undefined ? null : t[1];
+        case "name": return env[t[1]] === undefined ? null : env[t[1]];
+        case "not": v = evaluate(t[1], env); return v === null ? null : !truthy(v);
+        case "neg": v = evaluate(t[1], env); return typeof v === "number" ? -v : null;
+        case "bin": return num(t[1], evaluate(t[2], env), evaluate(t[3], env));
+        case "and":
+            for (i = 0; i < t[1].length; i++) {
+                v = evaluate(t[1][i], env);
+                if (!truthy(v)) { return v; }
+            }
+            return v;
+        case "or":
+            for (i = 0; i < t[1].length; i++) {
+                v = evaluate(t[1][i], env);
+                if (truthy(v)) { return v; }
+            }
+            return v;
+        case "cmp":
+            var left = evaluate(t[2], env), unknown = false;
+            for (i = 0; i < t[1].length; i++) {
+                var right = evaluate(t[3][i], env), r = compare(t[1][i], left, right);
+                if (r === false) { return false; }
+                unknown = unknown || r === null;
+                left = right;
+            }
+            return unknown ? null : true;
+        case "if": return truthy(evaluate(t[1], env)) ? evaluate(t[2], env) : evaluate(t[3], env);
+        case "call":
+            var f = FUNCS[t[1]];
+            return f ? f.apply(null, t[2].map(function (a) { return evaluate(a, env); })) : null;
+        }
+        return null;
+    }
+
+    var initial = snapshot();  // readonly_if holds on the row as stored, too
+
+    function apply() {
+        var env = snapshot();
+        Object.keys(conf.rules).forEach(function (name) {
+            var rule = conf.rules[name], $c = control(name);
+            if (!$c.length) { return; }
+            var $row = $c.closest("tr");
+            var shown = !rule.visible_if || truthy(evaluate(rule.visible_if, env));
+            $row.toggle(shown).toggleClass("cond-hidden", !shown);
+            if (rule.required_if) {
+                $row.toggleClass("cond-required", shown && truthy(evaluate(rule.required_if, env)));
+            }
+            if (rule.readonly_if) {
+                var locked = truthy(evaluate(rule.readonly_if, initial)) ||
+                    truthy(evaluate(rule.readonly_if, env));
+                $c.prop("disabled", locked).toggleClass("cond-readonly", locked);
+            }
+        });
+    }
+
+    $(function () {
+        var $form = $("#field-conditions").closest(".panel, .box, body").find("form").first();
+        Object.keys(conf.cascades).forEach(function (child) {
+            control(conf.cascades[child]).on("change", function () {
+                control(child).val(null).trigger("change");  // its choices are another list
+            });
+        });
+        $(document).on("change input", "input, select, textarea", apply);
+        // what the person could not change is still sent, as it was (the server checks it)
+        $form.on("submit", function () { $form.find(".cond-readonly").prop("disabled", false); });
+        apply();
+    });
+})(jQuery);
