@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import compat, errors, health, layout, messages, observability, openapi
+from app import compat, errors, health, layout, messages, observability, openapi, rollups
 from app import help as help_views
 from app.audit import login_log, trail
 from app.audit import models as audit_models  # noqa: F401 - its table is FAB's metadata's
@@ -76,6 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     spec = load_spec(app.config["ADMIN_SCHEMA"], CATALOGUE)
     base = declarative_base(metadata=MetaData(naming_convention=NAMING))
     models = build_models(spec, base, Organisation)
+    rollups.install(spec, models)
 
     app.config["APP_NAME"] = lazy(spec.title)
     db = SQLA()

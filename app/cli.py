@@ -326,6 +326,27 @@ def accounts_sweep(initial_deadline: Any, dry_run: bool) -> None:
         click.echo(f"{idle} idle session(s) signed out (idle for {minutes} minutes).")
 
 
+@schema_cli.command("verify-rollups")
+@click.option("--fix", is_flag=True, help="Also store the recomputed values.")
+@with_appcontext
+def verify_rollups_command(fix: bool) -> None:
+    """Recompute every rollup field and report the rows whose stored value drifted."""
+    from app import rollups
+
+    admin = current_app.extensions["admin"]
+    session = admin.session
+    drift = rollups.verify(session, admin.spec, admin.models, fix=fix)
+    for d in drift:
+        click.echo(f"{d.entity}.{d.field} #{d.record_id}: stored {d.stored}, exact {d.exact}"
+                   + (" (fixed)" if fix else ""))
+    if fix:
+        session.commit()
+    click.echo(f"{len(drift)} rollup value(s) drifted" + ("; fixed." if fix and drift else "."))
+    if drift and not fix:
+        sys.exit(1)
+
+
+
 @click.group("demo", help="The demo data set of the bundled schema.")
 def demo_cli() -> None:
     pass

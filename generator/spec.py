@@ -59,6 +59,18 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Rollup:
+    """A `rollup` field: `aggregate` (sum, count, min, max) of `field` over the rows of the
+    field's `entity` whose reference `via` points at this row and that match `where`; the
+    app keeps the stored value exact on every write that moves it (app/rollups.py)."""
+
+    aggregate: str
+    via: str = ""  # the reference field of `entity` pointing back (the checks fill it in)
+    field: str | None = None  # None: count
+    where: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True)
 class Choices:
     """Which rows a reference field may point to, beyond the chooser's data range.
 
@@ -121,6 +133,7 @@ class Field:
     hook: HookRef | None = None  # file fields: upload_limit
     choices: Choices | None = None  # reference: which targets may be chosen
     depends_on: DependsOn | None = None  # reference: cascading from another field
+    rollup: Rollup | None = None  # rollup: what it aggregates (`entity` holds the rows)
 
     @property
     def kind(self) -> FieldType:

@@ -19,6 +19,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 
+from app import rollups
 from app.audit import trail
 from app.audit.models import AuditEntry
 from app.hooks import runtime
@@ -246,6 +247,8 @@ class Importer(RowRules):
                 assert p.stored is not None
                 history.append(self.history_row(p.stored["id"], {
                     k: [p.stored.get(k), v] for k, v in p.values.items()}))
+        rollups.rows_written(self.session, self.model, [h["record_id"] for h in history],
+                             [p.stored for p in updates if p.stored is not None])
         history = self.readable_history(history)
         if history:  # the row-level history of the import, in the same transaction
             self.session.execute(insert(AuditEntry.__table__), history)

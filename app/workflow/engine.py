@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Text, func, select, update
 
+from app import rollups
 from app.audit import trail
 from app.messages import workflow as notify
 from app.security.scope import scope_condition
@@ -94,6 +95,7 @@ def fire(entity: Entity, model: Any, session: Any, user: Any, key: str, ids: lis
                                    transition=key, reason=reason, user=user,
                                    changes={flow.field: [state, transition.target]}))
         result.done.append(pk)
+    rollups.rows_written(session, model, result.done)  # e.g. a deduction approved
     session.add_all(entries)
     # in the same transaction: a message exists exactly when its row moved
     notify.after_fire(session, entity, transition, [rows[pk] for pk in result.done], user,

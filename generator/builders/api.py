@@ -31,7 +31,8 @@ def api_options(entity: Entity) -> ApiOptions:
     state = (entity.workflow.field,) if entity.workflow is not None else ()
     shown = (("id", "row_version") + state + columns + files + computed
              + ((ORG,) if entity.org_scoped else ()))
-    writable = tuple(n for n in columns if n != log_field(entity))  # the log: transitions
+    kept = {f.name for f in stored if f.kind.kept}  # rollups: the app keeps them
+    writable = tuple(n for n in columns if n != log_field(entity) and n not in kept)
     writable += (ORG,) if entity.scope is not None else ()
     labels: dict[str, Label] = {"id": Label("ID", "ID"), ORG: ORG_LABEL,
                                 "row_version": ROW_VERSION}

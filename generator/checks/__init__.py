@@ -29,6 +29,7 @@ from generator.checks.references import (
     resolve_targets,
 )
 from generator.checks.roles import read_roles
+from generator.checks.rollups import resolve_rollups
 from generator.checks.workflows import read_workflows
 from generator.loader import Loaded, Location, Node
 from generator.problems import Problem
@@ -95,6 +96,7 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
     resolve_choices(ctx, index)
     resolve_guards(ctx, list(flows.found.values()), index)
     resolve_filled_by(ctx, index)
+    resolve_rollups(ctx, index)
     for entity in index.by_name.values():
         check_guard_fields(ctx, entity)
     app_hooks = ctx.hook_map(data, "", "app")

@@ -59,8 +59,10 @@ def read_field(ctx: Context, path: str, name: str, body: Any, at: Location
             ctx.err("SCHEMA-E010", body.where("type"), f"{path}.type",
                     f"unknown type '{ftype}'", f"one of {listing(TYPES)}")
         return None
-    common = COMMON_KEYS if kind.stored else tuple(
+    common = COMMON_KEYS if kind.stored and not kind.kept else tuple(
         k for k in COMMON_KEYS if k not in NOT_STORED_KEYS)
+    if kind.kept:
+        common += ("index",)  # kept values are filtered and sorted on
     allowed = common + kind.keys
     for key in body:
         if key not in allowed:

@@ -164,6 +164,7 @@ class FieldType:
     lines: ClassVar[bool] = False  # the value is a list of rows of another entity
     uploads: ClassVar[bool] = False  # the value is an uploaded file
     resolves_by_display: ClassVar[bool] = False  # spreadsheets name a row by its text
+    kept: ClassVar[bool] = False  # stored, but the app keeps it (rollups): no door writes it
 
     # -- YAML ----------------------------------------------------------------------------
     def read(self, reader: Reader, body: Any, path: str, kw: dict[str, Any]) -> None:

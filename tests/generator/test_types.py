@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from generator.spec import EnumValue, Field, Label
+from generator.spec import EnumValue, Field, Label, Rollup
 from generator.types import TYPES, FieldType, Invalid, Render
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +49,8 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[tuple[Any, Any]], list[Any]]] = {
     "child": ({"entity": "m.Line"}, [], []),
     "file": ({}, [], []),
     "computed": ({"expr": "a + 1", "format": "percent", "places": 1}, [], []),
+    "rollup": ({"entity": "m.Line", "rollup": Rollup("sum", "parent", "points"), "scale": 1},
+               [("1.5", decimal.Decimal("1.5"))], ["abc"]),
 }
 BLANKS = [None, "", "  ", "\t"]
 
