@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from generator.spec import Entity, Summary
 
 ACTIONS = ("list", "show", "add", "edit", "delete", "export", "import")
+# What a role may do on rows it reads only (visible_to_owner: an enterprise's own 信用档案).
+READING_ACTIONS = ("list", "show", "export")
 REQUEST_CHANGE, DECIDE_CHANGE = "request_change", "decide_change"
 CHANGE_ACTIONS = (REQUEST_CHANGE, DECIDE_CHANGE)
 # What transitions and summaries may not be called: the rights above, and words FAB and the

@@ -364,6 +364,15 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Owner:
+    """`visible_to_owner`: a row held by a regulator's region is also readable (only) by the
+    users of `roles` whose organisation's code (a unit's 统一社会信用代码) is in `field`."""
+
+    field: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Entity:
     key: str  # the YAML key, e.g. DemandLine
     module: str
@@ -390,6 +399,7 @@ class Entity:
     list_edit: ListEdit | None = None
     summaries: tuple[Summary, ...] = ()
     filled_by: FilledBy | None = None
+    owner: Owner | None = None  # visible_to_owner
 
     def hook(self, name: str) -> HookRef | None:
         return next((h for h in self.hooks if h.name == name), None)

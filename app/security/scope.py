@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app, g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from flask_login import current_user
-from sqlalchemy import and_, false
+from sqlalchemy import and_, false, or_
 
 from generator.spec import SCOPES, Entity
 
@@ -91,9 +91,12 @@ def _area_condition(entity: Entity, model: Any, user: Any) -> Any:
     org = getattr(user, "org", None)
     if scope is None or org is None:
         return false()
-    if scope == "own":
-        return model.org_id == org.id
-    return within(model.org_path, org.path)
+    area = model.org_id == org.id if scope == "own" else within(model.org_path, org.path)
+    owner = entity.owner
+    if owner is not None and role_names(user) & set(owner.roles) and org.code:
+        # the rows naming the user's organisation: read only (checks/owner.py)
+        return or_(area, getattr(model, owner.field) == org.code)
+    return area
 
 
 class ScopeFilter(BaseFilter):

@@ -20,6 +20,7 @@ from generator.checks.features import (
     read_summaries,
 )
 from generator.checks.fields import check_fields, read_field
+from generator.checks.owner import read_owner
 from generator.checks.roles import read_grants
 from generator.checks.workflows import Workflows, entity_workflow
 from generator.loader import Location, Node, Seq
@@ -34,7 +35,7 @@ ENTITY_KEYS = (
     "label", "table", "display", "icon", "fields", "list", "search", "filters", "order",
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
-    "filled_by",
+    "filled_by", "visible_to_owner",
 )
 INDEX_KEYS = ("fields", "unique", "name", "where")
 MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -165,6 +166,7 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
     entity.kw.update(hooks=hooks, list_edit=read_list_edit(ctx, entity),
                      summaries=read_summaries(ctx, entity))
     entity.filled_by_node = read_filled_by(ctx, entity)
+    entity.kw["owner"] = read_owner(ctx, entity)
 
 
 def _screens(ctx: Context, entity: EntityDraft, broken: set[str]) -> None:

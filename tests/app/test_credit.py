@@ -1,0 +1,61 @@
+"""The 信用管理 module of seed 004 written in YAML only (tests/data/schemas/credit): the
+enterprise reads its own 信用档案, held by the regulator's region, at every reading door
+and writes it at none (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD, SCHEMAS, apply_schema, dispose, make_app, seed_people, sign_in
+
+SCHEMA = SCHEMAS / "credit" / "entities.yaml"
+ENT_A, ENT_B = "91350100M000100Y43", "91110000600037341L"
+ORGS = {"640000": ("宁夏回族自治区", "province", None, None),
+        ENT_A: ("银川甲药业", "unit", "640000", "enterprise"),
+        ENT_B: ("石嘴山乙药业", "unit", "640000", "enterprise")}
+USERS = {"nx": ("province", "640000"), "ent": ("enterprise", ENT_A, "legal_person")}
+
+
+@pytest.fixture(scope="module")
+def world(database_url: str, tmp_path_factory: Any) -> Any:
+    app = make_app(database_url, SCHEMA, tmp_path_factory.mktemp("files"))
+    apply_schema(app)
+    with app.app_context():
+        seed_people(app, ORGS, USERS, PASSWORD)
+        app.appbuilder.session.commit()
+    regulator = sign_in(app, "nx")
+    profiles = {}
+    for name, uscc in (("银川甲药业", ENT_A), ("石嘴山乙药业", ENT_B)):
+        response = regulator.post("/api/v1/credit_profile/", json={"name": name, "uscc": uscc})
+        assert response.status_code == 201, response.json
+        profiles[uscc] = response.json["id"]
+    yield {"app": app, "regulator": regulator, "ent": sign_in(app, "ent"),
+           "profiles": profiles}
+    dispose(app)
+    gc.collect()  # the app's cycles go now, not in the middle of a later import
+
+
+def test_the_enterprise_reads_its_own_profile_only(world: dict[str, Any]) -> None:
+    ent, own, other = world["ent"], world["profiles"][ENT_A], world["profiles"][ENT_B]
+    listed = ent.get("/api/v1/credit_profile/").json["result"]
+    assert [r["uscc"] for r in listed] == [ENT_A]
+    page = ent.get("/credit/credit_profile/list/")
+    assert "银川甲药业" in page.text and "石嘴山乙药业" not in page.text
+    shown = ent.get(f"/credit/credit_profile/show/{own}")
+    assert shown.status_code == 200 and "信用等级" in shown.text
+    assert ent.get(f"/api/v1/credit_profile/{own}").json["result"]["grade"] == "A"
+    assert ent.get(f"/api/v1/credit_profile/{other}").status_code == 404
+    assert ent.get(f"/credit/credit_profile/show/{other}").status_code == 404
+
+
+def test_the_enterprise_writes_its_profile_at_no_door(world: dict[str, Any]) -> None:
+    ent, own = world["ent"], world["profiles"][ENT_A]
+    assert ent.put(f"/api/v1/credit_profile/{own}", json={"name": "改名"}).status_code == 403
+    assert ent.delete(f"/api/v1/credit_profile/{own}").status_code == 403
+    assert ent.get(f"/credit/credit_profile/edit/{own}").status_code == 403
+    assert ent.post(f"/credit/credit_profile/delete/{own}").status_code == 403
+    name = world["regulator"].get(f"/api/v1/credit_profile/{own}").json["result"]["name"]
+    assert name == "银川甲药业"
