@@ -4,7 +4,7 @@
   does not get every app host restarted.
 - `/readyz`: this host can serve (readiness): the database answers `SELECT 1`, and so do
   Redis (`REDIS_URL`, or a `redis://` rate-limit storage) and the job broker
-  (`ADMIN_BROKER_URL`) when configured. 503 with the failing check's name otherwise; the
+  (`ADMIN_JOB_BROKER_URL`) when configured. 503 with the failing check's name otherwise; the
   exception itself goes to the log, never into the answer.
 """
 
@@ -66,7 +66,7 @@ def checks(app: Flask) -> dict[str, Callable[[Flask], None]]:
     url = redis_url(app.config)
     if url:
         found["redis"] = _redis(url)
-    broker = app.config.get("ADMIN_BROKER_URL")
+    broker = app.config.get("ADMIN_JOB_BROKER_URL")
     if broker and broker != url:
         found["broker"] = _broker(str(broker))
     return found

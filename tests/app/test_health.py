@@ -45,9 +45,10 @@ def test_readyz_says_which_check_failed_and_nothing_else(app: Any,
 
 
 def test_an_unreachable_broker_is_not_ready(app: Any) -> None:
-    app.config["ADMIN_BROKER_URL"] = "amqp://guest:guest@127.0.0.1:1//"
+    before = app.config.get("ADMIN_JOB_BROKER_URL")
+    app.config["ADMIN_JOB_BROKER_URL"] = "redis://127.0.0.1:1/0"
     try:
         response = app.test_client().get("/readyz")
     finally:
-        app.config.pop("ADMIN_BROKER_URL")
+        app.config["ADMIN_JOB_BROKER_URL"] = before
     assert response.status_code == 503 and response.json["checks"]["broker"] == "failed"

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
 PORTS = {"postgresql": 5432, "redis": 6379}  # relayed from each veth to 127.0.0.1
 APP_PORT = 8000
 
@@ -169,7 +168,7 @@ class Cluster:
 
     def serve(self, host: str, workers: int = 2) -> Process:
         return self.spawn(host, f"app-{host}", [
-            str(BIN / "gunicorn"), "--workers", str(workers), "--timeout", "120",
+            sys.executable, "-m", "gunicorn", "--workers", str(workers), "--timeout", "120",
             "--bind", f"{self.namespaces[host].inner}:{APP_PORT}",
             "tests.multihost.host_app:app"])
 
