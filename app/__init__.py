@@ -25,6 +25,8 @@ from app.extension import Admin
 from app.hooks import CATALOGUE, window_admin
 from app.index import IndexView
 from app.io import models as io_models  # noqa: F401 - its table belongs to FAB's metadata
+from app.io import runs as import_runs  # noqa: F401 - registers the import job kind
+from app.jobs import init_app as jobs_init_app
 from app.labels import lazy
 from app.messages import models as message_models  # noqa: F401 - tables in FAB's metadata
 from app.registry import register
@@ -105,6 +107,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         window_admin.init_app(appbuilder)
         help_views.init_app(appbuilder)
         messages.init_app(appbuilder)
+        jobs_init_app(app, appbuilder)
     errors.init_app(app)
     api_csrf.init_app(app)  # REST writes riding on the session cookie carry the token too
     headers.init_app(app)

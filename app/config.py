@@ -121,4 +121,19 @@ def defaults() -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+        # Background jobs (app/jobs): a Redis broker for `flask worker` processes, or empty
+        # for the worker threads inside the web process (`make run`).
+        "ADMIN_JOB_BROKER_URL": os.environ.get("JOB_BROKER_URL", ""),
+        # the Redis key prefix of the queue (several installations may share one Redis)
+        "ADMIN_JOB_NAMESPACE": os.environ.get("ADMIN_JOB_NAMESPACE", "yaoxian-jobs"),
+        # folders every web host and worker must share (imports in progress, job beats)
+        "ADMIN_JOB_FOLDER": os.environ.get("ADMIN_JOB_FOLDER", ""),
+        "ADMIN_WORKER_THREADS": int(os.environ.get("ADMIN_WORKER_THREADS", "2")),
+        "ADMIN_JOB_HEARTBEAT_SECONDS": float(os.environ.get("ADMIN_JOB_HEARTBEAT_SECONDS", "5")),
+        # a running job without a heartbeat for this long lost its worker: it is failed
+        "ADMIN_JOB_STALE_SECONDS": float(os.environ.get("ADMIN_JOB_STALE_SECONDS", "60")),
+        "ADMIN_SCHEDULER_TICK_SECONDS": float(os.environ.get("ADMIN_SCHEDULER_TICK_SECONDS",
+                                                             "30")),
+        # exports of more rows than this run as jobs and end with a download link
+        "ADMIN_EXPORT_JOB_ROWS": int(os.environ.get("ADMIN_EXPORT_JOB_ROWS", "50000")),
     }

@@ -31,6 +31,8 @@ class ImportRun(Model):
     unchanged: Mapped[int | None] = mapped_column(Integer, nullable=True, default=0)
     # 空白单元格清空原值
     clear_blanks: Mapped[bool | None] = mapped_column(Boolean, nullable=True, default=False)
+    # the job of its latest pass (app/io/runs.py): progress, state, the reason of a failure
+    job_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("job.id"), nullable=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False,
                                                     default=dt.datetime.now)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

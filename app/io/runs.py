@@ -1,32 +1,36 @@
-"""Running imports off the request: validate, then (when asked) commit, with progress.
+"""Imports as jobs: validate, then (when asked) commit, with progress in the job's row.
 
-A web worker only stores the file and starts the run; the work happens in a thread of the
-process with its own session, and the page polls the run's progress. Tests (and
-ADMIN_IMPORT_SYNC) run it inline.
+A web request only stores the file, adds the import's run (app/io/models.py ImportRun) and
+submits a job (app/jobs); a worker validates or commits it. Each pass has its own job key, so
+a double click submits one pass. The commit pass writes every row, the run's record and the
+job's end in one transaction: a worker killed mid-import leaves no row behind, and the stale
+sweep marks the job and the run failed (app/jobs/runner.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext
+from sqlalchemy import update
 
 from app.audit import trail
-from app.context import db_session, end_session, generated, security
+from app.context import db_session, generated
 from app.io.importer import Importer, Result, RowError
 from app.io.models import ImportRun
+from app.jobs import jobs
+from app.jobs.kinds import Context, Kind, register
+from app.jobs.models import Job
 
 log = logging.getLogger(__name__)
-_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="import")
-# Rows processed per run, for this process's pages. SQLite allows one writer, so while an
-# import holds its transaction the count cannot go through the database there.
-PROGRESS: dict[int, int] = {}
+KIND = "import"
 
 
 def folder(app: Flask) -> str:
@@ -56,52 +60,50 @@ def load_errors(app: Flask, run: ImportRun) -> list[RowError]:
         return []
 
 
-def start(app: Flask, run_id: int, commit: bool) -> None:
-    if app.config.get("TESTING") or app.config.get("ADMIN_IMPORT_SYNC"):
-        _work(app, run_id, commit)
-    else:
-        _executor.submit(_work, app, run_id, commit)
+def job_key(run_id: int, commit: bool) -> str:
+    return f"import:{run_id}:{'commit' if commit else 'check'}"
 
 
-def _work(app: Flask, run_id: int, commit: bool) -> None:
-    with app.app_context(), app.test_request_context():
-        session = db_session(app)
-        run = session.get(ImportRun, run_id)
-        assert run is not None
-        user = security(app).get_user_by_id(run.user_id)
-        admin = generated(app)
-        entity = admin.spec.entity(run.entity)
-        path = os.path.join(folder(app), run.stored)
+def start(app: Flask, session: Any, run: ImportRun, commit: bool,
+          key: str | None = None) -> tuple[Job, bool]:
+    """Submit a pass over the run's file (committing what the session holds with it);
+    (the job, False) when the key was taken already: nothing new was added."""
+    session.flush()
 
-        engine: Any = session.get_bind()
+    def added(job: Job) -> None:
+        run.job_id = job.id
 
-        def progress(done: int) -> None:
-            PROGRESS[run_id] = done
-            if engine.dialect.name != "sqlite":  # other workers' pages read it from here
-                with engine.begin() as conn:
-                    conn.execute(ImportRun.__table__.update().where(ImportRun.id == run_id)
-                                 .values(processed=done))
-
-        try:
-            importer = Importer(admin, entity, user, session,
-                                clear_blanks=bool(run.clear_blanks))
-            result = importer.run(path, write=commit, progress=progress)
-            if commit and not result.ok:
-                session.rollback()
-            _finish(app, session, run_id, result, commit, user)
-        except Exception:
-            log.exception("import %s failed", run_id)
-            session.rollback()
-            session.query(ImportRun).filter_by(id=run_id).update(
-                {"status": "failed", "finished_at": dt.datetime.now()})
-            session.commit()
-        finally:
-            end_session(app)
+    return jobs(app).submit(session, KIND, {"run": run.id, "commit": commit}, run.user_id,
+                            key or job_key(run.id, commit), added)
 
 
-def _finish(app: Flask, session: Any, run_id: int, result: Result, commit: bool,
+def run_of(session: Any, job: Job) -> ImportRun | None:
+    return session.get(ImportRun, json.loads(job.params).get("run"))
+
+
+def _run(ctx: Context) -> None:
+    session, commit = ctx.session, bool(ctx.params["commit"])
+    run = session.get(ImportRun, ctx.params["run"])
+    assert run is not None
+    admin = generated()
+    entity = admin.spec.entity(run.entity)
+    path = os.path.join(folder(current_app), run.stored)
+    importer = Importer(admin, entity, ctx.user, session, clear_blanks=bool(run.clear_blanks))
+    result = importer.run(path, write=commit, progress=ctx.progress)
+    if commit and not result.ok:
+        session.rollback()
+    _finish(current_app, session, run, result, commit, ctx.user)
+
+
+def _failed(session: Any, job: Job) -> None:
+    run_id = json.loads(job.params).get("run")
+    session.execute(update(ImportRun).where(ImportRun.id == run_id).values(
+        status="failed", finished_at=dt.datetime.now()))
+
+
+def _finish(app: Flask, session: Any, run: ImportRun, result: Result, commit: bool,
             user: Any) -> None:
-    run = session.get(ImportRun, run_id)
+    run = session.get(ImportRun, run.id)
     run.rows, run.error_count = result.rows, result.error_count + len(result.header_errors)
     run.created, run.updated = result.created, result.updated
     run.unchanged = result.unchanged
@@ -120,10 +122,25 @@ def _finish(app: Flask, session: Any, run_id: int, result: Result, commit: bool,
                               "created": result.created, "updated": result.updated,
                               "unchanged": result.unchanged,
                               "clear_blanks": bool(run.clear_blanks)})
-    session.commit()  # the rows of a commit pass and the run's record, together
-    if commit and result.ok:
+    # the runner commits the rows of a commit pass, the run's record and the job's end
+
+
+def remove_file(app: Flask, run: ImportRun) -> None:
+    with contextlib.suppress(FileNotFoundError):
         os.remove(os.path.join(folder(app), run.stored))
 
 
 def current_folder() -> str:
     return folder(current_app)
+
+
+def _imported(job: Job) -> None:
+    params = json.loads(job.params)
+    if params.get("commit"):
+        session = db_session()
+        run = session.get(ImportRun, params.get("run"))
+        if run is not None and run.status == "done":
+            remove_file(current_app, run)
+
+
+register(Kind(KIND, lazy_gettext("Import"), _run, _failed, _imported))

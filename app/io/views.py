@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from typing import Any
 
 import prison
@@ -31,7 +32,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.audit import trail
-from app.context import flask_app
+from app.context import db_session, flask_app
 from app.io import runs
 from app.io.columns import columns
 from app.io.downloads import csv_download, xlsx_download
@@ -39,6 +40,8 @@ from app.io.export import XLSX, batched, column_lines, disposition, percent_colu
 from app.io.importer import Importer
 from app.io.models import ImportRun
 from app.io.template import build_error_report, build_template
+from app.jobs import runner
+from app.jobs.models import Job
 from app.labels import current_locale
 
 IMPORT_SUFFIXES = (".xlsx", ".csv")
@@ -133,16 +136,19 @@ class ViewIO:
             elif not upload.filename.lower().endswith(IMPORT_SUFFIXES):
                 flash(_("Only .xlsx and .csv files can be imported."), "danger")
             else:
-                run = self._new_run(upload)
-                runs.start(flask_app(), run.id, commit=False)
-                return redirect(url_for(".import_status_page", run_id=run.id))
+                run_id = self._new_run(upload)
+                return redirect(url_for(".import_status_page", run_id=run_id))
         return self.render_template("admin/import.html", title=_("Import"), run=None,
                                     entity_label=self.entity.label.get(current_locale()),
                                     template_url=url_for(".import_template"),
-                                    list_url=url_for(".list"))
+                                    list_url=url_for(".list"), submit_key=uuid.uuid4().hex)
 
-    def _new_run(self, upload: Any) -> ImportRun:
+    def _new_run(self, upload: Any) -> int:
+        """Store the file and submit its check; the same form sent twice (a double click
+        carries the same submit_key) is one run."""
         app = flask_app()
+        token = (request.form.get("submit_key") or "")[:64]
+        key = f"import:upload:{g.user.id}:{token}" if token else None
         stored = runs.save_upload(app, upload.stream, upload.filename)
         run = ImportRun(entity=self.entity.qualified, user_id=g.user.id,
                         org_id=getattr(g.user, "org_id", None), file_name=upload.filename,
@@ -150,8 +156,14 @@ class ViewIO:
                         clear_blanks=request.form.get("clear_blanks") == "1")
         session = self.datamodel.session
         session.add(run)
-        session.commit()
-        return run
+        job, submitted = runs.start(app, session, run, commit=False, key=key)
+        if submitted:
+            return run.id
+        os.remove(os.path.join(runs.folder(app), stored))
+        earlier = runs.run_of(session, job)
+        if earlier is None or earlier.user_id != g.user.id:
+            abort(409)
+        return earlier.id
 
     def _run(self, run_id: int) -> ImportRun:
         run = self.datamodel.session.get(ImportRun, run_id)
@@ -166,7 +178,7 @@ class ViewIO:
         run = self._run(run_id)
         errors = runs.load_errors(current_app, run)[:200] if run.status == "invalid" else []
         return self.render_template("admin/import.html", title=_("Import"), run=run,
-                                    errors=errors, status=_status(run),
+                                    errors=errors, status=_status(run), reason=_reason(run),
                                     entity_label=self.entity.label.get(current_locale()),
                                     template_url=url_for(".import_template"),
                                     list_url=url_for(".list"))
@@ -181,11 +193,12 @@ class ViewIO:
     @has_access
     def import_commit(self, run_id: int) -> Any:
         run = self._run(run_id)
+        if run.status in ("importing", "done"):  # a second click: the first one's run
+            return redirect(url_for(".import_status_page", run_id=run.id))
         if run.status != "valid":
             abort(409)
         run.status = "importing"
-        self.datamodel.session.commit()
-        runs.start(flask_app(), run.id, commit=True)
+        runs.start(flask_app(), self.datamodel.session, run, commit=True)
         return redirect(url_for(".import_status_page", run_id=run.id))
 
     @expose("/import/<int:run_id>/errors")
@@ -200,8 +213,29 @@ class ViewIO:
         return response
 
 
+def _job(run: ImportRun) -> Job | None:
+    """The run's latest pass, failed first if its worker died."""
+    if run.job_id is None:
+        return None
+    session = db_session()
+    job = session.get(Job, run.job_id)
+    if job is None:
+        return None
+    runner.refresh(current_app, session, job)
+    session.refresh(run)
+    return job
+
+
+def _reason(run: ImportRun) -> str | None:
+    job = _job(run) if run.status == "failed" else None
+    return job.reason if job is not None else None
+
+
 def _status(run: ImportRun) -> dict[str, Any]:
-    processed = max(run.processed or 0, runs.PROGRESS.get(run.id, 0))
+    job = _job(run)
+    processed = run.processed or 0
+    if job is not None and run.status in ("validating", "importing"):  # this pass's count
+        processed = runner.progress_of(current_app, job)
     return {"status": run.status, "rows": run.rows, "processed": processed,
             "created": run.created, "updated": run.updated, "unchanged": run.unchanged or 0,
             "errors": run.error_count}

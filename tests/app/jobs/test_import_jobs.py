@@ -1,0 +1,163 @@
+"""Imports run as jobs: a double click submits one run, and a worker process killed in the
+middle of an import leaves no row behind and a run that says it failed (SQLite and
+PostgreSQL, a real `flask worker` process on Redis)."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import SCHEMAS, apply_schema, dispose, ensure_admin, make_app, seed_people
+
+ROOT = Path(__file__).resolve().parents[3]
+SCHEMA = SCHEMAS / "io" / "entities.yaml"
+PASSWORD = "Pass@12345"
+PROVINCE = "350000"
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="module")
+def world(database_url: str, tmp_path_factory: Any) -> Any:
+    files = tmp_path_factory.mktemp("files")
+    folders = {"ADMIN_IMPORT_FOLDER": str(files / "imports"),
+               "ADMIN_JOB_FOLDER": str(files / "jobs")}
+    app = make_app(database_url, SCHEMA, files, **folders, ADMIN_JOB_STALE_SECONDS=1.5)
+    apply_schema(app)
+    ensure_admin(app)
+    with app.app_context():
+        seed_people(app, {PROVINCE: ("福建省", "province", None, None)},
+                    {"fj": ("province", PROVINCE)}, PASSWORD)
+        session = app.appbuilder.session
+        session.add(app.extensions["admin"].models["procurement.Drug"](name="阿莫西林"))
+        session.commit()
+    yield {"app": app, "url": database_url, "files": files, "folders": folders}
+    dispose(app)
+
+
+def sign_in(app: Any) -> Any:
+    client = app.test_client()
+    response = client.post("/login/", data={"username": "fj", "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+    return client
+
+
+def csv_file(rows: int, prefix: str) -> bytes:
+    lines = ["需求编号,品规,预采购量"] + [f"{prefix}{i:06d},阿莫西林,{i % 50}" for i in range(rows)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def upload(client: Any, data: bytes, submit_key: str) -> Any:
+    return client.post("/procurement/demand/import/", data={
+        "file": (io.BytesIO(data), "需求.csv"), "submit_key": submit_key},
+        content_type="multipart/form-data")
+
+
+def count(app: Any, model_name: str) -> int:
+    from app.io.models import ImportRun
+    from app.jobs.models import Job
+
+    models = {"Job": Job, "ImportRun": ImportRun}
+    with app.app_context():
+        model = models.get(model_name) or app.extensions["admin"].models[model_name]
+        session = app.appbuilder.session
+        found = session.execute(select(func.count()).select_from(model)).scalar_one()
+        session.rollback()
+        return int(found)
+
+
+def test_a_double_click_submits_one_run(world: Any) -> None:
+    app = world["app"]
+    client = sign_in(app)
+    runs, jobs = count(app, "ImportRun"), count(app, "Job")
+    key = uuid.uuid4().hex
+    first = upload(client, csv_file(3, "A"), key)
+    second = upload(client, csv_file(3, "A"), key)  # the same form sent again
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert (count(app, "ImportRun"), count(app, "Job")) == (runs + 1, jobs + 1)
+    run_url = first.headers["Location"]
+    assert "全部 3 行正确" in client.get(run_url).text
+    demands = count(app, "procurement.Demand")
+    assert client.post(run_url + "/commit").status_code == 302
+    assert client.post(run_url + "/commit").headers["Location"].endswith(run_url)
+    assert count(app, "procurement.Demand") == demands + 3
+    assert count(app, "Job") == jobs + 2  # the check and one commit
+    assert "已导入：新增 3 条" in client.get(run_url).text
+
+
+def test_the_same_key_is_one_job(world: Any) -> None:
+    from app.jobs import jobs
+
+    app = world["app"]
+    with app.app_context():
+        session = app.appbuilder.session
+        first, made = jobs(app).submit(session, "import", {"run": 0}, None, "same-key")
+        again, made_again = jobs(app).submit(session, "import", {"run": 0}, None, "same-key")
+        assert (made, made_again, again.id) == (True, False, first.id)
+
+
+def _worker(world: Any, namespace: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": world["url"], "ADMIN_SCHEMA": str(SCHEMA),
+           "JOB_BROKER_URL": REDIS, "ADMIN_JOB_NAMESPACE": namespace,
+           "ADMIN_JOB_HEARTBEAT_SECONDS": "0.2", "ADMIN_UPLOAD_FOLDER":
+           str(world["files"] / "uploads"), **world["folders"]}
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker",
+                             "--threads", "1", "--no-scheduler"], cwd=ROOT, env=env)
+
+
+def _wait(what: Any, seconds: float = 60) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = what()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("waited in vain")
+
+
+def test_a_worker_killed_mid_import_leaves_no_rows_and_a_failed_run(world: Any) -> None:
+    from app.jobs import Jobs
+
+    namespace = f"test-jobs-{uuid.uuid4().hex[:8]}"
+    app = world["app"]
+    app.config.update(ADMIN_JOB_BROKER_URL=REDIS, ADMIN_JOB_NAMESPACE=namespace,
+                      ADMIN_JOBS_SYNC=False)
+    app.extensions["jobs"] = Jobs(app)  # this web host now queues on Redis
+    worker = _worker(world, namespace)
+    try:
+        client = sign_in(app)
+        run_url = upload(client, csv_file(20_000, "K"), uuid.uuid4().hex).headers["Location"]
+        status_url = run_url + "/status"
+        _wait(lambda: client.get(status_url).json["status"] == "valid", 120)
+        demands = count(app, "procurement.Demand")
+        client.post(run_url + "/commit")
+        _wait(lambda: client.get(status_url).json["processed"] > 0)  # rows being written
+        assert client.get(status_url).json["status"] == "importing"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        _wait(lambda: client.get(status_url).json["status"] == "failed", 30)
+        assert count(app, "procurement.Demand") == demands
+        page = client.get(run_url).text
+        assert "导入失败" in page and "执行它的进程已停止" in page
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(10)
+        app.config.update(ADMIN_JOB_BROKER_URL="", ADMIN_JOBS_SYNC=True)
+        app.extensions["jobs"] = Jobs(app)
+        import redis
+
+        client_redis = redis.Redis.from_url(REDIS)
+        for name in client_redis.scan_iter(f"{namespace}*"):
+            client_redis.delete(name)
+
