@@ -167,10 +167,13 @@ class Cluster:
         return process
 
     def serve(self, host: str, workers: int = 2) -> Process:
+        # every gunicorn worker's metrics in one folder, emptied before the start (deploy.md)
+        metrics = self.logs / f"metrics-{host}"
+        metrics.mkdir(exist_ok=True)
         return self.spawn(host, f"app-{host}", [
             sys.executable, "-m", "gunicorn", "--workers", str(workers), "--timeout", "120",
             "--bind", f"{self.namespaces[host].inner}:{APP_PORT}",
-            "tests.multihost.host_app:app"])
+            "tests.multihost.host_app:app"], {"PROMETHEUS_MULTIPROC_DIR": str(metrics)})
 
     def wait_ready(self, host: str, seconds: float = 90) -> None:
         deadline = time.monotonic() + seconds

@@ -46,6 +46,7 @@ HOST_CONFIG = {
     "ADMIN_SCHEMA": str(ALL_TYPES),
     "AUTH_RATE_LIMIT": f"{RATE} per 60 second",
     "ADMIN_PROXY_COUNT": 1,  # the test plays nginx: X-Forwarded-For names the client
+    "ADMIN_METRICS_TOKEN": "multihost-scrape",
     "ADMIN_PASSWORD_POLICY": {"captcha": False, "change_first_login": False,
                               "not_username": False, "lockout_attempts": LOCKOUT},
 }
@@ -190,6 +191,16 @@ def test_a_file_uploaded_on_a_downloads_on_b(hosts: Cluster) -> None:
     [pk] = listed["ids"]
     download = person.send("b", "GET", f"/demand/demand/download/letter/{pk}")
     assert download.status_code == 200 and download.content == body
+
+
+def test_metrics_are_closed_to_the_network_and_open_to_the_scraper(hosts: Cluster) -> None:
+    for host in ("a", "b"):
+        url = hosts.url(host) + "/metrics"
+        assert requests.get(url, timeout=10).status_code == 404  # not a loopback peer
+        scraped = requests.get(url, headers={"Authorization": "Bearer multihost-scrape"},
+                               timeout=10)
+        assert scraped.status_code == 200
+        assert 'http_request_duration_seconds_count{endpoint="readyz"' in scraped.text
 
 
 def test_the_logs_are_json_lines_with_request_ids(hosts: Cluster) -> None:
