@@ -151,7 +151,9 @@ class Cluster:
         outer = self.namespaces[host].outer
         env = dict(self.env)
         env["DATABASE_URL"] = env["DATABASE_URL"].replace("127.0.0.1", outer)
-        env["REDIS_URL"] = env["REDIS_URL"].replace("127.0.0.1", outer)
+        for name in ("REDIS_URL", "JOB_BROKER_URL"):
+            if name in env:
+                env[name] = env[name].replace("127.0.0.1", outer)
         return env
 
     def spawn(self, host: str, name: str, argv: list[str],
@@ -174,6 +176,18 @@ class Cluster:
             sys.executable, "-m", "gunicorn", "--workers", str(workers), "--timeout", "120",
             "--bind", f"{self.namespaces[host].inner}:{APP_PORT}",
             "tests.multihost.host_app:app"], {"PROMETHEUS_MULTIPROC_DIR": str(metrics)})
+
+    def work(self, host: str, name: str = "worker") -> Process:
+        """`flask worker` (jobs and the scheduler) in namespace `host`; back once consuming."""
+        process = self.spawn(host, name, [
+            sys.executable, "-m", "flask", "--app", "tests.multihost.host_app", "worker",
+            "--threads", "1"])
+        deadline = time.monotonic() + 60
+        while "worker consuming" not in process.tail():
+            if process.popen.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker {name} did not start:\n{process.tail()}")
+            time.sleep(0.2)
+        return process
 
     def wait_ready(self, host: str, seconds: float = 90) -> None:
         deadline = time.monotonic() + seconds

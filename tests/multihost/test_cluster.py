@@ -12,12 +12,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import prison
 import pytest
+import redis
 import requests
 from sqlalchemy import create_engine, text
 
@@ -33,6 +37,8 @@ from tests.conftest import (
 from tests.multihost.cluster import Cluster, base_env, cluster, netns_possible
 
 REDIS = "redis://127.0.0.1:6379/11"
+JOB_NAMESPACE = f"multihost-{uuid.uuid4().hex[:8]}"  # the queue's keys in the shared Redis
+IMPORT_ROWS = 20_000  # enough for the worker to be caught mid-import
 LOCKOUT = 5
 RATE = 6  # sign-in posts per address per minute
 
@@ -79,13 +85,23 @@ def hosts(database: str, tmp_path_factory: Any) -> Iterator[Cluster]:
     dispose(setup)
     env = base_env(database, REDIS, MULTIHOST_CONFIG=json.dumps(HOST_CONFIG),
                    ADMIN_UPLOAD_FOLDER=shared / "uploads",
-                   ADMIN_IMPORT_FOLDER=shared / "imports")
-    with cluster(tmp_path_factory.mktemp("logs"), env) as made:
-        made.serve("a")
-        made.serve("b")
-        made.wait_ready("a")
-        made.wait_ready("b")
-        yield made
+                   ADMIN_IMPORT_FOLDER=shared / "imports", ADMIN_JOB_FOLDER=shared / "jobs",
+                   JOB_BROKER_URL=REDIS, ADMIN_JOB_NAMESPACE=JOB_NAMESPACE,
+                   ADMIN_JOB_HEARTBEAT_SECONDS=0.5, ADMIN_JOB_STALE_SECONDS=3,
+                   ADMIN_SCHEDULER_TICK_SECONDS=1)
+    try:
+        with cluster(tmp_path_factory.mktemp("logs"), env) as made:
+            made.serve("a")
+            made.serve("b")
+            made.work("w")
+            made.wait_ready("a")
+            made.wait_ready("b")
+            yield made
+    finally:
+        queue = redis.Redis.from_url(REDIS)
+        for key in queue.scan_iter(f"{JOB_NAMESPACE}*"):
+            queue.delete(key)
+        queue.close()
 
 
 class Person:
@@ -109,7 +125,7 @@ class Person:
 
     def token(self, host: str, path: str = "/login/") -> str:
         page = self.send(host, "GET", path)
-        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
+        match = re.search(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"', page.text)
         assert match, page.text[:500]
         return match.group(1)
 
@@ -211,3 +227,89 @@ def test_the_logs_are_json_lines_with_request_ids(hosts: Cluster) -> None:
              if line.startswith("{")]
     assert any(e.get("request_id") == "mh-trace-1" and e["logger"] == "app.access"
                for e in lines)
+
+
+# --- imports as jobs: started on one host, seen on the other, run by the worker -------------
+def csv_rows(count: int, prefix: str) -> bytes:
+    lines = ["需求名称,2020年采购量,预采购量"]
+    lines += [f"{prefix}{i:06d},{i % 90 + 10},{i % 70 + 5}" for i in range(count)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def demand_rows(database: str, prefix: str) -> int:
+    engine = create_engine(database)
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT count(*) FROM demand_demand WHERE title LIKE :p"),
+                             {"p": prefix + "%"}).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+def wait_for(what: Any, seconds: float = 120) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = what()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"waited {seconds}s in vain")
+
+
+def start_import(person: Person, host: str, data: bytes) -> str:
+    """Upload on `host`; the run's page (checked by the worker)."""
+    page = "/demand/demand/import/"
+    answer = person.send(host, "POST", page, data={
+        "csrf_token": person.token(host, page), "submit_key": uuid.uuid4().hex},
+        files={"file": ("需求.csv", data, "text/csv")})
+    assert answer.status_code == 302, answer.text[:1000]
+    return urlsplit(answer.headers["Location"]).path
+
+
+def status(person: Person, host: str, run: str) -> dict[str, Any]:
+    answer = person.send(host, "GET", run + "/status")
+    assert answer.status_code == 200, answer.text[:500]
+    return dict(answer.json())
+
+
+def commit(person: Person, host: str, run: str, token: str | None = None) -> requests.Response:
+    return person.send(host, "POST", run + "/commit",
+                       data={"csrf_token": token or person.token(host, run)})
+
+
+def test_an_import_started_on_a_shows_its_progress_on_b_and_commits_once(
+        hosts: Cluster, database: str) -> None:
+    person = Person(hosts)
+    assert signed_in(person.sign_in("a"))
+    run = start_import(person, "a", csv_rows(IMPORT_ROWS, "跨主机导入"))
+    wait_for(lambda: status(person, "b", run)["status"] == "valid")
+    assert demand_rows(database, "跨主机导入") == 0  # checked, nothing written yet
+    token = person.token("a", run)  # the page's form, sent twice: a double click
+    first, second = commit(person, "a", run, token), commit(person, "b", run, token)
+    assert first.status_code == 302 and second.status_code in (302, 409)
+    seen: list[dict[str, Any]] = []  # what B shows while the worker writes
+
+    def done() -> bool:
+        seen.append(status(person, "b", run))
+        return bool(seen[-1]["status"] in ("done", "failed"))
+
+    wait_for(done)
+    assert any(s["status"] == "importing" and s["processed"] > 0 for s in seen), seen[:5]
+    assert seen[-1]["status"] == "done" and seen[-1]["created"] == IMPORT_ROWS
+    assert demand_rows(database, "跨主机导入") == IMPORT_ROWS  # once, not twice
+
+
+def test_a_worker_killed_mid_import_leaves_no_rows_and_a_failed_run(
+        hosts: Cluster, database: str) -> None:
+    person = Person(hosts)
+    assert signed_in(person.sign_in("b"))
+    run = start_import(person, "b", csv_rows(IMPORT_ROWS, "中断导入"))
+    wait_for(lambda: status(person, "a", run)["status"] == "valid")
+    assert commit(person, "b", run).status_code == 302
+    wait_for(lambda: status(person, "a", run)["processed"] > 0)  # rows being written
+    assert status(person, "a", run)["status"] == "importing"
+    hosts.processes["worker"].stop(signal.SIGKILL)
+    failed = wait_for(lambda: [s for s in [status(person, "a", run)] if s["status"] == "failed"],
+                      60)
+    assert failed and demand_rows(database, "中断导入") == 0
+    assert "导入失败" in person.send("a", "GET", run).text
+    hosts.work("w", "worker-again")  # the next checks need a worker
