@@ -30,10 +30,11 @@ from flask_appbuilder.api import protect, safe
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.audit import trail
 from app.context import db_session, flask_app
-from app.io import runs
+from app.io import export_jobs, runs
 from app.io.columns import columns
 from app.io.downloads import csv_download, xlsx_download
 from app.io.export import XLSX, batched, column_lines, disposition, percent_columns
@@ -59,14 +60,24 @@ def _eager(query: Any, model: type, entity: Any) -> Any:
 
 
 def stream_export(entity: Any, model: type, query: Any, names: list[str] | None, fmt: str
-                  ) -> Response:
+                  ) -> BaseResponse:
+    """The export of a door: streamed, or (above ADMIN_EXPORT_JOB_ROWS rows) submitted as a
+    job; inside that job (g.export_job), written to its file."""
+    target = g.get("export_job")
+    if target is None and (offloaded := export_jobs.offload(query)) is not None:
+        return offloaded
     cols = columns(entity, names)
     headers = [c.header for c in cols]
     lines = column_lines(cols, batched(_eager(query, model, entity)))
+    suffix = ".csv" if fmt == "csv" else ".xlsx"
+    title = entity.label.get(current_locale())
+    if target is not None:
+        return export_jobs.write(target, headers, lines, title, _file_name(entity, suffix),
+                                 percent_columns(cols), fmt)
     if fmt == "csv":
         return csv_download(headers, lines, _file_name(entity, ".csv"))
-    return xlsx_download(headers, lines, entity.label.get(current_locale()),
-                         _file_name(entity, ".xlsx"), percent_columns(cols))
+    return xlsx_download(headers, lines, title, _file_name(entity, ".xlsx"),
+                         percent_columns(cols))
 
 
 def _template_response(entity: Any) -> Response:

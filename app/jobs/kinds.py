@@ -51,6 +51,15 @@ class Kind:
 KINDS: dict[str, Kind] = {}
 
 
+class Refused(Exception):
+    """A job that may not do what it was asked (any more): it fails with this reason (a
+    msgid), and nothing of it is written."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 def register(kind: Kind) -> Kind:
     KINDS[kind.name] = kind
     return kind

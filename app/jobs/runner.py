@@ -28,7 +28,7 @@ from flask_login import login_user
 from sqlalchemy import select, update
 
 from app.context import db_session, end_session, security
-from app.jobs.kinds import KINDS, Context, Outcome, params_of
+from app.jobs.kinds import KINDS, Context, Outcome, Refused, params_of
 from app.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,11 @@ def _execute(app: Flask, session: Any, job_id: int) -> None:
     beat = Beat(app, job_id, session.get_bind()).start()
     try:
         outcome = kind.run(Context(job, params_of(job), user, session, beat.progress))
+    except Refused as refused:
+        beat.stop()
+        session.rollback()
+        fail(app, session, job_id, _(refused.reason))
+        return
     except Exception:
         log.exception("job %s (%s) failed", job_id, job.kind)
         beat.stop()

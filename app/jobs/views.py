@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, redirect, request
+from flask import abort, g, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_babel import lazy_gettext
 from sqlalchemy import select
@@ -63,6 +63,16 @@ class JobsView(BaseView):
             "admin/jobs.html", title=lazy_gettext("Import and export jobs"), rows=shown,
             page=page, more=len(rows) > PAGE, kinds={k: v.label for k, v in KINDS.items()},
             states=STATE_LABELS, busy=any(j.state in (QUEUED, RUNNING) for j, _ in shown))
+
+    @expose("/<int:job_id>/status")
+    def status(self, job_id: int) -> Any:
+        if not _signed_in():
+            abort(401)
+        job = own_job(job_id)
+        return jsonify({"job": job.id, "state": job.state, "label": str(STATE_LABELS[job.state]),
+                        "progress": runner.progress_of(generated_app(), job),
+                        "reason": job.reason, "download_url": url_for(
+                            ".download", job_id=job.id) if job.result_file else None})
 
     @expose("/<int:job_id>/download")
     def download(self, job_id: int) -> Any:

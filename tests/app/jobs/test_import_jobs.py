@@ -1,11 +1,13 @@
-"""Imports run as jobs: a double click submits one run, and a worker process killed in the
-middle of an import leaves no row behind and a run that says it failed (SQLite and
-PostgreSQL, a real `flask worker` process on Redis)."""
+"""Imports and large exports run as jobs: a double click submits one run; a worker process
+killed in the middle of an import leaves no row behind and a run that says it failed (a real
+`flask worker` process on Redis); an export above the configured row count ends with a link
+that only its user can open, holding exactly the rows of that user's list."""
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,7 +24,8 @@ from tests.conftest import SCHEMAS, apply_schema, dispose, ensure_admin, make_ap
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = SCHEMAS / "io" / "entities.yaml"
 PASSWORD = "Pass@12345"
-PROVINCE = "350000"
+PROVINCE, OTHER = "350000", "440000"
+EXPORT_JOB_ROWS = 10
 REDIS = "redis://127.0.0.1:6379/0"
 
 
@@ -31,22 +34,30 @@ def world(database_url: str, tmp_path_factory: Any) -> Any:
     files = tmp_path_factory.mktemp("files")
     folders = {"ADMIN_IMPORT_FOLDER": str(files / "imports"),
                "ADMIN_JOB_FOLDER": str(files / "jobs")}
-    app = make_app(database_url, SCHEMA, files, **folders, ADMIN_JOB_STALE_SECONDS=1.5)
+    app = make_app(database_url, SCHEMA, files, **folders, ADMIN_JOB_STALE_SECONDS=1.5,
+                   ADMIN_EXPORT_JOB_ROWS=EXPORT_JOB_ROWS)
     apply_schema(app)
     ensure_admin(app)
     with app.app_context():
-        seed_people(app, {PROVINCE: ("福建省", "province", None, None)},
-                    {"fj": ("province", PROVINCE)}, PASSWORD)
+        orgs = seed_people(app, {PROVINCE: ("福建省", "province", None, None),
+                                 OTHER: ("广东省", "province", None, None)},
+                           {"fj": ("province", PROVINCE), "gd": ("province", OTHER)}, PASSWORD)
         session = app.appbuilder.session
-        session.add(app.extensions["admin"].models["procurement.Drug"](name="阿莫西林"))
+        models = app.extensions["admin"].models
+        drug = models["procurement.Drug"](name="阿莫西林")
+        session.add(drug)
+        for i in range(2 * EXPORT_JOB_ROWS):  # fj sees the F rows, gd the G rows
+            session.add(models["procurement.Demand"](
+                code=f"{'F' if i % 2 else 'G'}{i:03d}", drug=drug, planned=i,
+                org=orgs[PROVINCE if i % 2 else OTHER]))
         session.commit()
     yield {"app": app, "url": database_url, "files": files, "folders": folders}
     dispose(app)
 
 
-def sign_in(app: Any) -> Any:
+def sign_in(app: Any, username: str = "fj") -> Any:
     client = app.test_client()
-    response = client.post("/login/", data={"username": "fj", "password": PASSWORD})
+    response = client.post("/login/", data={"username": username, "password": PASSWORD})
     assert response.headers["Location"] == "/"
     return client
 
@@ -104,6 +115,46 @@ def test_the_same_key_is_one_job(world: Any) -> None:
         first, made = jobs(app).submit(session, "import", {"run": 0}, None, "same-key")
         again, made_again = jobs(app).submit(session, "import", {"run": 0}, None, "same-key")
         assert (made, made_again, again.id) == (True, False, first.id)
+
+
+def _codes(data: bytes) -> set[str]:
+    return {line.split(",")[0] for line in data.decode("utf-8-sig").splitlines()[1:]}
+
+
+def _fj_codes(app: Any) -> set[str]:
+    with app.app_context():
+        from app.security.models import Organisation
+
+        session = app.appbuilder.session
+        demand = app.extensions["admin"].models["procurement.Demand"]
+        org = session.execute(select(Organisation).where(Organisation.code == PROVINCE)
+                              ).scalar_one()
+        found = set(session.execute(select(demand.code).where(demand.org_id == org.id))
+                    .scalars())
+        session.rollback()
+        return found
+
+
+def test_a_large_export_is_a_job_with_a_link_for_its_user_only(world: Any) -> None:
+    app = world["app"]
+    fj, gd = sign_in(app), sign_in(app, "gd")
+    response = fj.get("/procurement/demand/export/csv")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/jobs/")
+    page = fj.get("/jobs/").text
+    assert "后台" in page and "导出" in page and "已完成" in page
+    link = re.search(r'href="(/jobs/\d+/download)"', page).group(1)
+    expected = _fj_codes(app)
+    assert len(expected) > EXPORT_JOB_ROWS
+    assert _codes(fj.get(link).data) == expected  # fj's list, nothing of gd's
+    assert gd.get(link).status_code == 404  # somebody else's export: not even its existence
+    assert link not in gd.get("/jobs/").text
+
+    api = fj.get("/api/v1/demand/export?format=csv")
+    assert api.status_code == 202
+    status = fj.get(api.json["status_url"]).json
+    assert status["state"] == "done"
+    assert _codes(fj.get(status["download_url"]).data) == expected
+    assert gd.get(api.json["status_url"]).status_code == 404
 
 
 def _worker(world: Any, namespace: str) -> subprocess.Popen[bytes]:
