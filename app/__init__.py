@@ -15,7 +15,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import compat, errors, health, layout, messages, observability, openapi, rollups
+from app import (
+    auto_rules,
+    compat,
+    errors,
+    health,
+    layout,
+    messages,
+    observability,
+    openapi,
+    rollups,
+)
 from app import help as help_views
 from app.audit import login_log, trail
 from app.audit import models as audit_models  # noqa: F401 - its table is FAB's metadata's
@@ -93,6 +103,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         os.makedirs(app.config["ADMIN_UPLOAD_FOLDER"], exist_ok=True)
         admin = Admin(spec, models, base.metadata, storage_from_config(app.config), db.session)
         app.extensions["admin"] = admin
+        auto_rules.install(db.session, spec, models)  # before assign and trail: see there
         assign.install(db.session, spec)
         trail.install(db.session)
         sessions.init_app(app, db.session)

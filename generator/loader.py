@@ -116,7 +116,12 @@ def _loader_for(display_path: str, problems: list[LoadProblem]) -> type[yaml.Saf
         result.location = Location(display_path, node.start_mark.line + 1)
         result.key_locations = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            if (isinstance(key_node, yaml.ScalarNode) and key_node.value == "on"
+                    and key_node.style is None):
+                # the key of automatic rules (`on: {transition: fail}`), never a yes/no
+                key: Any = "on"
+            else:
+                key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 raise yaml.constructor.ConstructorError(
                     None, None, "mapping keys must be plain values", key_node.start_mark

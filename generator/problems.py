@@ -37,6 +37,7 @@ CODES: dict[str, str] = {
     "SCHEMA-E030": "names a file that does not exist or cannot be used",
     "SCHEMA-E031": "fields wait for each other in a circle (visible_if, depends_on)",
     "SCHEMA-E032": "a cascading choice's fields do not point at the same entity",
+    "SCHEMA-E033": "automatic rules create rows of each other in a circle",
 }
 
 

@@ -364,6 +364,21 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class AutoRule:
+    """An automatic action (`rules:` on an entity): when a row is created (`on` is
+    "create") or moved by the transition `on`, a row of `target` is created with `values`
+    (target field -> an expression over the row's fields, or `reference.field` read from
+    the row a reference points to), in the same transaction, audited as done by the rule on
+    behalf of the person who acted."""
+
+    key: str
+    label: Label
+    on: str  # "create" or a transition key
+    target: str  # qualified entity name
+    values: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Owner:
     """`visible_to_owner`: a row held by a regulator's region is also readable (only) by the
     users of `roles` whose organisation's code (a unit's 统一社会信用代码) is in `field`."""
@@ -400,6 +415,7 @@ class Entity:
     summaries: tuple[Summary, ...] = ()
     filled_by: FilledBy | None = None
     owner: Owner | None = None  # visible_to_owner
+    rules: tuple[AutoRule, ...] = ()  # automatic actions
 
     def hook(self, name: str) -> HookRef | None:
         return next((h for h in self.hooks if h.name == name), None)

@@ -124,7 +124,9 @@ def install(session: Any) -> None:
         while pending:
             obj, action, _ = pending.pop()
             entity = type(obj).__entity__
-            sess.add(entry(action, entity.qualified, obj.id, _changes(obj, created=True)))
+            # rows made by an automatic rule say so (app/auto_rules.py)
+            sess.add(entry(action, entity.qualified, obj.id, _changes(obj, created=True),
+                           reason=getattr(obj, "_audit_reason", None)))
 
     event.listen(session, "before_flush", before_flush)
     event.listen(session, "after_flush_postexec", after_flush)

@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Text, func, select, update
 
-from app import rollups
+from app import auto_rules, rollups
 from app.audit import trail
 from app.messages import workflow as notify
 from app.security.scope import scope_condition
@@ -96,6 +96,12 @@ def fire(entity: Entity, model: Any, session: Any, user: Any, key: str, ids: lis
                                    changes={flow.field: [state, transition.target]}))
         result.done.append(pk)
     rollups.rows_written(session, model, result.done)  # e.g. a deduction approved
+    try:  # e.g. a failed inspection item opens a deduction
+        auto_rules.after_transition(session, model, key, [rows[pk] for pk in result.done],
+                                    user)
+    except auto_rules.RuleFailed as exc:
+        session.rollback()
+        return Fired(refused=[(pk, exc.message) for pk in ids], names=result.names)
     session.add_all(entries)
     # in the same transaction: a message exists exactly when its row moved
     notify.after_fire(session, entity, transition, [rows[pk] for pk in result.done], user,

@@ -30,7 +30,7 @@ def read_owner(ctx: Context, entity: EntityDraft) -> Owner | None:
         ctx.err("SCHEMA-E019", node.where("field"), f"{at}.field",
                 f"'{name}' is not a string field of {entity.key}",
                 f"one of {listing(texts) or '(none)'}")
-        return None
+        name = None
     roles = [role for role, _where in ctx.names(node, "roles", at)]
     grants = {g.role: g for g in entity.kw.get("grants", ())}
     firing = {role for t in (entity.workflow.transitions if entity.workflow else ())

@@ -26,11 +26,17 @@ def resolve_rollups(ctx: Context, index: Index) -> None:
                 via = links[0]
             if via not in links:
                 at = f.node.where("via") if "via" in f.node else f.node.where("entity")
-                ctx.err("SCHEMA-E014" if not links else "SCHEMA-E019", at, f"{path}.via",
-                        f"'{via}' is not a reference of {rows.key} to {entity.key}"
-                        if via is not None else f"{rows.key} has several references to "
-                        f"{entity.key}: say which one", f"one of {listing(links)}" if links
-                        else f"a field of type reference with to: {entity.key} in {rows.key}")
+                if not links:
+                    ctx.err("SCHEMA-E014", at, f"{path}.via", f"{rows.key} has no reference "
+                            f"to {entity.key}", f"a field of type reference with to: "
+                            f"{entity.key} in {rows.key}")
+                elif via is None:
+                    ctx.err("SCHEMA-E019", at, f"{path}.via", f"{rows.key} has several "
+                            f"references to {entity.key}: say which one",
+                            f"one of {listing(links)}")
+                else:
+                    ctx.err("SCHEMA-E019", at, f"{path}.via", f"'{via}' is not a reference "
+                            f"of {rows.key} to {entity.key}", f"one of {listing(links)}")
                 continue
             numbers = sorted(x.name for x in rows.fields
                              if x.stored and x.kind.summable and not x.kind.kept)

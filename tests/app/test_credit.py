@@ -1,6 +1,8 @@
-"""The 信用管理 module of seed 004 written in YAML only (tests/data/schemas/credit): the
-enterprise reads its own 信用档案, held by the regulator's region, at every reading door
-and writes it at none (SQLite and PostgreSQL)."""
+"""The 信用管理 and 日常监管 of seed 004 written in YAML only (tests/data/schemas/credit): a
+failed inspection opens a deduction for review with its standard's points, its approval
+moves the score and the grade at once, a complaint opens an inspection task, and the
+enterprise reads its own 信用档案, held by the regulator's region, at every reading door and
+writes it at none (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -59,3 +61,43 @@ def test_the_enterprise_writes_its_profile_at_no_door(world: dict[str, Any]) -> 
     assert ent.post(f"/credit/credit_profile/delete/{own}").status_code == 403
     name = world["regulator"].get(f"/api/v1/credit_profile/{own}").json["result"]["name"]
     assert name == "银川甲药业"
+
+
+def test_a_failed_inspection_opens_a_deduction_and_its_approval_moves_the_grade(
+        world: dict[str, Any]) -> None:
+    from app.audit.models import AuditEntry
+
+    regulator, own = world["regulator"], world["profiles"][ENT_A]
+    standard = regulator.post("/api/v1/deduction_standard/", json={
+        "code": "GSP-01", "name": "温湿度监测记录不全", "points": "15"}).json["id"]
+    inspection = regulator.post("/api/v1/inspection/", json={
+        "code": "JC2026-01", "profile": own, "standard": standard,
+        "finding": "冷库温度记录缺失三天"}).json["id"]
+    response = regulator.post(f"/api/v1/inspection/{inspection}/transition/fail", json={})
+    assert response.status_code == 200, response.json
+    found = regulator.get(
+        "/api/v1/deduction/?q=(filters:!((col:ref_no,opr:eq,value:JC-JC2026-01)))")
+    [deduction] = found.json["result"]
+    assert (deduction["state"], deduction["points"], deduction["profile"]["id"],
+            deduction["note"]) == ("pending", "15.0", own, "冷库温度记录缺失三天")
+    with world["app"].app_context():
+        entry = world["app"].appbuilder.session.query(AuditEntry).filter_by(
+            entity="credit.Deduction", record_id=deduction["id"], action="create").one()
+        assert (entry.username, entry.reason) == (
+            "nx", "由自动规则“检查不合格生成扣分记录”代nx执行")
+    assert world["ent"].get(f"/api/v1/credit_profile/{own}").json["result"]["grade"] == "A"
+    response = regulator.post(f"/api/v1/deduction/{deduction['id']}/transition/approve", json={})
+    assert response.status_code == 200, response.json
+    seen = world["ent"].get(f"/api/v1/credit_profile/{own}").json["result"]
+    assert (seen["deducted"], seen["score"], seen["grade"]) == ("15.0", "85.0", "B")
+
+
+def test_a_complaint_opens_an_inspection_task(world: dict[str, Any]) -> None:
+    regulator = world["regulator"]
+    response = regulator.post("/api/v1/complaint/", json={
+        "code": "C-01", "profile": world["profiles"][ENT_B], "content": "销售过期药品"})
+    assert response.status_code == 201, response.json
+    found = regulator.get("/api/v1/inspection/?q=(filters:!((col:code,opr:eq,value:TS-C-01)))")
+    [task] = found.json["result"]
+    assert (task["state"], task["finding"], task["profile"]["id"]) == (
+        "open", "销售过期药品", world["profiles"][ENT_B])

@@ -1,0 +1,147 @@
+"""`rules:` on an entity, once every module is read: automatic actions that create a row of
+another entity when a row is created or moved by a transition (a failed 日常检查 item opens a
+扣分记录). What fires them, the entity they create, each value (an expression over the row's
+fields, or `reference.field` read through one of its references) and that no chain of
+`on: create` rules leads back to where it started."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from generator.checks.context import Context, listing
+from generator.checks.drafts import EntityDraft
+from generator.checks.references import Index
+from generator.expr import ExprError, compile_expr
+from generator.loader import Node
+from generator.spec import AutoRule
+
+RULE_KEYS = ("label", "on", "create", "values")
+RULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+LOOKUP = re.compile(r"^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
+
+
+def resolve_rules(ctx: Context, index: Index) -> None:
+    edges: dict[str, list[tuple[str, str, Node]]] = {}  # on: create rules: entity -> targets
+    for entity in index.by_name.values():
+        raw = ctx.mapping(entity.node, "rules", f"{entity.path}.rules")
+        if raw is None:
+            continue
+        found = []
+        for key, body in raw.items():
+            path = f"{entity.path}.rules.{key}"
+            if not isinstance(key, str) or not RULE_NAME.match(key):
+                ctx.err("SCHEMA-E005", raw.where(key), path, f"rule name '{key}' is not "
+                        "allowed", "lower-case letters, digits and _ starting with a letter")
+                continue
+            if not ctx.expect(body, dict, raw.where(key), path):
+                continue
+            rule = _rule(ctx, entity, key, body, path, index)
+            if rule is not None:
+                found.append(rule)
+                if rule.on == "create":
+                    edges.setdefault(entity.qualified, []).append((rule.target, key, body))
+        entity.kw["rules"] = tuple(found)
+    _circles(ctx, edges, index)
+
+
+def _rule(ctx: Context, entity: EntityDraft, key: str, body: Node, path: str,
+          index: Index) -> AutoRule | None:
+    ctx.keys(body, RULE_KEYS, path, required=("on", "create", "values"))
+    on = _trigger(ctx, entity, body, path)
+    target = index.resolve(ctx, body, "create", path, entity.module)
+    values = ctx.mapping(body, "values", f"{path}.values")
+    if on is None or target is None or values is None:
+        return None
+    writable = {f.name: f for f in target.fields if f.stored and not f.kind.kept
+                and not f.kind.uploads}
+    out = []
+    for name, source in values.items():
+        at = f"{path}.values.{name}"
+        if name not in writable:
+            ctx.err("SCHEMA-E019", values.where(name), at, f"'{name}' is not a field the rule "
+                    f"can set on {target.key}", f"one of {listing(sorted(writable))}")
+            continue
+        if ctx.expect(source, str, values.where(name), at) and _value_ok(
+                ctx, entity, writable[name], str(source), values, name, at, index):
+            out.append((str(name), str(source)))
+    label = ctx.label(body, "label", path, key)
+    return AutoRule(key, label, on, target.qualified, tuple(out))
+
+
+def _trigger(ctx: Context, entity: EntityDraft, body: Node, path: str) -> str | None:
+    raw = body.get("on")
+    if raw == "create":
+        return "create"
+    known = entity.workflow.transitions if entity.workflow is not None else []
+    names = [t.key for t in known]
+    if isinstance(raw, Node) and set(raw) == {"transition"}:
+        if raw["transition"] in names:
+            return str(raw["transition"])
+        ctx.err("SCHEMA-E027", raw.where("transition"), f"{path}.on.transition",
+                f"unknown transition '{raw['transition']}'",
+                f"one of {listing(names) or '(the entity has no workflow)'}")
+        return None
+    ctx.err("SCHEMA-E002", body.where("on"), f"{path}.on", f"is {ctx.kind(raw)}",
+            "create, or {transition: <name>}")
+    return None
+
+
+def _value_ok(ctx: Context, entity: EntityDraft, target_field: Any, source: str,
+              values: Node, name: Any, at: str, index: Index) -> bool:
+    references = {f.name: f for f in entity.fields if f.kind.refers}
+    lookup = LOOKUP.match(source.strip())
+    if lookup is not None:  # reference.field: read from the row the reference points to
+        ref, read = lookup.groups()
+        other = index.by_name.get(references[ref].get("to") or "") if ref in references \
+            else None
+        readable = sorted(other.names(readable=True)) if other is not None else []
+        if read not in readable:
+            ctx.err("SCHEMA-E019", values.where(name), at, f"'{source}' is not a field read "
+                    "through a reference", "reference.field, with " + (
+                        f"one of {listing(readable)}" if other is not None
+                        else f"a reference of {entity.key}: {listing(sorted(references))}"))
+            return False
+        return True
+    if target_field.kind.refers:  # a reference is copied from a reference to the same rows
+        same = sorted(n for n, f in references.items() if f.get("to") == target_field.get("to"))
+        if source.strip() not in same:
+            ctx.err("SCHEMA-E020", values.where(name), at, f"'{source}' does not point where "
+                    f"{target_field.name} points", f"one of {listing(same) or '(none)'}")
+            return False
+        return True
+    try:
+        compile_expr(source, sorted(entity.names(readable=True)))
+    except ExprError as exc:
+        ctx.err("SCHEMA-E015", values.where(name), at, exc.message.rstrip("."),
+                exc.allowed.rstrip("."))
+        return False
+    return True
+
+
+def _circles(ctx: Context, edges: dict[str, list[tuple[str, str, Node]]],
+             index: Index) -> None:
+    """A created row whose own `on: create` rules lead back to the first entity would
+    create rows forever."""
+    for start, out in edges.items():
+        for target, key, body in out:
+            trail = _path_back(target, start, edges, [start, target])
+            if trail is not None:
+                names = " -> ".join(index.by_name[q].key for q in trail)
+                entity = index.by_name[start]
+                ctx.err("SCHEMA-E033", body.where("create"), f"{entity.path}.rules.{key}"
+                        ".create", f"rules create rows in a circle: {names}",
+                        f"rules whose created rows do not lead back to {entity.key}")
+
+
+def _path_back(at: str, start: str, edges: dict[str, list[tuple[str, str, Node]]],
+               trail: list[str]) -> list[str] | None:
+    if at == start:
+        return trail
+    for target, _key, _body in edges.get(at, []):
+        if target in trail[1:]:
+            continue
+        found = _path_back(target, start, edges, [*trail, target])
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,81 @@
+"""Cross-entity rules in the YAML (rollups, visible_to_owner, automatic actions): every
+mistake reported at once, located, with what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator import check_path
+
+BROKEN = """\
+module: m
+roles:
+  boss: {label: 局, level: province}
+  firm: {label: 企业, level: unit}
+workflows:
+  flow:
+    states: {open: {label: 待办, edit: true}, done: {label: 办结}}
+    transitions: {finish: {label: 办结, from: open, to: done, roles: [boss]}}
+entities:
+  Profile:
+    scope: jurisdiction
+    visible_to_owner: {field: points, roles: [firm]}
+    fields:
+      uscc: string
+      points: integer
+      total: {type: rollup, entity: Item, aggregate: sum, field: note}
+      worst: {type: rollup, entity: Item, via: other, aggregate: max, field: points}
+      many: {type: rollup, entity: Item, aggregate: median, field: points}
+      again: {type: rollup, entity: Profile, aggregate: count}
+    permissions:
+      firm: {actions: [list, show, edit], scope: own}
+  Item:
+    scope: jurisdiction
+    workflow: flow
+    fields:
+      profile: {type: reference, to: Profile}
+      points: integer
+      note: string
+    rules:
+      bad_on: {on: {transition: close}, create: Item, values: {note: note}}
+      bad_values:
+        on: {transition: finish}
+        create: Profile
+        values: {total: points, uscc: profile.nothing, points: "points +", nope: note}
+      loop: {on: create, create: Item, values: {note: "concat('x', note)"}}
+"""
+
+
+def test_every_rule_mistake_is_reported_where_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "entities.yaml"
+    path.write_text(BROKEN, encoding="utf-8")
+    assert [str(p) for p in check_path(str(path))] == [
+        "SCHEMA-E019 entities.yaml:12 entities.Profile.visible_to_owner.field: 'points' is "
+        'not a string field of Profile; expected one of uscc',
+        "SCHEMA-E017 entities.yaml:12 entities.Profile.visible_to_owner.roles: 'firm' may "
+        'also change Profile (edit); expected roles that only list, show, export it: owners '
+        'read, never write',
+        "SCHEMA-E019 entities.yaml:16 entities.Profile.fields.total.field: 'note' is not a "
+        'number field of Item; expected one of points',
+        "SCHEMA-E019 entities.yaml:17 entities.Profile.fields.worst.via: 'other' is not a "
+        'reference of Item to Profile; expected one of profile',
+        "SCHEMA-E017 entities.yaml:18 entities.Profile.fields.many.aggregate: 'median' is not"
+        ' allowed; expected one of sum, count, min, max',
+        'SCHEMA-E014 entities.yaml:19 entities.Profile.fields.again.via: Profile has no '
+        'reference to Profile; expected a field of type reference with to: Profile in Profile',
+        'SCHEMA-E027 entities.yaml:30 entities.Item.rules.bad_on.on.transition: unknown '
+        "transition 'close'; expected one of finish",
+        "SCHEMA-E019 entities.yaml:34 entities.Item.rules.bad_values.values.total: 'total' is"
+        ' not a field the rule can set on Profile; expected one of points, uscc',
+        'SCHEMA-E019 entities.yaml:34 entities.Item.rules.bad_values.values.uscc: '
+        "'profile.nothing' is not a field read through a reference; expected reference.field,"
+        ' with one of again, many, points, total, uscc, worst',
+        'SCHEMA-E015 entities.yaml:34 entities.Item.rules.bad_values.values.points: Syntax '
+        "error: invalid syntax (column 0); expected numbers, 'text', True/False/None, field "
+        "names, unary + - not, binary + - * / // %, comparisons == != < <= > >= (and 'is "
+        "None' / 'is not None'), and/or, 'a if c else b'",
+        "SCHEMA-E019 entities.yaml:34 entities.Item.rules.bad_values.values.nope: 'nope' is "
+        'not a field the rule can set on Profile; expected one of points, uscc',
+        'SCHEMA-E033 entities.yaml:35 entities.Item.rules.loop.create: rules create rows in a'
+        ' circle: Item -> Item; expected rules whose created rows do not lead back to Item',
+    ]
