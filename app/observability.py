@@ -10,9 +10,11 @@
   Flask sets it up.
 - `/metrics`: Prometheus text format (prometheus_client). Request latency by endpoint
   (`http_request_duration_seconds{endpoint,method,status}`; the endpoint is the view's name,
-  never the raw path, so the label set stays small). Not public by accident: answered only to
-  a peer address inside `ADMIN_METRICS_ALLOW` (CIDRs, loopback by default) that did not come
-  through a proxy (no `X-Forwarded-For`), or to a request carrying
+  never the raw path, so the label set stays small), and the job queue read from the `job`
+  table at each scrape, the same on every host: `job_queue_depth{state}` and
+  `job_queue_oldest_age_seconds{state}` for `queued` and `running`. Not public by accident:
+  answered only to a peer address inside `ADMIN_METRICS_ALLOW` (CIDRs, loopback by default)
+  that did not come through a proxy (no `X-Forwarded-For`), or to a request carrying
   `Authorization: Bearer <ADMIN_METRICS_TOKEN>`; everyone else gets 404. Under gunicorn with
   several workers, set `PROMETHEUS_MULTIPROC_DIR` (docs/deploy.md) so that every worker counts.
 """
@@ -29,7 +31,7 @@ import re
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Response, abort, g, has_request_context, request
@@ -40,6 +42,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily
 
 REQUEST_ID = "X-Request-ID"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -47,8 +50,36 @@ access_log = logging.getLogger("app.access")
 
 LATENCY = Histogram("http_request_duration_seconds", "Time to answer a request, by endpoint",
                     ["endpoint", "method", "status"])
-# Gauges other parts add (the job queue's depth and age): called at each scrape.
-COLLECTORS: list[Callable[[], None]] = []
+
+
+class JobQueueCollector:
+    """Depth and age of the job queue, from the database (app/jobs/models.py)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from sqlalchemy import func, select
+
+        from app.context import db_session
+        from app.jobs.models import QUEUED, RUNNING, Job
+
+        session = db_session(self.app)
+        found = {state: (int(count), oldest) for state, count, oldest in session.execute(
+            select(Job.state, func.count(), func.min(Job.created_at))
+            .where(Job.state.in_((QUEUED, RUNNING))).group_by(Job.state))}
+        session.rollback()  # a read: no transaction left open on the scrape's connection
+        depth = GaugeMetricFamily("job_queue_depth", "Jobs waiting or running", labels=["state"])
+        age = GaugeMetricFamily("job_queue_oldest_age_seconds",
+                                "Age of the oldest job waiting or running (0: none)",
+                                labels=["state"])
+        now = dt.datetime.now()  # job times are local, like every time the app writes
+        for state in (QUEUED, RUNNING):
+            count, oldest = found.get(state, (0, None))
+            depth.add_metric([state], count)
+            age.add_metric([state], max((now - oldest).total_seconds(), 0.0) if oldest else 0.0)
+        yield depth
+        yield age
 
 
 # --- request id and logs --------------------------------------------------------------------
@@ -156,6 +187,7 @@ def init_app(app: Flask) -> None:
     def metrics() -> Any:
         if not _allowed(app):
             abort(404)
-        for collect in COLLECTORS:
-            collect()
-        return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)
+        queue = CollectorRegistry(auto_describe=False)
+        queue.register(JobQueueCollector(app))  # type: ignore[arg-type]
+        body = generate_latest(_registry()) + generate_latest(queue)
+        return Response(body, mimetype=CONTENT_TYPE_LATEST)

@@ -97,3 +97,32 @@ def test_production_refuses_to_start_without_a_strong_secret_key(database_url: s
         make_app(database_url, ADMIN_ENV="production", SECRET_KEY=None)
     with pytest.raises(ConfigurationError, match="at least 32"):
         make_app(database_url, ADMIN_ENV="production", SECRET_KEY="short")
+
+
+def test_metrics_give_the_job_queue_depth_and_age_from_the_database(app: Any) -> None:
+    import datetime as dt
+
+    from app.jobs.models import Job
+
+    def scraped() -> dict[str, float]:
+        text = app.test_client().get("/metrics").text
+        return {m.group(1): float(m.group(2)) for m in re.finditer(
+            r'^(job_queue_\w+\{state="\w+"\}) (\S+)$', text, re.M)}
+
+    empty = scraped()
+    assert empty['job_queue_depth{state="queued"}'] == 0
+    assert empty['job_queue_oldest_age_seconds{state="queued"}'] == 0
+    with app.app_context():
+        session = app.appbuilder.session
+        now = dt.datetime.now()
+        session.add_all([
+            Job(kind="import", params="{}", state="queued",
+                created_at=now - dt.timedelta(seconds=300)),
+            Job(kind="import", params="{}", state="queued", created_at=now),
+            Job(kind="export", params="{}", state="running", created_at=now),
+            Job(kind="export", params="{}", state="done", created_at=now)])
+        session.commit()
+    found = scraped()
+    assert found['job_queue_depth{state="queued"}'] == 2
+    assert found['job_queue_depth{state="running"}'] == 1
+    assert found['job_queue_oldest_age_seconds{state="queued"}'] >= 300

@@ -217,6 +217,7 @@ def test_metrics_are_closed_to_the_network_and_open_to_the_scraper(hosts: Cluste
                                timeout=10)
         assert scraped.status_code == 200
         assert 'http_request_duration_seconds_count{endpoint="readyz"' in scraped.text
+        assert 'job_queue_depth{state="queued"}' in scraped.text  # the shared table's
 
 
 def test_the_logs_are_json_lines_with_request_ids(hosts: Cluster) -> None:
