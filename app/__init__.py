@@ -43,6 +43,7 @@ from app.registry import register
 from app.security import api_csrf, assign, headers, matrix_view, online, sessions, users
 from app.security.models import Organisation
 from app.storage import storage_from_config
+from app.system import dictionary, dictionary_view
 from app.workflow import changes as workflow_changes  # noqa: F401 - table in FAB's metadata
 from generator import load_spec
 from generator.models import build_models
@@ -103,6 +104,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         os.makedirs(app.config["ADMIN_UPLOAD_FOLDER"], exist_ok=True)
         admin = Admin(spec, models, base.metadata, storage_from_config(app.config), db.session)
         app.extensions["admin"] = admin
+        dictionary.init_app(app)
         auto_rules.install(db.session, spec, models)  # before assign and trail: see there
         assign.install(db.session, spec)
         trail.install(db.session)
@@ -119,6 +121,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         help_views.init_app(appbuilder)
         messages.init_app(appbuilder)
         jobs_init_app(app, appbuilder)
+        dictionary_view.init_app(appbuilder)
     errors.init_app(app)
     api_csrf.init_app(app)  # REST writes riding on the session cookie carry the token too
     headers.init_app(app)

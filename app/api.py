@@ -30,6 +30,7 @@ from app.row_rules import clear_hidden, default_of, defaults, hidden
 from app.security.fields import field_rights
 from app.security.models import Organisation
 from app.validation import (
+    NEW,
     Errors,
     Invalid,
     field_errors,
@@ -392,7 +393,8 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
                     value = target
                 data[f.name] = _wire(value)  # FAB loads the canonical form
                 values[f.name] = value
-            messages = field_errors(f, values[f.name])
+            messages = field_errors(f, values[f.name], stored=getattr(
+                item, f.name) if item is not None else NEW)
             if messages:
                 errors.setdefault(f.name, []).extend(messages)
         before = ({f.name: getattr(item, f.name) for f in self.entity.column_fields}

@@ -23,10 +23,11 @@ from app.choices import refusal
 from app.context import db_session, generated
 from app.fields import ChildLinesField, OrgField, ReferenceField, StoredFileField
 from app.hooks import runtime
-from app.labels import lazy, lazy_choices
+from app.labels import lazy, render
 from app.row_rules import default_of, defaults, hidden
 from app.security.models import Organisation
 from app.validation import (
+    NEW,
     Invalid,
     field_errors,
     is_blank,
@@ -59,7 +60,9 @@ class Rules:
                 raise StopValidation(_("This field is required."))
             field.errors = []
             raise StopValidation()
-        errors = field_errors(self.field, field.data)
+        item = form.existing_item() if hasattr(form, "existing_item") else None
+        errors = field_errors(self.field, field.data, stored=getattr(
+            item, self.field.name) if item is not None else NEW)
         if errors:
             raise StopValidation("；".join(errors))
 
@@ -91,6 +94,21 @@ class TypedField(WTField):
         if self.raw_data:
             return str(self.raw_data[0])
         return self.spec_field.kind.text(self.spec_field, self.data)
+
+
+class PickField(SelectField):
+    """A value picked from the field type's list as it is now (a 数据字典 change shows at
+    the next request), with the value the row holds even when no longer offered."""
+
+    def __init__(self, label: Any = None, validators: Any = None, *, spec_field: Field,
+                 **kwargs: Any):
+        super().__init__(label, validators, choices=[], **kwargs)
+        self.spec_field = spec_field
+
+    def iter_choices(self) -> Any:
+        f = self.spec_field
+        self.choices = [("", ""), *f.kind.choices(f, render(), keep=self.data)]
+        return super().iter_choices()
 
 
 class DateTimeInput(TextInput):
@@ -128,8 +146,8 @@ def build_field(spec: Spec, entity: Entity, f: Field, models: dict[str, Any],
         kw["validators"] = []
         return BooleanField(**kw)
     if control == "select":
-        return SelectField(choices=[("", ""), *lazy_choices(f)], widget=Select2Widget(),
-                           validate_choice=False, coerce=lambda v: v or None, **kw)
+        return PickField(spec_field=f, widget=Select2Widget(), validate_choice=False,
+                         coerce=lambda v: v or None, **kw)
     if control == "reference":
         if f.depends_on is not None:
             kw["depends"] = f.depends_on.field

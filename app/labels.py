@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import has_request_context
 from flask_babel import LazyString, get_locale, gettext
 
-from generator.spec import Field, Label
+from generator.spec import Label
 from generator.types import Message, Render
 
 
@@ -39,9 +39,3 @@ def say(message: Message) -> str:
     """A message of the generator (an msgid with placeholders) in the reader's language."""
     return message.render(render())
 
-
-def lazy_choices(field: Field) -> list[tuple[str, LazyString]]:
-    """(value, label) of a field picked from a list, each label in the reader's language."""
-    values = [value for value, _label in field.kind.choices(field, render())]
-    return [(value, LazyString(lambda value=value: dict(
-        field.kind.choices(field, render()))[value])) for value in values]

@@ -23,7 +23,7 @@ from generator.types import is_blank
 
 Errors = dict[str, list[str]]
 
-__all__ = ["Errors", "Invalid", "field_errors", "is_blank", "parse", "required_if_errors",
+__all__ = ["NEW", "Errors", "Invalid", "field_errors", "is_blank", "parse", "required_if_errors",
            "unique_errors"]
 
 
@@ -39,11 +39,18 @@ def parse(field: Field, raw: Any) -> Any:
         raise Invalid(say(exc.message)) from None
 
 
-def field_errors(field: Field, value: Any) -> list[str]:
-    """Rules that look at one typed value."""
+NEW = object()  # field_errors: no stored value (a new row, or a value set from outside)
+
+
+def field_errors(field: Field, value: Any, stored: Any = NEW) -> list[str]:
+    """Rules that look at one typed value. `stored`: what the row holds now; a value it
+    already holds is not new input (a disabled 数据字典 value may stay)."""
     if is_blank(value):
         return [_("This field is required.")] if field.required else []
-    return [say(m) for m in field.kind.validate(field, value)]
+    messages = field.kind.validate(field, value)
+    if not messages and (stored is NEW or stored != value):
+        messages = field.kind.new_value_errors(field, value)
+    return [say(m) for m in messages]
 
 
 def required_if_errors(entity: Entity, values: Mapping[str, Any],
@@ -135,7 +142,8 @@ def row_errors(entity: Entity, model: Any, session: Session, row: Any,
     for name in names:
         f = entity.field(name)
         value = values.get(name)
-        messages = field_errors(f, getattr(value, "id", value) if f.kind.refers else value)
+        messages = field_errors(f, getattr(value, "id", value) if f.kind.refers else value,
+                                stored=value)  # accepted as asked for when it was allowed
         if messages:
             errors[name] = messages
     for name, messages in required_if_errors(entity, values, stored_values(entity, row)

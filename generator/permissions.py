@@ -10,7 +10,8 @@ A right on an entity is an *action*:
 FAB stores each as the permission `can_<action>` on the view menu `<module>:<resource>`.
 
 The built-in screens of the administrators' duties have their rights named here too: 在线用户
-(list, and FORCE_LOGOUT: 强退) and 登录日志 (list, export), each a view menu of its own.
+(list, and FORCE_LOGOUT: 强退), 登录日志 (list, export), 数据字典 and 参数设置 (list, edit), each
+a view menu of its own.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ MENU_ACCESS = "menu_access"
 ONLINE_VIEW, ONLINE_MENU = "security:online", "online_users"
 LOGIN_LOG_VIEW, LOGIN_LOG_MENU = "security:login_log", "login_log"
 FORCE_LOGOUT = "force_logout"
+# 数据字典 and 参数设置 (app/system/): read and changed by the system administrators (系统管理).
+DICTIONARY_VIEW, DICTIONARY_MENU = "system:dictionary", "dictionary"
+SETTINGS_VIEW, SETTINGS_MENU = "system:settings", "settings"
+SYSTEM_CATEGORY = "system_admin"
 PREFIX = "can_"
 
 

@@ -29,6 +29,7 @@ class Label:
 class EnumValue:
     value: str
     label: Label
+    enabled: bool = True  # a disabled value (数据字典) stays on rows, offered for no new input
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,9 @@ class Field:
     visible_if: str | None = None  # an expression: shown (and kept) only when it is true
     readonly_if: str | None = None  # an expression: cannot be changed while it is true
     validators: tuple[str, ...] = ()
-    values: tuple[EnumValue, ...] = ()  # enum
+    values: tuple[EnumValue, ...] = ()  # enum (with `dictionary`: the seed of the table)
+    # enum `dictionary: true`: "<module>.<Entity>.<field>", the key of its 数据字典 rows
+    dictionary: str = ""
     precision: int = 18  # decimal
     scale: int = 2
     to: str | None = None  # reference: qualified entity name
@@ -162,12 +165,6 @@ class Field:
     @property
     def max_length(self) -> int | None:
         return self.kind.max_length(self)
-
-    def enum_label(self, value: Any, locale: str) -> str:
-        for item in self.values:
-            if item.value == value:
-                return item.label.get(locale)
-        return "" if value is None else str(value)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,10 @@ OTHER_LABELS = {
     "org": lazy_gettext("Organisation"), "decision": lazy_gettext("Decision"),
     "status": lazy_gettext("Status"),
     "category": lazy_gettext("Category"), "content": lazy_gettext("Content"),
+    # 数据字典 (app/system/dictionary.py)
+    "dictionary": lazy_gettext("Dictionary"), "value": lazy_gettext("Dictionary value"),
+    "label": lazy_gettext("Dictionary label"), "label_en": lazy_gettext("English label"),
+    "position": lazy_gettext("Display order"), "enabled": lazy_gettext("Enabled"),
 }
 # Values of a change request's decision or status (变更).
 DECISIONS = {"accept": lazy_gettext("Accept"), "accepted": lazy_gettext("Accepted"),

@@ -25,6 +25,7 @@ from app.row_rules import default_of, defaults, hidden
 from app.security.models import Organisation
 from app.security.scope import scope_condition
 from app.validation import (
+    NEW,
     field_errors,
     held_by,
     is_blank,
@@ -267,7 +268,8 @@ class RowRules:
                 continue
             if column.key in written:
                 value = written[column.key]
-                messages = field_errors(f, getattr(value, "id", value))
+                messages = field_errors(f, getattr(value, "id", value), stored=(
+                    stored.get(f.column) if stored is not None else NEW))
             elif f.required and is_blank(merged.get(f.name)):
                 messages = [_("This field is required.")]
             else:

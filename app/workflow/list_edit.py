@@ -96,7 +96,7 @@ def _input(f: Field, name: str, text: str, wrong: bool) -> Markup:
         body = Markup('<option value=""></option>') + Markup("").join(
             Markup('<option value="{}"{}>{}</option>').format(
                 value, Markup(" selected") if value == text else "", label)
-            for value, label in kind.choices(f, render()))
+            for value, label in kind.choices(f, render(), keep=text or None))
         return Markup("<select{}>{}</select>").format(attrs, body)
     extra = Markup("")
     input_type = kind.list_input
@@ -168,7 +168,7 @@ def save(entity: Entity, model: Any, session: Any, user: Any, form: Any,
             except Invalid as exc:
                 problems[f.name] = [str(exc)]
                 continue
-            messages = field_errors(f, value)
+            messages = field_errors(f, value, stored=getattr(row, f.name))
             if messages:
                 problems[f.name] = messages
             values[f.name] = changes[f.name] = value

@@ -12,12 +12,15 @@ from typing import NamedTuple
 
 from generator.permissions import (
     CHANGE_ACTIONS,
+    DICTIONARY_MENU,
+    DICTIONARY_VIEW,
     FORCE_LOGOUT,
     LOGIN_LOG_MENU,
     LOGIN_LOG_VIEW,
     MENU_ACCESS,
     ONLINE_MENU,
     ONLINE_VIEW,
+    SYSTEM_CATEGORY,
     entity_actions,
     right,
     summary_menu,
@@ -54,6 +57,13 @@ SIGN_IN_READER = (
     (MENU_ACCESS, SECURITY_CATEGORY),
 )
 SESSION_ENDER = ((right(FORCE_LOGOUT), ONLINE_VIEW),)
+# 数据字典 is the system administrator's (系统管理).
+SYSTEM_KEEPER = (
+    (right("list"), DICTIONARY_VIEW),
+    (right("edit"), DICTIONARY_VIEW),
+    (MENU_ACCESS, DICTIONARY_MENU),
+    (MENU_ACCESS, SYSTEM_CATEGORY),
+)
 
 
 
@@ -87,6 +97,9 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
             result[defined.key].update(Perm(*p) for p in SIGN_IN_READER)
         if defined.admin == "security":
             result[defined.key].update(Perm(*p) for p in SESSION_ENDER)
+        if defined.admin == "system" and any(f.dictionary for e in spec.entities
+                                             for f in e.fields):
+            result[defined.key].update(Perm(*p) for p in SYSTEM_KEEPER)
     for module in spec.modules:
         for entity in module.entities:
             for grant in entity.grants:

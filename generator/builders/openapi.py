@@ -110,8 +110,9 @@ def _field_schema(f: Field, reading: bool, nullable: bool, label: Label | None =
     schema = dict(f.kind.json_schema(f, reading))
     schema["title"] = (label or f.label).zh
     description = (f.help or label or f.label).zh
-    if f.values:
-        description += "。取值：" + "；".join(f"{v.value}={v.label.zh}" for v in f.values)
+    labels = schema.get("x-enum-labels")
+    if labels:  # the values of now (数据字典 included), as the schema's enum lists them
+        description += "。取值：" + "；".join(f"{k}={v}" for k, v in labels.items())
     schema["description"] = description
     if nullable:
         schema["nullable"] = True

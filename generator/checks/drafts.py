@@ -4,7 +4,7 @@ resolved on these drafts; `build` turns them into the frozen Spec once, at the e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator.loader import Location, Node
@@ -126,9 +126,15 @@ class EntityDraft:
             pool.add(self.workflow.field)
         return pool
 
+    def _named(self, built: Field) -> Field:
+        """A 数据字典 field (`dictionary: true`) gets its key: entity and field."""
+        if not built.dictionary:
+            return built
+        return replace(built, dictionary=f"{self.qualified}.{built.name}")
+
     def build(self) -> Entity:
         return Entity(module=self.module, key=self.key,
-                      fields=tuple(f.build() for f in self.fields),
+                      fields=tuple(self._named(f.build()) for f in self.fields),
                       workflow=self.workflow.build() if self.workflow is not None else None,
                       **self.kw)
 

@@ -228,6 +228,11 @@ class FieldType:
         """Rules on a typed, non-blank value (required is checked by the caller)."""
         return []
 
+    def new_value_errors(self, f: Field, value: Any) -> list[Message]:
+        """Rules only a newly given value must pass (a row keeps what it holds): a
+        disabled 数据字典 value."""
+        return []
+
     def display(self, f: Field, value: Any, render: Render) -> str:
         """A value as people read it on screens, in histories and in the audit log."""
         return "" if value is None else str(value)
@@ -240,8 +245,9 @@ class FieldType:
         """A value as typed into an input box (the inverse of parse)."""
         return "" if value is None else str(value)
 
-    def choices(self, f: Field, render: Render) -> list[tuple[str, str]]:
-        """(value as text, label) of a type picked from a fixed list; [] for the others."""
+    def choices(self, f: Field, render: Render, keep: Any = None) -> list[tuple[str, str]]:
+        """(value as text, label) of a type picked from a fixed list, as offered for new
+        input (`keep`: the value a row holds, offered too); [] for the others."""
         return []
 
     def stored_value(self, f: Field, value: Any) -> Any:

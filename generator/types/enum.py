@@ -1,8 +1,16 @@
-"""`enum`: one of the values the YAML lists, each with a Chinese (and English) label."""
+"""`enum`: one of the values the YAML lists, each with a Chinese (and English) label.
+
+With `dictionary: true` the YAML's values are only the seed: system administrators edit
+them at runtime (数据字典: add, relabel, reorder, disable). The values then come from a
+`Dictionary` source the app installs (app/system/dictionary.py, the table and its version
+check); without one (the generator, its tests) they are the YAML's. A disabled value stays
+valid and readable on the rows holding it, but no door offers or accepts it as new input
+(`new_value_errors`, `choices`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from generator.types.base import (
     BAD,
@@ -21,13 +29,49 @@ if TYPE_CHECKING:
     from generator.spec import EnumValue, Field
 
 MSG_NOT_ALLOWED = N_("Not one of the allowed values: %(values)s.")
+MSG_DISABLED = N_("「%(label)s」 is no longer in use; choose one of: %(values)s.")
 MSG_ONE_OF = N_("One of: %(values)s")
 MIN_WIDTH = 32
 
 
+class Dictionary(Protocol):
+    """Where the runtime values of a `dictionary: true` field come from."""
+
+    def values(self, f: Field) -> tuple[EnumValue, ...] | None:
+        """Every value in order, disabled ones too; None: the YAML's."""
+
+
+_SOURCES: list[Dictionary] = []
+
+
+def use_dictionary(source: Dictionary) -> None:
+    """Install the runtime source (once per process; it finds the current app itself)."""
+    if not any(s is source for s in _SOURCES):
+        _SOURCES.append(source)
+
+
+def values_of(f: Field) -> tuple[EnumValue, ...]:
+    """The field's values now: the dictionary's for a dictionary field, else the YAML's."""
+    if f.dictionary:
+        for source in _SOURCES:
+            found = source.values(f)
+            if found is not None:
+                return found
+    return f.values
+
+
+def offered(f: Field) -> tuple[EnumValue, ...]:
+    return tuple(v for v in values_of(f) if v.enabled)
+
+
+def value_width(f: Field) -> int:
+    """How long a stored value may be: the column's width."""
+    return max([MIN_WIDTH] + [len(v.value) for v in f.values])
+
+
 class EnumType(FieldType):
     name = "enum"
-    keys = ("values",)
+    keys = ("values", "dictionary")
     value_allowed = "one of the enum values"
     search_default = True
     blank_text = True
@@ -37,11 +81,17 @@ class EnumType(FieldType):
     search_control = "choice"
 
     def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
-        return {"type": "string", "enum": [v.value for v in f.values],
-                "x-enum-labels": {v.value: v.label.zh for v in f.values}}
+        shown = values_of(f) if reading else offered(f)
+        return {"type": "string", "enum": [v.value for v in shown],
+                "x-enum-labels": {v.value: v.label.zh for v in shown}}
 
     def read(self, reader: Reader, body: Any, path: str, kw: dict[str, Any]) -> None:
         kw["values"] = read_values(reader, body, path)
+        if "dictionary" in body and reader.expect(body["dictionary"], bool,
+                                                  body.where("dictionary"),
+                                                  f"{path}.dictionary"):
+            # the key is the entity's and the field's (generator/checks/drafts.py)
+            kw["dictionary"] = "yes" if body["dictionary"] else ""
 
     def yaml_value(self, value: Any) -> Any:
         return value if isinstance(value, str) else BAD
@@ -57,42 +107,51 @@ class EnumType(FieldType):
     def columns(self, f: Field, target_table: str | None) -> list[tuple[str, Any]]:
         from sqlalchemy import Column, String
 
-        width = max([MIN_WIDTH] + [len(v.value) for v in f.values])
-        return [(f.name, Column(String(width), nullable=True, default=f.default))]
+        return [(f.name, Column(String(value_width(f)), nullable=True, default=f.default))]
 
     def parse(self, f: Field, raw: Any) -> Any:
         if raw is None:
             return None
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-            raise Invalid(MSG_NOT_ALLOWED, values=Joined(v.label for v in f.values))
+            raise Invalid(MSG_NOT_ALLOWED, values=Joined(v.label for v in offered(f)))
         text = plain_text(raw)
         if text == "":
             return None
-        for item in f.values:  # the stored value, or a label in either language
+        for item in values_of(f):  # the stored value, or a label in either language
             if text in (item.value, item.label.zh, item.label.en):
                 return item.value
-        raise Invalid(MSG_NOT_ALLOWED, values=Joined(v.label for v in f.values))
+        raise Invalid(MSG_NOT_ALLOWED, values=Joined(v.label for v in offered(f)))
 
     def validate(self, f: Field, value: Any) -> list[Message]:
-        if value in [v.value for v in f.values]:
+        if value in [v.value for v in values_of(f)]:
             return []
-        return [Message(MSG_NOT_ALLOWED, {"values": Joined(v.label for v in f.values)})]
+        return [Message(MSG_NOT_ALLOWED, {"values": Joined(v.label for v in offered(f))})]
+
+    def new_value_errors(self, f: Field, value: Any) -> list[Message]:
+        for item in values_of(f):
+            if item.value == value and not item.enabled:
+                return [Message(MSG_DISABLED, {"label": item.label.zh, "values": Joined(
+                    v.label for v in offered(f))})]
+        return []
 
     def display(self, f: Field, value: Any, render: Render) -> str:
-        return f.enum_label(value, render.locale)
+        for item in values_of(f):
+            if item.value == value:
+                return item.label.get(render.locale)
+        return "" if value is None else str(value)
 
-    def choices(self, f: Field, render: Render) -> list[tuple[str, str]]:
-        return [(v.value, v.label.get(render.locale)) for v in f.values]
+    def choices(self, f: Field, render: Render, keep: Any = None) -> list[tuple[str, str]]:
+        return [(v.value, v.label.get(render.locale)) for v in values_of(f)
+                if v.enabled or v.value == keep]
 
     def template_example(self, f: Field, render: Render) -> Any:
-        chosen = f.default if f.default is not None else f.values[0].value
-        return f.enum_label(chosen, render.locale)
+        shown = offered(f)
+        chosen = f.default if f.default is not None else (shown[0].value if shown else "")
+        return self.display(f, chosen, render)
 
     def template_rules(self, f: Field, render: Render) -> list[str]:
         return [render.gettext(MSG_ONE_OF, values="、".join(
-            v.label.get(render.locale) for v in f.values))]
-
-
+            v.label.get(render.locale) for v in offered(f)))]
 def read_values(reader: Reader, body: Any, path: str) -> tuple[EnumValue, ...]:
     """`values: {key: label or {zh, en}}`: keys are the stored values, labels distinct."""
     from generator.spec import EnumValue, Label

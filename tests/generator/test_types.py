@@ -147,3 +147,25 @@ def test_only_the_registry_compares_type_names() -> None:
                 if TYPE_COMPARISON.search(code) and "mimetype" not in code:
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_a_dictionary_enum_is_named_by_its_entity_and_field(tmp_path: Path) -> None:
+    """`dictionary: true` gives the field its 数据字典 key; anything but a boolean is refused;
+    without the app's table its values are the YAML's, all offered."""
+    from generator import check_path, load_spec
+    from generator.types.enum import offered, values_of
+
+    path = tmp_path / "entities.yaml"
+    path.write_text("module: m\nentities:\n  A:\n    fields:\n"
+                    "      k: {type: enum, dictionary: true, values: {a: 甲, b: 乙}}\n"
+                    "      j: {type: enum, values: {a: 甲}}\n", encoding="utf-8")
+    field = load_spec(str(path)).entity("m.A").field("k")
+    assert field.dictionary == "m.A.k"
+    assert load_spec(str(path)).entity("m.A").field("j").dictionary == ""
+    assert [v.value for v in values_of(field)] == [v.value for v in offered(field)] == ["a", "b"]
+    path.write_text("module: m\nentities:\n  A:\n    fields:\n"
+                    "      k: {type: enum, dictionary: 'yes', values: {a: 甲}}\n",
+                    encoding="utf-8")
+    assert [str(p) for p in check_path(str(path))] == [
+        "SCHEMA-E002 entities.yaml:5 entities.A.fields.k.dictionary: is text; expected yes/no "
+        "(true or false)"]

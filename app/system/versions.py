@@ -1,0 +1,36 @@
+"""One counter per kind of runtime data, read once per request (or app context) by every
+host: a host reloads its cached copy only when the counter moved, so a change on one host
+takes effect on all of them at their next request, without a restart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.system.models import Version
+
+_KEY = "_system_versions"
+
+
+def counter(session: Session, name: str) -> int:
+    """The counter of `name` as this request first read it (0 before any change)."""
+    cached: dict[str, int] | None = g.get(_KEY)
+    if cached is None:
+        # the session's connection: no autoflush, and the request's own writes are seen
+        rows = session.connection().execute(select(Version.name, Version.counter))
+        cached = {name: count for name, count in rows}
+        setattr(g, _KEY, cached)
+    return cached.get(name, 0)
+
+
+def bump(session: Session, name: str) -> None:
+    """Count a change of `name`, in the caller's transaction."""
+    done: Any = session.execute(update(Version).where(Version.name == name).values(
+        counter=Version.counter + 1))
+    if not done.rowcount:
+        session.add(Version(name=name, counter=1))
+        session.flush()
+    g.pop(_KEY, None)  # this request reads the new counter
