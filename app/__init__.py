@@ -37,13 +37,12 @@ from app.index import IndexView
 from app.io import models as io_models  # noqa: F401 - its table belongs to FAB's metadata
 from app.io import runs as import_runs  # noqa: F401 - registers the import job kind
 from app.jobs import init_app as jobs_init_app
-from app.labels import lazy
 from app.messages import models as message_models  # noqa: F401 - tables in FAB's metadata
 from app.registry import register
 from app.security import api_csrf, assign, headers, matrix_view, online, sessions, users
 from app.security.models import Organisation
 from app.storage import storage_from_config
-from app.system import dictionary, dictionary_view
+from app.system import dictionary, dictionary_view, settings, settings_view
 from app.workflow import changes as workflow_changes  # noqa: F401 - table in FAB's metadata
 from generator import load_spec
 from generator.models import build_models
@@ -91,7 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     models = build_models(spec, base, Organisation)
     rollups.install(spec, models)
 
-    app.config["APP_NAME"] = lazy(spec.title)
+    settings.init_app(app)  # APP_NAME: the title 参数设置 gives, else the YAML's
     db = SQLA()
     db.init_app(app)
     # Every state-changing POST of the screens carries the session's token (forms, list
@@ -122,6 +121,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         messages.init_app(appbuilder)
         jobs_init_app(app, appbuilder)
         dictionary_view.init_app(appbuilder)
+        settings_view.init_app(appbuilder)
     errors.init_app(app)
     api_csrf.init_app(app)  # REST writes riding on the session cookie carry the token too
     headers.init_app(app)

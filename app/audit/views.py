@@ -37,6 +37,7 @@ ACTIONS = {
     "password_reset": lazy_gettext("Password reset by an administrator"),
     "feedback": lazy_gettext("Feedback sent"),
     "dictionary": lazy_gettext("Dictionary changed"),
+    "settings": lazy_gettext("Settings changed"),
 }
 
 

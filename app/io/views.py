@@ -44,6 +44,7 @@ from app.io.template import build_error_report, build_template
 from app.jobs import runner
 from app.jobs.models import Job
 from app.labels import current_locale
+from app.system import settings
 
 IMPORT_SUFFIXES = (".xlsx", ".csv")
 
@@ -68,6 +69,9 @@ def stream_export(entity: Any, model: type, query: Any, names: list[str] | None,
         return offloaded
     cols = columns(entity, names)
     headers = [c.header for c in cols]
+    limit = settings.value("export_row_limit")  # 参数设置; 0: every row
+    if limit:
+        query = query.limit(limit)
     lines = column_lines(cols, batched(_eager(query, model, entity)))
     suffix = ".csv" if fmt == "csv" else ".xlsx"
     title = entity.label.get(current_locale())

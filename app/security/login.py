@@ -66,6 +66,7 @@ from wtforms.validators import DataRequired, ValidationError
 from app.context import appbuilder, security
 from app.errors import MESSAGES
 from app.security import sessions, user_display
+from app.system import settings
 
 INVALID_LOGIN = lazy_gettext("Wrong user name or password, or the account is locked; "
                              "please try again later.")
@@ -86,7 +87,6 @@ CAPTCHA_SECONDS = 300
 SESSION_CAPTCHA = "_captcha"
 SESSION_SEEN = "_seen"
 SESSION_USERNAME = "_login_username"
-REMIND_DAYS = 7
 
 
 def sm() -> Any:
@@ -160,7 +160,7 @@ def signed_in(user: Any) -> Any:
         flash(reason, "warning")
         return change_password_url()
     days = sm().password_days_left(user)
-    if days is not None and days <= REMIND_DAYS:
+    if days is not None and days <= settings.value("password_remind_days"):
         flash(str(EXPIRES_SOON) % {"days": days}, "info")
     return None
 

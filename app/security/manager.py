@@ -54,6 +54,16 @@ CLASS_NAMES = {
 }
 
 
+def base_policy() -> Policy:
+    """The policy of the schema and the configuration (参数设置 aside), once per app."""
+    policy = current_app.extensions.get("password_policy")
+    if policy is None:
+        policy = Policy.from_spec(generated().spec,
+                                  current_app.config.get("ADMIN_PASSWORD_POLICY"))
+        current_app.extensions["password_policy"] = policy
+    return policy
+
+
 class AppSecurityManager(SecurityManager):
     user_model = AppUser
     resetmypasswordview = ChangeMyPasswordView
@@ -155,13 +165,10 @@ class AppSecurityManager(SecurityManager):
     @property
     def password_policy(self) -> Policy:
         """The root YAML's `password_policy` (default preset when it names none), then the
-        `ADMIN_PASSWORD_POLICY` mapping of the configuration."""
-        policy = current_app.extensions.get("password_policy")
-        if policy is None:
-            policy = Policy.from_spec(generated().spec,
-                                      current_app.config.get("ADMIN_PASSWORD_POLICY"))
-            current_app.extensions["password_policy"] = policy
-        return policy
+        `ADMIN_PASSWORD_POLICY` mapping of the configuration, then 参数设置."""
+        from app.system import settings
+
+        return settings.policy(base_policy())
 
     def password_hashes(self, user: Any) -> list[str]:
         """The user's password hashes, newest first, the current one included."""

@@ -20,6 +20,8 @@ from generator.permissions import (
     MENU_ACCESS,
     ONLINE_MENU,
     ONLINE_VIEW,
+    SETTINGS_MENU,
+    SETTINGS_VIEW,
     SYSTEM_CATEGORY,
     entity_actions,
     right,
@@ -57,8 +59,14 @@ SIGN_IN_READER = (
     (MENU_ACCESS, SECURITY_CATEGORY),
 )
 SESSION_ENDER = ((right(FORCE_LOGOUT), ONLINE_VIEW),)
-# 数据字典 is the system administrator's (系统管理).
-SYSTEM_KEEPER = (
+# 参数设置 and (when some enum is one) 数据字典 are the system administrator's (系统管理).
+SETTINGS_KEEPER = (
+    (right("list"), SETTINGS_VIEW),
+    (right("edit"), SETTINGS_VIEW),
+    (MENU_ACCESS, SETTINGS_MENU),
+    (MENU_ACCESS, SYSTEM_CATEGORY),
+)
+DICTIONARY_KEEPER = (
     (right("list"), DICTIONARY_VIEW),
     (right("edit"), DICTIONARY_VIEW),
     (MENU_ACCESS, DICTIONARY_MENU),
@@ -97,9 +105,11 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
             result[defined.key].update(Perm(*p) for p in SIGN_IN_READER)
         if defined.admin == "security":
             result[defined.key].update(Perm(*p) for p in SESSION_ENDER)
+        if defined.admin == "system":
+            result[defined.key].update(Perm(*p) for p in SETTINGS_KEEPER)
         if defined.admin == "system" and any(f.dictionary for e in spec.entities
                                              for f in e.fields):
-            result[defined.key].update(Perm(*p) for p in SYSTEM_KEEPER)
+            result[defined.key].update(Perm(*p) for p in DICTIONARY_KEEPER)
     for module in spec.modules:
         for entity in module.entities:
             for grant in entity.grants:

@@ -70,6 +70,8 @@ def _validators(reader: Reader, body: Any, path: str) -> tuple[str, ...]:
     out = []
     for i, name in enumerate(raw):
         where = raw.where(i) if hasattr(raw, "where") else body.where("validators")
+        if not reader.expect(name, str, where, f"{path}.validators[{i}]"):
+            continue  # a mapping or a list is no validator's name (and cannot be looked up)
         if name not in VALIDATORS:
             reader.err("SCHEMA-E016", where, f"{path}.validators[{i}]",
                        f"unknown validator '{name}'",

@@ -194,9 +194,11 @@ def test_unknown_user_wrong_password_and_locked_account_look_the_same(app: Any,
         answer = rest_login(app, username, password)
         assert (answer.status_code, answer.json) == (401, {"message": REFUSED}), case
     # two look-ups by name and e-mail (and FAB's first-user query), the write to an account and
-    # the audit entry; a known account's row is read back once after its write (a primary-key
-    # read: nothing beside the hash check that all three pay)
-    unknown = sorted(["SELECT ab_user"] * 3 + ["UPDATE ab_user", "INSERT audit_entry"])
+    # the audit entry, the counter of 参数设置 (the policy's values); a known account's row is
+    # read back once after its write (a primary-key read: nothing beside the hash check that all
+    # three pay)
+    unknown = sorted(["SELECT ab_user"] * 3 + ["UPDATE ab_user", "INSERT audit_entry",
+                                               "SELECT sys_version"])
     known = sorted([*unknown, "SELECT ab_user"])
     scrypt = hash_checks[0].rsplit("$", 2)[0]
     assert work == {"unknown": [(scrypt, unknown)] * 3, "wrong": [(scrypt, known)] * 3,
