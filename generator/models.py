@@ -6,10 +6,12 @@ while this module stays free of Flask.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Column,
+    ColumnDefault,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +23,8 @@ from sqlalchemy.orm import relationship
 
 from generator.expr import compile_expr
 from generator.pinyin import initials, initials_column
-from generator.spec import Entity, Field, Spec
+from generator.spec import Entity, Field, Spec, Workflow
+from generator.working_days import due_date
 
 # Organisation paths compare byte by byte everywhere (PostgreSQL's default collations ignore
 # '/', which would break the index range used for "within my jurisdiction").
@@ -139,6 +142,9 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
                 attrs[file_attr(field.name)] = _file_property(field.name)
             elif field.expr is not None:
                 attrs[field.name] = _computed_property(field, readable)
+        if entity.workflow is not None and entity.workflow.due_field in attrs:
+            attrs[entity.workflow.due_field].default = ColumnDefault(
+                _first_due(entity.workflow))
         indexes = [_index(ix, entity, attrs) for ix in entity.indexes]
         if entity.org_scoped:
             if org_model is None:
@@ -164,6 +170,24 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
             keep_initials(cls, name)
         classes[entity.qualified] = cls
     return classes
+
+
+def _first_due(flow: Workflow) -> Any:
+    """A new row's due date: the limit of the initial state counted from today."""
+    limit = next((s.time_limit for s in flow.states if s.key == flow.initial), None)
+
+    def due() -> Any:
+        return None if limit is None else due_date(dt.date.today(), limit.days, limit.calendar)
+
+    return due
+
+
+def due_on_entering(flow: Workflow, state: str, today: dt.date | None = None) -> Any:
+    """The due date of a row entering `state` today (None: the state has no limit)."""
+    limit = next((s.time_limit for s in flow.states if s.key == state), None)
+    if limit is None:
+        return None
+    return due_date(today or dt.date.today(), limit.days, limit.calendar)
 
 
 def initials_of(source: str, length: int | None) -> Column:

@@ -194,6 +194,15 @@ class Role:
 
 
 @dataclass(frozen=True)
+class TimeLimit:
+    """`time_limit` of a state: a row entering it is due `days` later (working days of
+    China's official calendar, or calendar days: generator/working_days.py)."""
+
+    days: int
+    calendar: str = "working"
+
+
+@dataclass(frozen=True)
 class State:
     key: str
     label: Label
@@ -201,6 +210,7 @@ class State:
     delete: bool = False  # ... and deleted
     hidden_from: tuple[str, ...] = ()  # roles that do not see rows in this state
     correction: bool = False  # 退回补正: the rounds of 补正历史 start here
+    time_limit: TimeLimit | None = None  # rows in it are due (办理期限)
 
 
 @dataclass(frozen=True)
@@ -306,6 +316,12 @@ class Workflow:
         exports and the history."""
         return Field(self.field, "enum", self.state_title or Label("状态", "State"),
                      values=tuple(EnumValue(s.key, s.label) for s in self.states))
+
+    @property
+    def due_field(self) -> str | None:
+        """The stored due date of the row's state (`<field>_due`), when a state has a limit."""
+        limited = any(s.time_limit is not None for s in self.states)
+        return f"{self.field}_due" if limited else None
 
     def state(self, key: str | None) -> State | None:
         return next((s for s in self.states if s.key == key), None)

@@ -19,6 +19,7 @@ from app.messages import workflow as notify
 from app.security.scope import scope_condition
 from app.workflow import rules
 from app.workflow.rules import IN_CHUNK, chunks, lock_reason, may_fire
+from generator.models import due_on_entering
 from generator.spec import Entity, Transition
 from generator.types.base import ROW_ID_MAX
 
@@ -76,6 +77,8 @@ def fire(entity: Entity, model: Any, session: Any, user: Any, key: str, ids: lis
     verdicts = rules.verdicts(entity, transition, {pk: rows.get(pk) for pk in ids}, user,
                               session, granted)
     log = _log_values(flow.log_field, model, transition, reason, user)
+    if flow.due_field is not None:  # 办理期限: the limit of the state entered, from today
+        log[flow.due_field] = due_on_entering(flow, transition.target)
     entries = []  # the audit entries, added together at the end (not one flush per row)
     for pk in ids:
         refusal = verdicts[pk].refusal

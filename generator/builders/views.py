@@ -72,6 +72,9 @@ def search(entity: Entity) -> tuple[tuple[str, str], ...]:
               for n in entity.searched]
     if entity.workflow is not None:
         inputs.append((entity.workflow.field, "choice"))
+        due = entity.workflow.due_field
+        if due is not None and due not in entity.searched:  # 超期: up to yesterday
+            inputs.append((due, "range"))
     return tuple(inputs)
 
 
@@ -85,9 +88,11 @@ def view_options(entity: Entity) -> ViewOptions:
     order = entity.default_order or ("id", "desc")
     own_org = (ORG,) if entity.scope is not None else ()  # lines follow their parent
     state = (entity.workflow.field,) if entity.workflow is not None else ()
+    due = entity.workflow.due_field if entity.workflow is not None else None
+    listed = entity.list_columns + ((due,) if due and due not in entity.list_columns else ())
     inputs = search(entity)
     return ViewOptions(
-        list_columns=shown(entity, entity.list_columns) + state,
+        list_columns=shown(entity, listed) + state,
         show_columns=state + shown(entity, everything) + ((ORG,) if entity.org_scoped
                                                           else ()),
         form_columns=editable + own_org,

@@ -8,17 +8,19 @@ from typing import Any
 
 from generator.checks.context import Context, listing
 from generator.checks.context import where as located
-from generator.checks.drafts import EntityDraft, TransitionDraft, WorkflowDraft
+from generator.checks.drafts import EntityDraft, FieldDraft, TransitionDraft, WorkflowDraft
 from generator.checks.features import read_guard
 from generator.checks.fields import FIELD_NAME
 from generator.loader import Node
 from generator.permissions import BUILT_IN
-from generator.spec import NOTIFY_TARGETS, PLACEHOLDER, Label, Notify, State
+from generator.spec import NOTIFY_TARGETS, PLACEHOLDER, Label, Notify, State, TimeLimit
+from generator.working_days import CALENDARS
 
 WORKFLOW_KEYS = ("field", "initial", "states", "transitions", "changes", "log_field",
                  "state_label")
 CHANGE_KEYS = ("states", "roles", "approvers")
-STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction")
+STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction", "time_limit")
+LIMIT_KEYS = ("days", "calendar")
 TRANSITION_KEYS = ("label", "from", "to", "roles", "reason", "requires", "batch", "all",
                    "needs", "when", "todo", "notify")
 NOTIFY_KEYS = ("to", "roles", "of", "message")
@@ -76,8 +78,22 @@ def _states(ctx: Context, body: Node, path: str) -> list[State]:
                   if ctx.known_role(r, where, f"{at}.hidden_from")]
         states.append(State(name, ctx.label(spec, "label", at, name),
                             ctx.flag(spec, "edit", at), ctx.flag(spec, "delete", at),
-                            tuple(hidden), ctx.flag(spec, "correction", at)))
+                            tuple(hidden), ctx.flag(spec, "correction", at),
+                            _time_limit(ctx, spec, at)))
+    calendars = {s.time_limit.calendar for s in states if s.time_limit is not None}
+    if len(calendars) > 1:
+        ctx.err("SCHEMA-E017", raw.where(), f"{path}.states", "time limits mix working and "
+                "calendar days", "one calendar for every time_limit of a workflow")
     return states
+
+
+def _time_limit(ctx: Context, spec: Node, at: str) -> TimeLimit | None:
+    node = ctx.mapping(spec, "time_limit", f"{at}.time_limit")
+    if node is None:
+        return None
+    ctx.keys(node, LIMIT_KEYS, f"{at}.time_limit", required=("days",))
+    calendar = ctx.choice(node, "calendar", f"{at}.time_limit", CALENDARS) or "working"
+    return TimeLimit(ctx.integer(node, "days", f"{at}.time_limit", 15, 1, 3650), calendar)
 
 
 def _workflow(ctx: Context, key: str, body: Node, path: str) -> WorkflowDraft | None:
@@ -271,3 +287,21 @@ def entity_workflow(ctx: Context, entity: EntityDraft, flows: Workflows) -> None
                     "not a text field here", f"a field {flow.log_field}: {{type: text}}")
     notify_placeholders(ctx, entity, flow)
     entity.workflow = flow
+    _due_field(ctx, entity, flow, names)
+
+
+def _due_field(ctx: Context, entity: EntityDraft, flow: WorkflowDraft, names: set[str]
+               ) -> None:
+    """States with a time_limit: the row keeps its due date in `<state field>_due`."""
+    limits = [s.time_limit for s in flow.kw["states"] if s.time_limit is not None]
+    if not limits:
+        return
+    name = f"{flow.field}_due"
+    if name in names:
+        ctx.err("SCHEMA-E022", entity.node.where("workflow"), f"{entity.path}.workflow",
+                f"the workflow keeps the due date of time-limited states in '{name}', which "
+                "is also a field", "another field name")
+        return
+    kw = {"name": name, "type": "deadline", "label": Label("办理期限", "Due"),
+          "format": limits[0].calendar}
+    entity.fields.append(FieldDraft(kw, entity.node, entity.node.where("workflow")))

@@ -1,6 +1,7 @@
-"""The 信用管理 and 日常监管 of seed 004 written in YAML only (tests/data/schemas/credit): a
-failed inspection opens a deduction for review with its standard's points, its approval
-moves the score and the grade at once, a complaint opens an inspection task, and the
+"""The 信用管理, 日常监管 and 稽查执法 of seed 004 written in YAML only
+(tests/data/schemas/credit): a failed inspection opens a deduction for review with its
+standard's points, its approval moves the score and the grade at once, a complaint opens an
+inspection task, a case past the time limit of its state is flagged overdue, and the
 enterprise reads its own 信用档案, held by the regulator's region, at every reading door and
 writes it at none (SQLite and PostgreSQL)."""
 
@@ -101,3 +102,37 @@ def test_a_complaint_opens_an_inspection_task(world: dict[str, Any]) -> None:
     [task] = found.json["result"]
     assert (task["state"], task["finding"], task["profile"]["id"]) == (
         "open", "销售过期药品", world["profiles"][ENT_B])
+
+
+def test_a_case_past_its_time_limit_is_flagged_overdue(world: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from sqlalchemy import text
+
+    from generator.working_days import due_date
+
+    regulator, today = world["regulator"], dt.date.today()
+    made = regulator.post("/api/v1/case/", json={
+        "code": "宁药监罚-01", "profile": world["profiles"][ENT_A], "fine": "5000"})
+    assert made.status_code == 201, made.json
+    pk = made.json["id"]
+    first = regulator.get(f"/api/v1/case/{pk}").json["result"]["state_due"]
+    assert first == due_date(today, 15, "working").isoformat()
+    page = regulator.get("/credit/case/list/")
+    assert "办理期限" in page.text and "剩余" in page.text and "超期" not in page.text
+    assert regulator.put(f"/api/v1/case/{pk}", json={"state_due": "2030-01-01"}
+                         ).status_code == 422
+    with world["app"].app_context():  # twenty days later, nobody decided
+        session = world["app"].appbuilder.session
+        session.execute(text("UPDATE credit_case SET state_due = :d WHERE id = :i"),
+                        {"d": today - dt.timedelta(days=3), "i": pk})
+        session.commit()
+    page = regulator.get("/credit/case/list/")
+    assert "超期3天" in page.text
+    late = regulator.get(f"/credit/case/list/?_flt_1_state_due={today - dt.timedelta(days=1)}")
+    assert "宁药监罚-01" in late.text
+    assert regulator.post(f"/api/v1/case/{pk}/transition/decide", json={}).status_code == 200
+    due = regulator.get(f"/api/v1/case/{pk}").json["result"]["state_due"]
+    assert due == due_date(today, 7, "working").isoformat()
+    assert regulator.post(f"/api/v1/case/{pk}/transition/close", json={}).status_code == 200
+    assert regulator.get(f"/api/v1/case/{pk}").json["result"]["state_due"] is None

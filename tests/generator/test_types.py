@@ -49,6 +49,7 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[tuple[Any, Any]], list[Any]]] = {
     "child": ({"entity": "m.Line"}, [], []),
     "file": ({}, [], []),
     "computed": ({"expr": "a + 1", "format": "percent", "places": 1}, [], []),
+    "deadline": ({"format": "working"}, [("2026-01-31", dt.date(2026, 1, 31))], ["abc"]),
     "rollup": ({"entity": "m.Line", "rollup": Rollup("sum", "parent", "points"), "scale": 1},
                [("1.5", decimal.Decimal("1.5"))], ["abc"]),
 }
