@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import (
     auto_rules,
     compat,
+    documents,
     errors,
     health,
     layout,
@@ -118,6 +119,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         login_log.init_app(appbuilder)
         window_admin.init_app(appbuilder)
         help_views.init_app(appbuilder)
+        documents.init_app(appbuilder)
         messages.init_app(appbuilder)
         jobs_init_app(app, appbuilder)
         dictionary_view.init_app(appbuilder)

@@ -392,6 +392,20 @@ class AutoRule:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A 文书 of an entity (`documents:`): a DOCX template filled from a row and its lines,
+    numbered by `number` ("宁药监罚〔{year}〕{seq}号": one number per row, in sequence per
+    year), downloaded as DOCX or PDF by `roles` while the row is in one of `states`."""
+
+    key: str
+    label: Label
+    template: str  # absolute path of the .docx
+    number: str
+    roles: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()  # empty: any state
+
+
+@dataclass(frozen=True)
 class Owner:
     """`visible_to_owner`: a row held by a regulator's region is also readable (only) by the
     users of `roles` whose organisation's code (a unit's 统一社会信用代码) is in `field`."""
@@ -429,6 +443,10 @@ class Entity:
     filled_by: FilledBy | None = None
     owner: Owner | None = None  # visible_to_owner
     rules: tuple[AutoRule, ...] = ()  # automatic actions
+    documents: tuple[Document, ...] = ()  # 文书
+
+    def document(self, key: str) -> Document | None:
+        return next((d for d in self.documents if d.key == key), None)
 
     def hook(self, name: str) -> HookRef | None:
         return next((h for h in self.hooks if h.name == name), None)

@@ -36,6 +36,7 @@ ACTIONS = {
     "user_activated": lazy_gettext("User re-enabled"),
     "password_reset": lazy_gettext("Password reset by an administrator"),
     "feedback": lazy_gettext("Feedback sent"),
+    "document": lazy_gettext("Document generated"),
     "dictionary": lazy_gettext("Dictionary changed"),
     "settings": lazy_gettext("Settings changed"),
 }

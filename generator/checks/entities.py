@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from generator.checks.context import Context, kind_of, listing
+from generator.checks.documents import read_documents
 from generator.checks.drafts import EntityDraft, ModuleDraft
 from generator.checks.features import (
     check_condition_fields,
@@ -35,7 +36,7 @@ ENTITY_KEYS = (
     "label", "table", "display", "icon", "fields", "list", "search", "filters", "order",
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
-    "filled_by", "visible_to_owner", "rules",
+    "filled_by", "visible_to_owner", "rules", "documents",
 )
 INDEX_KEYS = ("fields", "unique", "name", "where")
 MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -167,6 +168,7 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
                      summaries=read_summaries(ctx, entity))
     entity.filled_by_node = read_filled_by(ctx, entity)
     entity.kw["owner"] = read_owner(ctx, entity)
+    entity.kw["documents"] = read_documents(ctx, entity)
 
 
 def _screens(ctx: Context, entity: EntityDraft, broken: set[str]) -> None:

@@ -136,3 +136,76 @@ def test_a_case_past_its_time_limit_is_flagged_overdue(world: dict[str, Any]) ->
     assert due == due_date(today, 7, "working").isoformat()
     assert regulator.post(f"/api/v1/case/{pk}/transition/close", json={}).status_code == 200
     assert regulator.get(f"/api/v1/case/{pk}").json["result"]["state_due"] is None
+
+
+def decided_case(world: dict[str, Any], code: str) -> int:
+    regulator = world["regulator"]
+    made = regulator.post("/api/v1/case/", json={
+        "code": code, "profile": world["profiles"][ENT_A], "facts": "销售劣药", "fine": "8000"})
+    assert made.status_code == 201, made.json
+    return int(made.json["id"])
+
+
+def test_the_decision_downloads_as_docx_and_pdf_with_its_number(world: dict[str, Any]) -> None:
+    import datetime as dt
+    import io
+
+    from docx import Document as Docx
+
+    from app.audit.models import AuditEntry
+
+    regulator, year = world["regulator"], dt.date.today().year
+    first, second = decided_case(world, "宁药监罚-02"), decided_case(world, "宁药监罚-03")
+    url = "/documents/credit/case/{}/decision.{}"
+    assert regulator.get(url.format(first, "docx")).status_code == 403  # not decided yet
+    for pk in (first, second):
+        assert regulator.post(f"/api/v1/case/{pk}/transition/decide", json={}).status_code == 200
+    texts = []
+    for pk in (first, second, first):
+        response = regulator.get(url.format(pk, "docx"))
+        assert response.status_code == 200
+        texts.append([p.text for p in Docx(io.BytesIO(response.data)).paragraphs])
+    one, two = f"宁药监罚〔{year}〕1号", f"宁药监罚〔{year}〕2号"
+    assert texts[0][1:5] == ["行政处罚决定书", one, "当事人：银川甲药业", "违法事实：销售劣药"]
+    assert texts[0][5] == "罚款金额：8000.00元" and texts[2] == texts[0]
+    assert texts[1][2] == two
+    pdf = regulator.get(url.format(second, "pdf"))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    from pypdf import PdfReader
+
+    assert PdfReader(io.BytesIO(pdf.data)).metadata.title == f"行政处罚决定书（{two}）"
+    assert world["ent"].get(url.format(first, "pdf")).status_code == 404  # not in its range
+    with world["app"].app_context():
+        entries = world["app"].appbuilder.session.query(AuditEntry).filter_by(
+            entity="credit.Case", record_id=first, action="document").all()
+        assert [(e.username, e.reason) for e in entries] == [("nx", one), ("nx", one)]
+
+
+def test_numbers_are_unique_when_generated_at_once(world: dict[str, Any]) -> None:
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from app.documents import number_of
+
+    app = world["app"]
+    with app.app_context():
+        admin = app.extensions["admin"]
+        entity = admin.spec.entity("credit.Case")
+        document = entity.document("decision")
+        engine = admin.session.get_bind()
+        numbers: list[str] = []
+        start = threading.Barrier(4)
+
+        def generate(record_id: int) -> None:
+            with Session(engine) as session:
+                start.wait()
+                numbers.append(number_of(session, entity, document, record_id))
+                session.commit()
+
+        threads = [threading.Thread(target=generate, args=(9000 + i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert len(numbers) == 4 and len(set(numbers)) == 4
