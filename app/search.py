@@ -43,7 +43,7 @@ def _choices(entity: Entity, name: str) -> list[tuple[str, str]]:
     if flow is not None and name == flow.field:
         return [(s.key, s.label.get(current_locale())) for s in flow.states]
     f = entity.field(name)
-    return list(f.kind.choices(f, render()))
+    return list(f.kind.choices(f, render(), every=True))  # rows may hold a disabled value
 
 
 def _picked(entity: Entity, name: str, value: str) -> str | None:

@@ -415,8 +415,9 @@ def _sort_key(entity: Entity, group: tuple[str, ...], key: tuple[Any, ...]) -> t
 
 
 def _choice_order(f: Field) -> list[str] | None:
-    """Values picked from a list sort in the list's order (enums as declared)."""
-    choices = f.kind.choices(f, render())
+    """Values picked from a list sort in the list's order (enums as declared, 数据字典 as
+    ordered on its page, disabled values in their place)."""
+    choices = f.kind.choices(f, render(), every=True)
     return [value for value, _label in choices] if choices else None
 
 

@@ -245,9 +245,11 @@ class FieldType:
         """A value as typed into an input box (the inverse of parse)."""
         return "" if value is None else str(value)
 
-    def choices(self, f: Field, render: Render, keep: Any = None) -> list[tuple[str, str]]:
+    def choices(self, f: Field, render: Render, keep: Any = None,
+                every: bool = False) -> list[tuple[str, str]]:
         """(value as text, label) of a type picked from a fixed list, as offered for new
-        input (`keep`: the value a row holds, offered too); [] for the others."""
+        input (`keep`: the value a row holds, offered too; `every`: the values no longer
+        offered as well, for searching); [] for the others."""
         return []
 
     def stored_value(self, f: Field, value: Any) -> Any:

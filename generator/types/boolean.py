@@ -61,7 +61,8 @@ class BooleanType(FieldType):
     def text(self, f: Field, value: Any) -> str:
         return "" if value is None else ("true" if value else "false")
 
-    def choices(self, f: Field, render: Render, keep: Any = None) -> list[tuple[str, str]]:
+    def choices(self, f: Field, render: Render, keep: Any = None,
+                every: bool = False) -> list[tuple[str, str]]:
         return [("true", render.gettext(MSG_YES)), ("false", render.gettext(MSG_NO))]
 
     def template_example(self, f: Field, render: Render) -> Any:

@@ -140,9 +140,10 @@ class EnumType(FieldType):
                 return item.label.get(render.locale)
         return "" if value is None else str(value)
 
-    def choices(self, f: Field, render: Render, keep: Any = None) -> list[tuple[str, str]]:
+    def choices(self, f: Field, render: Render, keep: Any = None,
+                every: bool = False) -> list[tuple[str, str]]:
         return [(v.value, v.label.get(render.locale)) for v in values_of(f)
-                if v.enabled or v.value == keep]
+                if every or v.enabled or v.value == keep]
 
     def template_example(self, f: Field, render: Render) -> Any:
         shown = offered(f)

@@ -145,6 +145,10 @@ def test_a_disabled_value_stays_on_rows_but_is_refused_as_new_input(world: Any,
     held = firm_id(app, "乙")
     listing = clerk.get(LIST).text
     assert "境外企业" in listing  # the row that holds it still reads it
+    search = listing.split('id="search_kind"')[1].split("</select>")[0]
+    assert "境外企业" in search  # and it can be searched for
+    found = clerk.get(LIST, query_string={"_flt_0_kind": "overseas"}).text
+    assert "乙" in found and "甲0" not in found
     form = clerk.get("/reg/firm/add").text
     assert "境外企业" not in form
     assert "境外企业" in clerk.get(f"/reg/firm/edit/{held}").text  # kept on its row
