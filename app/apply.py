@@ -14,6 +14,7 @@ from app.initials import backfill
 from app.migrate import Plan, apply, combined_metadata, plan
 from app.security.sync import SyncReport, drift, sync
 from app.security.sync import plan as permission_plan
+from app.system import versions
 from app.workflow.changes import UNIQUE_PENDING, duplicate_pending
 
 
@@ -50,6 +51,7 @@ def apply_schema(app: Any, allow_destructive: bool = False, dry_run: bool = Fals
                 "page, then apply again. Nothing was changed.")
         tables = apply(connection, metadata, allow_destructive)
         backfill(connection, admin)  # pinyin initials of rows older than their column
+        versions.seed(connection)  # the counters of 数据字典 and 参数设置 exist before a change
     with engine.begin() as connection:
         report = sync(connection, wanted_permissions(app))
         if report.added or report.removed:  # a change of rights is audited like any other

@@ -24,7 +24,7 @@ from app.system.models import DictionaryValue
 from generator.spec import EnumValue, Field, Label, Spec
 from generator.types import enum
 
-KIND = "dictionary"  # the versions counter
+KIND = versions.DICTIONARY  # the versions counter
 AUDIT_ACTION = "dictionary"
 LABEL_MAX = 100
 

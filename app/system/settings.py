@@ -28,7 +28,7 @@ from app.labels import current_locale
 from app.system import versions
 from app.system.models import Setting
 
-KIND = "settings"  # the versions counter
+KIND = versions.SETTINGS  # the versions counter
 AUDIT_ACTION = "settings"
 TEXT, FLAG, NUMBER = "text", "flag", "number"
 

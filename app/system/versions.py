@@ -7,12 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from app.system.models import Version
 
 _KEY = "_system_versions"
+DICTIONARY, SETTINGS = "dictionary", "settings"
+KINDS = (DICTIONARY, SETTINGS)
 
 
 def counter(session: Session, name: str) -> int:
@@ -26,8 +29,18 @@ def counter(session: Session, name: str) -> int:
     return cached.get(name, 0)
 
 
+def seed(connection: Connection) -> None:
+    """A row per kind (`schema apply`), so that hosts counting their first changes at once
+    both update it rather than both inserting it."""
+    have = set(connection.execute(select(Version.name)).scalars())
+    missing = [{"name": k, "counter": 0} for k in KINDS if k not in have]
+    if missing:
+        connection.execute(insert(Version), missing)
+
+
 def bump(session: Session, name: str) -> None:
-    """Count a change of `name`, in the caller's transaction."""
+    """Count a change of `name`, in the caller's transaction (a database from before
+    `schema apply` seeded the rows gets its row here)."""
     done: Any = session.execute(update(Version).where(Version.name == name).values(
         counter=Version.counter + 1))
     if not done.rowcount:

@@ -63,6 +63,15 @@ def firm_id(app: Any, name: str) -> int:
             select(model.id).where(model.name == name)).scalar_one())
 
 
+def test_schema_apply_seeds_the_counters(world: Any) -> None:
+    from app.system.models import Version
+
+    with world["app"].app_context():
+        counters = dict(world["app"].appbuilder.session.execute(
+            select(Version.name, Version.counter)).all())
+    assert set(counters) == {"dictionary", "settings"}  # hosts update them, never insert
+
+
 def test_only_the_system_administrator_reaches_the_page(world: Any) -> None:
     clerk = sign_in(world["app"], "clerk")
     assert clerk.get("/system/dictionary/").status_code in (302, 403)
