@@ -125,6 +125,23 @@ def as_pdf(docx: bytes, title: str) -> bytes:
     return pdf_of("\n".join(body), title)
 
 
+def may_generate(entity: Entity, document: Document, row: Any, user: Any, sm: Any) -> bool:
+    """A row the user reaches: the `show` right, one of the document's roles, its states."""
+    allowed = is_admin(user) or (
+        sm.has_access(right("show"), entity.permission_name)
+        and (not document.roles or bool(role_names(user) & set(document.roles))))
+    state = getattr(row, entity.workflow.field) if entity.workflow else None
+    return allowed and (not document.states or state in document.states)
+
+
+def offered(entity: Entity, row: Any, user: Any, sm: Any) -> list[dict[str, str]]:
+    """The detail page's 文书: each document the user may generate from the row now."""
+    base = f"/documents/{entity.module}/{entity.resource}/{row.id}"
+    return [{"label": d.label.get(current_locale()), "docx": f"{base}/{d.key}.docx",
+             "pdf": f"{base}/{d.key}.pdf"}
+            for d in entity.documents if may_generate(entity, d, row, user, sm)]
+
+
 class DocumentView(BaseView):
     """/documents/<module>/<resource>/<id>/<document>.docx or .pdf"""
 
@@ -146,11 +163,7 @@ class DocumentView(BaseView):
                                     ).unique().scalar_one_or_none()
         if row is None:
             abort(404)
-        allowed = is_admin(user) or (
-            self.appbuilder.sm.has_access(right("show"), entity.permission_name)
-            and (not document.roles or bool(role_names(user) & set(document.roles))))
-        state = getattr(row, entity.workflow.field) if entity.workflow else None
-        if not allowed or (document.states and state not in document.states):
+        if not may_generate(entity, document, row, user, self.appbuilder.sm):
             abort(403)
         session = admin.session
         number = number_of(session, entity, document, row.id)

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import gate, needs_panel
+from app import documents, gate, needs_panel
 from app import help as help_views
 from app.audit import history
 from app.audit.views import ACTIONS as AUDIT_ACTIONS
@@ -193,6 +193,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
             "row_name": rules.row_name(self.entity, item),
             "history": events,
             "rounds": history.correction_rounds(session, self.entity, item.id),
+            "documents": documents.offered(self.entity, item, g.user, sm),
             "locale": current_locale(),
         }
 

@@ -74,7 +74,8 @@ def _changes(obj: Any, created: bool) -> dict[str, Any]:
     relations = [f.name for f in entity.fields if f.kind.refers]
     relations += ["org"] if entity.org_scoped else []
     skip = (SKIP | {f"{name}_id" for name in relations} | {"id"}
-            | {initials_column(name) for name in entity.initials_fields})  # derived
+            | {initials_column(name) for name in entity.initials_fields}  # derived
+            | {f.name for f in entity.fields if f.kind.kept})  # rollups, due dates: the app's
     keys = relations + [a.key for a in state.mapper.column_attrs if a.key not in skip]
     out: dict[str, Any] = {}
     for key in keys:

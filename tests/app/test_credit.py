@@ -158,8 +158,11 @@ def test_the_decision_downloads_as_docx_and_pdf_with_its_number(world: dict[str,
     first, second = decided_case(world, "宁药监罚-02"), decided_case(world, "宁药监罚-03")
     url = "/documents/credit/case/{}/decision.{}"
     assert regulator.get(url.format(first, "docx")).status_code == 403  # not decided yet
+    assert "下载Word" not in regulator.get(f"/credit/case/show/{first}").text
     for pk in (first, second):
         assert regulator.post(f"/api/v1/case/{pk}/transition/decide", json={}).status_code == 200
+    page = regulator.get(f"/credit/case/show/{first}").text
+    assert "行政处罚决定书：" in page and f'href="{url.format(first, "pdf")}"' in page
     texts = []
     for pk in (first, second, first):
         response = regulator.get(url.format(pk, "docx"))
