@@ -134,6 +134,9 @@ def defaults() -> dict[str, Any]:
         "ADMIN_JOB_STALE_SECONDS": float(os.environ.get("ADMIN_JOB_STALE_SECONDS", "60")),
         "ADMIN_SCHEDULER_TICK_SECONDS": float(os.environ.get("ADMIN_SCHEDULER_TICK_SECONDS",
                                                              "30")),
+        # a schedule's planned time is fired while it is this recent (missed ones are skipped)
+        "ADMIN_SCHEDULE_CATCH_UP_SECONDS": float(os.environ.get(
+            "ADMIN_SCHEDULE_CATCH_UP_SECONDS", "300")),
         # exports of more rows than this run as jobs and end with a download link
         "ADMIN_EXPORT_JOB_ROWS": int(os.environ.get("ADMIN_EXPORT_JOB_ROWS", "50000")),
     }

@@ -38,6 +38,9 @@ CODES: dict[str, str] = {
     "SCHEMA-E031": "fields wait for each other in a circle (visible_if, depends_on)",
     "SCHEMA-E032": "a cascading choice's fields do not point at the same entity",
     "SCHEMA-E033": "automatic rules create rows of each other in a circle",
+    "SCHEMA-E045": "a schedule's cron expression is not valid",
+    "SCHEMA-E046": "a schedule names an action that is not in the catalogue",
+    "SCHEMA-E047": "a schedule's action parameters are not valid",
 }
 
 

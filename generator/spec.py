@@ -541,6 +541,23 @@ class Landing:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    """One of a module's `schedules:`: an action of the catalogue (generator/schedules.py)
+    fired by a cron expression, exactly once per planned time across all hosts."""
+
+    module: str
+    name: str
+    label: Label
+    cron: str  # five fields: minute hour day-of-month month day-of-week
+    action: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+@dataclass(frozen=True)
 class Module:
     key: str
     label: Label
@@ -550,6 +567,7 @@ class Module:
     gate: Gate | None = None
     landing: Landing | None = None
     manual: str | None = None  # the operation manual (帮助文档): absolute path of a text file
+    schedules: tuple[Schedule, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ __all__ = ["Jobs", "init_app", "jobs"]
 def init_app(app: Flask, appbuilder: Any) -> None:
     extension = Jobs(app)
     app.extensions["jobs"] = extension
-    from app.jobs import views
+    from app.jobs import scheduler, views  # noqa: F401 - scheduler registers its job kind
 
     views.init_app(appbuilder)
     if extension.embedded and not extension.sync:

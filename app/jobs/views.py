@@ -3,17 +3,23 @@ finished export, which only the job's own user may open."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
+from croniter import croniter
 from flask import abort, g, jsonify, redirect, request, url_for
-from flask_appbuilder import BaseView, expose
+from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from app.context import db_session, generated
 from app.jobs import runner
 from app.jobs.kinds import KINDS
-from app.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
+from app.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job, ScheduleRun
+from app.labels import current_locale
+from app.security.duties import SCHEDULE_MENU, SCHEDULE_VIEW
 from app.security.headers import send_attachment
 
 PAGE = 50
@@ -95,5 +101,49 @@ def _mimetype(job: Job) -> str:
     return "text/csv" if (job.result_name or "").endswith(".csv") else XLSX
 
 
+class ScheduleRunsView(BaseView):
+    """系统管理 → 定时任务: the schedules of the YAML and the log of their runs."""
+
+    route_base = "/system/schedules"
+    class_permission_name = SCHEDULE_VIEW
+    method_permission_name = {"list": "list"}
+    base_permissions = ["can_list"]
+    default_view = "list"
+
+    @expose("/")
+    @has_access
+    def list(self) -> Any:
+        from app.jobs.actions import COUNT_LABELS
+        from app.jobs.scheduler import schedules
+
+        session, app = db_session(), generated_app()
+        page = max(1, request.args.get("page", 1, type=int))
+        rows = session.execute(select(ScheduleRun).order_by(ScheduleRun.id.desc())
+                               .offset((page - 1) * PAGE).limit(PAGE + 1)).scalars().all()
+        defined = schedules(app)
+        labels = {s.qualified: s.label.get(current_locale()) for s in defined}
+        now = dt.datetime.now()
+        upcoming = [(s, croniter(s.cron, now).get_next(dt.datetime)) for s in defined]
+        shown = [(run, _counts(run, COUNT_LABELS), _duration(run)) for run in rows[:PAGE]]
+        return self.render_template(
+            "admin/schedule_runs.html", title=lazy_gettext("Scheduled jobs"), rows=shown,
+            upcoming=upcoming, labels=labels, states=STATE_LABELS, page=page,
+            more=len(rows) > PAGE)
+
+
+def _counts(run: ScheduleRun, labels: dict[str, Any]) -> str:
+    counts = json.loads(run.counts or "{}")
+    return "；".join(f"{labels.get(k, k)} {v}" for k, v in counts.items())
+
+
+def _duration(run: ScheduleRun) -> str:
+    if run.started_at is None or run.finished_at is None:
+        return ""
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    return _("%(seconds)s s", seconds=f"{seconds:.1f}")
+
+
 def init_app(appbuilder: Any) -> None:
     appbuilder.add_view_no_menu(JobsView)
+    appbuilder.add_view(ScheduleRunsView, SCHEDULE_MENU, label=lazy_gettext("Scheduled jobs"),
+                        category="system_admin", icon="fa-clock-o")

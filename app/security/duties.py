@@ -1,6 +1,7 @@
 """Rights that follow from a role's duty rather than from entity grants.
 
-- System administrators (`admin: system`) read the 意见反馈 of their jurisdiction's users.
+- System administrators (`admin: system`) read the 意见反馈 of their jurisdiction's users
+  and the run log of the schedules (定时任务).
 - System administrators (`admin: system`) manage the users of their jurisdiction, and (when
   some entity names `window_deadline`) the reporting windows of their jurisdiction.
 - Roles that issue accounts (`issues:`) manage the accounts of the roles they issue in their
@@ -28,6 +29,8 @@ from generator.spec import Spec
 USER_SCREEN = "system:users"
 USER_MENU = ("user_management", "system_admin")
 FEEDBACK_VIEW, FEEDBACK_MENU = "help:feedback", "feedback"  # app/help (系统管理 → 意见反馈)
+# app/jobs/views.py (系统管理 → 定时任务: the schedules and their run log)
+SCHEDULE_VIEW, SCHEDULE_MENU = "jobs:schedule_runs", "schedule_runs"
 
 
 def duty_perms(spec: Spec) -> dict[str, set[Perm]]:
@@ -40,7 +43,8 @@ def duty_perms(spec: Spec) -> dict[str, set[Perm]]:
     for role in spec.roles:
         if role.admin == "system":  # the feedback users send reaches the administrators
             result.setdefault(role.key, set()).update(
-                {Perm("can_list", FEEDBACK_VIEW), Perm(MENU_ACCESS, FEEDBACK_MENU)})
+                {Perm("can_list", FEEDBACK_VIEW), Perm(MENU_ACCESS, FEEDBACK_MENU),
+                 Perm("can_list", SCHEDULE_VIEW), Perm(MENU_ACCESS, SCHEDULE_MENU)})
     if uses_windows(spec):
         for role in spec.roles:
             screens = []

@@ -152,8 +152,9 @@ class ModuleDraft:
     landing_node: Node | None = None  # raw `landing`, resolved once every entity is known
     landing: Any = None  # generator.spec.Landing, once resolved
     manual: str | None = None
+    schedules: tuple[Any, ...] = ()  # generator.spec.Schedule
 
     def build(self) -> Module:
         return Module(self.key, self.label, self.icon, self.order,
                       tuple(e.build() for e in self.entities), self.gate, self.landing,
-                      self.manual)
+                      self.manual, self.schedules)

@@ -23,13 +23,14 @@ from generator.checks.features import (
 from generator.checks.fields import check_fields, read_field
 from generator.checks.owner import read_owner
 from generator.checks.roles import read_grants
+from generator.checks.schedules import read_schedules
 from generator.checks.workflows import Workflows, entity_workflow
 from generator.loader import Location, Node, Seq
 from generator.spec import SCOPES, Condition, Index, snake
 from generator.types import Render
 
 MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles", "workflows", "gate",
-               "landing", "manual")
+               "landing", "manual", "schedules")
 MANUAL_SUFFIXES = (".md", ".txt")
 MANUAL_MAX = 1_000_000  # bytes: a manual is text, read whole when it is downloaded
 ENTITY_KEYS = (
@@ -79,6 +80,7 @@ def read_module(ctx: Context, data: Any, is_root: bool, root_keys: tuple[str, ..
     module.gate_node = read_gate(ctx, data)
     module.landing_node = ctx.mapping(data, "landing", "landing")
     module.manual = _manual(ctx, data)
+    module.schedules = read_schedules(ctx, key, data)
     raw = ctx.mapping(data, "entities", "entities")
     for name, body in (raw or {}).items():
         path = f"entities.{name}"

@@ -1,0 +1,91 @@
+"""The catalogue of scheduled actions: each action's name and parameters (no Flask here).
+
+A module's `schedules:` names actions from this catalogue; `schema check` checks each
+schedule's cron expression and parameters against it (generator/checks/schedules.py), and the
+app runs the action's function (app/jobs/actions.py, which must cover every name here).
+To add an action: `register(Action(...))` below (or from a module imported before the
+schema is loaded), then its function in app/jobs/actions.py, then docs/schema.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+KINDS = {"bool": "yes/no (true or false)", "int": "a whole number", "text": "text",
+         "date": "a date YYYY-MM-DD"}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # one of KINDS
+    required: bool = False
+    default: Any = None
+    minimum: int | None = None  # for int
+
+    def read(self, value: Any) -> tuple[Any, str | None]:
+        """(the value, or None and what is wrong with it)."""
+        if self.kind == "bool":
+            return (value, None) if isinstance(value, bool) else (None, KINDS["bool"])
+        if self.kind == "int":
+            if not isinstance(value, int) or isinstance(value, bool):
+                return None, KINDS["int"]
+            if self.minimum is not None and value < self.minimum:
+                return None, f"a whole number of at least {self.minimum}"
+            return value, None
+        if self.kind == "date":
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                return value.isoformat(), None
+            try:
+                return dt.date.fromisoformat(str(value)).isoformat(), None
+            except ValueError:
+                return None, KINDS["date"]
+        return (value, None) if isinstance(value, str) and value else (None, KINDS["text"])
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    params: tuple[Param, ...] = ()
+
+    def check(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """(the parameters with defaults filled in, {parameter: what is wrong}) — every
+        problem at once."""
+        values: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        known = {p.name: p for p in self.params}
+        for key in raw:
+            if key not in known:
+                problems[key] = "unknown parameter; expected one of " + (
+                    ", ".join(known) or "none")
+        for param in self.params:
+            if param.name not in raw:
+                if param.required:
+                    problems[param.name] = "required parameter is missing"
+                else:
+                    values[param.name] = param.default
+                continue
+            value, wrong = param.read(raw[param.name])
+            if wrong is not None:
+                problems[param.name] = f"expected {wrong}"
+            else:
+                values[param.name] = value
+        return values, problems
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def register(action: Action) -> Action:
+    ACTIONS[action.name] = action
+    return action
+
+
+# `flask accounts sweep`: disable accounts unused for the password policy's unused_days and
+# (with initial_deadline) those that never changed their initial password; sign out idle
+# sessions nobody came back to.
+register(Action("accounts_sweep", (Param("initial_deadline", "date"),
+                                   Param("dry_run", "bool", default=False))))
