@@ -36,6 +36,8 @@ class Todo:
     icon: str
     count: int
     url: str
+    overdue: int = 0  # of them past their state's time limit
+    overdue_url: str = ""
 
 
 @dataclass
@@ -101,11 +103,12 @@ def build(user: Any) -> Workbench:
         gated = _gated(module, entities, user)
         for entity in entities:
             if entity.qualified not in gated and todo.applies(entity, user):
-                bench.todos.append(Todo(module.label.get(locale), entity.label.get(locale),
-                                        entity.icon,
-                                        todo.count(entity, admin.models[entity.qualified],
-                                                   user, session),
-                                        _list_url(entity, **{todo.LIST_ARGUMENT: "1"})))
+                waiting, late = todo.counts(entity, admin.models[entity.qualified], user,
+                                            session)
+                bench.todos.append(Todo(
+                    module.label.get(locale), entity.label.get(locale), entity.icon, waiting,
+                    _list_url(entity, **{todo.LIST_ARGUMENT: "1"}), late,
+                    _list_url(entity, **{todo.LIST_ARGUMENT: "1", todo.OVERDUE_ARGUMENT: "1"})))
         if module.landing is not None:
             box = _landing(module, module.landing, entities, user)
             if box is not None:

@@ -15,6 +15,7 @@ batches whose window is not open are left out: nobody can act on them.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
@@ -124,8 +125,42 @@ def _window(entity: Entity, model: Any, user: Any) -> Any:
 
 def count(entity: Entity, model: Any, user: Any, session: Any) -> int:
     """How many rows wait for the user: one statement."""
-    query = select(func.count()).select_from(model).where(condition(entity, model, user))
-    return int(session.execute(query).scalar() or 0)
+    return counts(entity, model, user, session)[0]
+
+
+def counts(entity: Entity, model: Any, user: Any, session: Any) -> tuple[int, int]:
+    """How many rows wait for the user, and how many of them are past their state's time
+    limit (办理期限 before today): one statement."""
+    late = overdue(entity, model)
+    query = select(func.count(), func.count(model.id).filter(late) if late is not None
+                   else func.count(model.id).filter(false()))
+    row = session.execute(query.select_from(model).where(condition(entity, model, user))
+                          ).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+OVERDUE_ARGUMENT = "overdue"  # ?overdue=1: only rows past their state's time limit
+
+
+def overdue(entity: Entity, model: Any) -> Any:
+    """Rows whose due date (time_limit of their state) has passed; None: no time limits."""
+    due = entity.workflow.due_field if entity.workflow is not None else None
+    return None if due is None else getattr(model, due) < dt.date.today()
+
+
+class OverdueFilter(BaseFilter):
+    """FAB base filter of lists and their exports: with ?overdue=1 only the rows past the
+    time limit of their state."""
+
+    name = "overdue"
+    arg_name = "overdue"
+
+    def apply(self, query: Any, entity: Entity) -> Any:
+        late = overdue(entity, self.model)
+        if late is None or not (has_request_context()
+                                and request.args.get(OVERDUE_ARGUMENT) == "1"):
+            return query
+        return query.filter(late)
 
 
 def list_narrowed() -> bool:
@@ -151,6 +186,8 @@ def narrowing(entity: Entity) -> list[list[Any]]:
     filters: list[list[Any]] = []
     if entity.workflow is not None:
         filters.append(["id", TodoFilter, entity])
+        if entity.workflow.due_field is not None:
+            filters.append(["id", OverdueFilter, entity])
     ref = entity.hook("window_deadline")
     if ref is not None and ref.get("batch_field"):
         filters.append(["id", window_deadline.WindowFilter, entity])

@@ -131,6 +131,9 @@ def test_a_case_past_its_time_limit_is_flagged_overdue(world: dict[str, Any]) ->
     assert "超期3天" in page.text
     late = regulator.get(f"/credit/case/list/?_flt_1_state_due={today - dt.timedelta(days=1)}")
     assert "宁药监罚-01" in late.text
+    assert "其中1件已超期" in regulator.get("/").text  # the 待办 of the 工作台
+    only = regulator.get("/credit/case/list/?todo=1&overdue=1")
+    assert "宁药监罚-01" in only.text
     assert regulator.post(f"/api/v1/case/{pk}/transition/decide", json={}).status_code == 200
     due = regulator.get(f"/api/v1/case/{pk}").json["result"]["state_due"]
     assert due == due_date(today, 7, "working").isoformat()
