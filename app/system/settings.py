@@ -39,6 +39,11 @@ def _policy() -> Any:
     return base_policy()  # the schema's and the configuration's, before 参数设置
 
 
+def _at_most(schema: int, widest: int) -> tuple[int, int]:
+    """Bounds of a limit where 0 means none: up to the schema's limit, 0 only if it is 0."""
+    return (1, schema) if schema else (0, widest)
+
+
 @dataclass(frozen=True)
 class Parameter:
     key: str
@@ -49,6 +54,12 @@ class Parameter:
     high: int = 0
     help: Any = ""
     group: Any = ""
+    # NUMBER: bounds of now instead of (low, high) — the password policy's values may only
+    # tighten what the schema and the configuration say, never loosen it
+    limits: Callable[[], tuple[int, int]] | None = None
+
+    def bounds(self) -> tuple[int, int]:
+        return self.limits() if self.limits is not None else (self.low, self.high)
 
 
 _ACCOUNTS = lazy_gettext("Sign-in and passwords")
@@ -61,18 +72,21 @@ PARAMETERS: tuple[Parameter, ...] = (
               lambda: _policy().captcha, group=_ACCOUNTS),
     Parameter("password_min_length", lazy_gettext("Shortest password"), NUMBER,
               lambda: _policy().min_length, 6, 64,
-              lazy_gettext("Characters; no longer than the longest password allowed."),
-              _ACCOUNTS),
+              lazy_gettext("Characters; from what the schema asks up to the longest password "
+                           "allowed."), _ACCOUNTS,
+              lambda: (_policy().min_length, _policy().max_length)),
     Parameter("password_expiry_days", lazy_gettext("Password valid for (days)"), NUMBER,
               lambda: _policy().expiry_days, 0, 3650, lazy_gettext("0: passwords never expire."),
-              _ACCOUNTS),
+              _ACCOUNTS, lambda: _at_most(_policy().expiry_days, 3650)),
     Parameter("password_remind_days", lazy_gettext("Remind before a password expires (days)"),
               NUMBER, lambda: 7, 0, 90, "", _ACCOUNTS),
     Parameter("lockout_attempts", lazy_gettext("Failed sign-ins before the account locks"),
               NUMBER, lambda: _policy().lockout_attempts, 0, 100,
-              lazy_gettext("0: never lock."), _ACCOUNTS),
+              lazy_gettext("0: never lock."), _ACCOUNTS,
+              lambda: _at_most(_policy().lockout_attempts, 100)),
     Parameter("lockout_minutes", lazy_gettext("Locked for (minutes)"), NUMBER,
-              lambda: _policy().lockout_minutes, 1, 24 * 60, "", _ACCOUNTS),
+              lambda: _policy().lockout_minutes, 1, 24 * 60, "", _ACCOUNTS,
+              lambda: (_policy().lockout_minutes, 24 * 60)),
     Parameter("export_row_limit", lazy_gettext("Rows an export holds at most"), NUMBER,
               lambda: 0, 0, 1_000_000, lazy_gettext("0: no limit."),
               lazy_gettext("Import and export")),
@@ -121,7 +135,7 @@ def value(key: str) -> Any:
     return found[key] if key in found else parameter.default()
 
 
-def parse(parameter: Parameter, raw: str | None, max_length: int | None = None) -> Any:
+def parse(parameter: Parameter, raw: str | None) -> Any:
     """A value typed on the page, checked against the parameter's kind and bounds."""
     text = (raw or "").strip()
     if parameter.kind == FLAG:
@@ -131,15 +145,11 @@ def parse(parameter: Parameter, raw: str | None, max_length: int | None = None) 
             raise Refused(_("%(name)s: between %(low)d and %(high)d characters.",
                             name=parameter.label, low=parameter.low, high=parameter.high))
         return text
-    if not text.isdigit():
+    low, high = parameter.bounds()
+    if not text.isdigit() or not low <= int(text) <= high:
         raise Refused(_("%(name)s: a whole number from %(low)d to %(high)d.",
-                        name=parameter.label, low=parameter.low, high=parameter.high))
-    number = int(text)
-    high = parameter.high if max_length is None else min(parameter.high, max_length)
-    if not parameter.low <= number <= high:
-        raise Refused(_("%(name)s: a whole number from %(low)d to %(high)d.",
-                        name=parameter.label, low=parameter.low, high=high))
-    return number
+                        name=parameter.label, low=low, high=high))
+    return int(text)
 
 
 def save(session: Session, values: dict[str, Any]) -> dict[str, list[Any]]:

@@ -28,24 +28,21 @@ class SettingsView(BaseView):
     def list(self) -> Any:
         found = settings.stored()[1]
         rows = [{"p": p, "value": settings.value(p.key), "default": p.default(),
-                 "set": p.key in found} for p in settings.PARAMETERS]
+                 "set": p.key in found, "bounds": p.bounds()} for p in settings.PARAMETERS]
         return self.render_template(
             "admin/settings.html", title=_("Parameter settings"), rows=rows,
-            may_edit=security().has_access(right("edit"), SETTINGS_VIEW),
-            longest=security().password_policy.max_length)
+            may_edit=security().has_access(right("edit"), SETTINGS_VIEW))
 
     @expose("/save", methods=["POST"])
     @has_access
     def save(self) -> Any:
         values: dict[str, Any] = {}
         problems: list[str] = []
-        longest = security().password_policy.max_length
         for p in settings.PARAMETERS:
             if p.kind != settings.FLAG and p.key not in request.form:
                 continue
             try:
-                values[p.key] = settings.parse(p, request.form.get(p.key), longest if (
-                    p.key == "password_min_length") else None)
+                values[p.key] = settings.parse(p, request.form.get(p.key))
             except settings.Refused as exc:
                 problems.append(str(exc))
         if problems:

@@ -63,11 +63,17 @@ def test_the_page_is_the_system_administrators_and_speaks_chinese(world: Any) ->
 
 
 def test_values_outside_their_bounds_are_refused_together(world: Any) -> None:
-    page = save(sign_in(world["app"], "sys"), system_title="", password_min_length="3",
-                export_row_limit="abc", captcha="0")
+    page = save(sign_in(world["app"], "sys"), system_title="", password_min_length="6",
+                export_row_limit="abc", captcha="0", lockout_attempts="0",
+                password_expiry_days="0", lockout_minutes="2")
     assert "系统名称：应为 1 至 50 个字符。" in page
-    assert "密码最短长度：应为 6 至 64 之间的整数。" in page
     assert "导出最大行数：应为 0 至 1000000 之间的整数。" in page
+    # the policy's values only tighten what the schema says (8 characters, 5 attempts, 90
+    # days, 10 minutes), never loosen it
+    assert "密码最短长度：应为 8 至 64 之间的整数。" in page
+    assert "登录失败锁定次数：应为 1 至 5 之间的整数。" in page
+    assert "密码有效期（天）：应为 1 至 90 之间的整数。" in page
+    assert "锁定时长（分钟）：应为 10 至 1440 之间的整数。" in page
     assert value(world["app"], "captcha") is False  # make_app's policy: nothing was saved
     assert value(world["app"], "system_title") == "数据字典测试"
 
