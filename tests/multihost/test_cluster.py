@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import time
 import uuid
@@ -48,8 +49,14 @@ _why = netns_possible()
 if _why:
     pytest.fail(f"network namespaces are not possible here: {_why}", pytrace=False)
 
+SCHEDULE = """
+schedules:
+  - name: sweep_each_minute
+    cron: "* * * * *"
+    action: accounts_sweep
+    params: {dry_run: true}
+"""
 HOST_CONFIG = {
-    "ADMIN_SCHEMA": str(ALL_TYPES),
     "AUTH_RATE_LIMIT": f"{RATE} per 60 second",
     "ADMIN_PROXY_COUNT": 1,  # the test plays nginx: X-Forwarded-For names the client
     "ADMIN_METRICS_TOKEN": "multihost-scrape",
@@ -75,7 +82,13 @@ def database() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def hosts(database: str, tmp_path_factory: Any) -> Iterator[Cluster]:
     shared = tmp_path_factory.mktemp("shared")  # the shared folder every host mounts
-    setup = make_app(database, ADMIN_UPLOAD_FOLDER=str(shared / "uploads"))
+    schema = shared / "schema"  # the test schema with a schedule that is due every minute
+    shutil.copytree(ALL_TYPES.parent, schema)
+    with open(schema / "modules" / "demand.yaml", "a", encoding="utf-8") as fh:
+        fh.write(SCHEDULE)
+    config = {**HOST_CONFIG, "ADMIN_SCHEMA": str(schema / ALL_TYPES.name)}
+    setup = make_app(database, schema / ALL_TYPES.name,
+                     ADMIN_UPLOAD_FOLDER=str(shared / "uploads"))
     apply_schema(setup)  # `schema apply`, once, before the hosts start
     ensure_admin(setup)
     with setup.app_context():
@@ -83,7 +96,7 @@ def hosts(database: str, tmp_path_factory: Any) -> Iterator[Cluster]:
         sm.add_user("locked", "锁定", "测试", "locked@localhost", sm.find_role("Admin"),
                     ADMIN_PASSWORD)
     dispose(setup)
-    env = base_env(database, REDIS, MULTIHOST_CONFIG=json.dumps(HOST_CONFIG),
+    env = base_env(database, REDIS, MULTIHOST_CONFIG=json.dumps(config),
                    ADMIN_UPLOAD_FOLDER=shared / "uploads",
                    ADMIN_IMPORT_FOLDER=shared / "imports", ADMIN_JOB_FOLDER=shared / "jobs",
                    JOB_BROKER_URL=REDIS, ADMIN_JOB_NAMESPACE=JOB_NAMESPACE,
@@ -314,3 +327,26 @@ def test_a_worker_killed_mid_import_leaves_no_rows_and_a_failed_run(
     assert failed and demand_rows(database, "中断导入") == 0
     assert "导入失败" in person.send("a", "GET", run).text
     hosts.work("w", "worker-again")  # the next checks need a worker
+
+
+def test_a_schedule_fires_once_not_once_per_worker(hosts: Cluster, database: str) -> None:
+    hosts.work("b", "worker-b")  # a second scheduler ticking beside the worker namespace's
+    engine = create_engine(database)
+    fires = "SELECT planned_at, count(*), min(state) FROM job_schedule_run GROUP BY planned_at"
+
+    def done() -> list[Any]:
+        with engine.connect() as conn:
+            return [r for r in conn.execute(text(fires)) if r[2] == "done"]
+
+    first = wait_for(done, 90)[0][0]
+    time.sleep(3)  # both schedulers tick every second: several more ticks of the same minute
+    with engine.connect() as conn:
+        counts = {r[0]: r[1] for r in conn.execute(text(fires))}
+        jobs_of_fire = conn.execute(text(
+            "SELECT count(*) FROM job WHERE key = :k"),
+            {"k": f"schedule:demand.sweep_each_minute:{first:%Y%m%d%H%M}"}).scalar_one()
+    engine.dispose()
+    assert counts[first] == 1 and set(counts.values()) == {1}, counts
+    assert jobs_of_fire == 1
+    assert all("worker consuming" in hosts.processes[w].tail(400)
+               for w in ("worker-again", "worker-b"))  # two schedulers were running
