@@ -31,6 +31,7 @@ from app import help as help_views
 from app.audit import login_log, trail
 from app.audit import models as audit_models  # noqa: F401 - its table is FAB's metadata's
 from app.audit import views as audit_views
+from app.completeness import models as reminder_models  # noqa: F401 - in FAB's metadata
 from app.config import INSTANCE, check_production, defaults
 from app.extension import Admin
 from app.hooks import CATALOGUE, window_admin

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app import summary
+from app import completeness, summary
 from app.forms import endpoint_for
-from generator.permissions import MENU_ACCESS, summary_menu
+from generator.permissions import MENU_ACCESS, completeness_menu, summary_menu
 from generator.spec import Spec
 
 INDEX_ENDPOINT = "IndexView.index"
@@ -66,6 +66,10 @@ def module_groups(spec: Spec, locale: str) -> tuple[Group, ...]:
                                   f"{endpoint_for(entity)}.list"))
             links += [Link(summary_menu(entity, s), s.label.get(locale), "fa-bar-chart",
                            f"{summary.endpoint_for(entity, s)}.table") for s in entity.summaries]
+            if entity.completeness is not None:
+                links.append(Link(completeness_menu(entity),
+                                  entity.completeness.label.get(locale), "fa-tasks",
+                                  f"{completeness.endpoint_for(entity)}.table"))
         if links:
             groups.append(Group(module.key, module.label.get(locale), module.icon, tuple(links)))
     return tuple(groups)

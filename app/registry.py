@@ -14,7 +14,7 @@ from flask_appbuilder.actions import action
 from flask_babel import LazyString
 from markupsafe import Markup, escape
 
-from app import summary
+from app import completeness, summary
 from app.api import GeneratedRestApi
 from app.filters import Interface
 from app.forms import build_form, endpoint_for
@@ -197,11 +197,14 @@ def _list_edit_action(entity: Entity) -> dict[str, Any]:
 
 def build_api(spec: Spec, entity: Entity, models: dict[str, Any]) -> type:
     summary_methods, summary_names = summary.api_methods(entity)
+    progress_methods, progress_names = completeness.api_methods(entity)
     return type(f"{endpoint_for(entity)[:-4]}Api", (GeneratedRestApi,), {
         **summary_methods,
+        **progress_methods,
         "entity": entity,
         "datamodel": Interface(models[entity.qualified]),
-        "method_permission_name": {**API_METHODS, **API_IO_METHODS, **summary_names},
+        "method_permission_name": {**API_METHODS, **API_IO_METHODS, **summary_names,
+                                   **progress_names},
         **security_options(entity),
         "base_filters": [*security_options(entity)["base_filters"], *todo.narrowing(entity)],
         **api_options(spec, entity),
@@ -221,4 +224,5 @@ def register(appbuilder: AppBuilder, spec: Spec, models: dict[str, Any], load: A
             else:
                 appbuilder.add_view_no_menu(view)
             summary.register(appbuilder, module, entity)
+            completeness.register(appbuilder, module, entity)
             appbuilder.add_api(build_api(spec, entity, models))

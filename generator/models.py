@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     Column,
     ColumnDefault,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +24,7 @@ from sqlalchemy.orm import relationship
 
 from generator.expr import compile_expr
 from generator.pinyin import initials, initials_column
-from generator.spec import Entity, Field, Spec, Workflow
+from generator.spec import FILED_AT, Entity, Field, Spec, Workflow
 from generator.working_days import due_date
 
 # Organisation paths compare byte by byte everywhere (PostgreSQL's default collations ignore
@@ -109,6 +110,8 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
             flow = entity.workflow
             attrs[flow.field] = Column(String(32), nullable=False, default=flow.initial,
                                        server_default=flow.initial)
+            if entity.completeness is not None:  # 填报进度: was it filed on time
+                attrs[FILED_AT] = Column(DateTime, nullable=True)
         readable = [f.name for f in entity.fields if f.is_column and f.kind.in_expressions]
         for field in entity.fields:
             for name, column in _columns(spec, field):

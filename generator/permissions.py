@@ -6,7 +6,7 @@ A right on an entity is an *action*:
 - one of ACTIONS (list, show, add, edit, delete, export, import);
 - one per workflow transition (its key);
 - CHANGE_ACTIONS: asking for a change of a submitted record (变更) and deciding on it;
-- one per summary screen (its key).
+- one per summary screen (its key), and `completeness` for 填报进度.
 FAB stores each as the permission `can_<action>` on the view menu `<module>:<resource>`.
 
 The built-in screens of the administrators' duties have their rights named here too: 在线用户
@@ -31,7 +31,7 @@ CHANGE_ACTIONS = (REQUEST_CHANGE, DECIDE_CHANGE)
 BUILT_IN = ACTIONS + CHANGE_ACTIONS + ("all", "menu_access", "action", "action_post",
                                        "download", "choices", "transition", "transition_all",
                                        "info", "get", "get_list", "post", "put",
-                                       "force_logout")
+                                       "force_logout", "completeness")
 MENU_ACCESS = "menu_access"
 # 在线用户 and 登录日志 (app/security/online.py, app/audit/login_log.py): view menus, menu
 # items, and the one right that is not a reading one (强退 ends somebody else's session).
@@ -63,7 +63,17 @@ def entity_actions(entity: Entity) -> tuple[str, ...]:
         if flow.change_states:
             out += list(CHANGE_ACTIONS)
     out += [s.key for s in entity.summaries]
+    if entity.completeness is not None:
+        out.append(COMPLETENESS)
     return tuple(out)
+
+
+COMPLETENESS = "completeness"  # the right to 填报进度 (and its 催报) of an entity
+
+
+def completeness_menu(entity: Entity) -> str:
+    """Menu name of an entity's 填报进度 screen; its right is `can_completeness`."""
+    return f"{entity.qualified}.completeness"
 
 
 def summary_menu(entity: Entity, summary: Summary) -> str:

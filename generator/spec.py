@@ -415,6 +415,24 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class Completeness:
+    """填报进度 of an entity: which units are expected to file per period, which have, and
+    which did so on time; by region, with 催报 to those who have not (app/completeness/)."""
+
+    label: Label
+    period: str  # the batch or year field: one period at a time
+    filed: tuple[str, ...]  # states that count as filed (every row of the unit in one)
+    kind: str  # the expected units: every current unit of this kind under the viewer
+    roles: tuple[str, ...]  # who sees it (and may 催报)
+    window: str | None = None  # window_deadline series: on time = filed before it closes
+    due: str | None = None  # "MM-DD" of the year after a year period: on time = filed by then
+    remind: Label | None = None  # the reminder's text: {period}, {entity}, {sender}
+
+
+FILED_AT = "filed_at"  # when the row last moved into a filed state (set by the engine)
+
+
+@dataclass(frozen=True)
 class Entity:
     key: str  # the YAML key, e.g. DemandLine
     module: str
@@ -444,6 +462,7 @@ class Entity:
     owner: Owner | None = None  # visible_to_owner
     rules: tuple[AutoRule, ...] = ()  # automatic actions
     documents: tuple[Document, ...] = ()  # 文书
+    completeness: Completeness | None = None
 
     def document(self, key: str) -> Document | None:
         return next((d for d in self.documents if d.key == key), None)

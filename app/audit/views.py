@@ -39,6 +39,7 @@ ACTIONS = {
     "document": lazy_gettext("Document generated"),
     "dictionary": lazy_gettext("Dictionary changed"),
     "settings": lazy_gettext("Settings changed"),
+    "remind": lazy_gettext("Reminder sent"),
 }
 
 

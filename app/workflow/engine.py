@@ -20,7 +20,7 @@ from app.security.scope import scope_condition
 from app.workflow import rules
 from app.workflow.rules import IN_CHUNK, chunks, lock_reason, may_fire
 from generator.models import due_on_entering
-from generator.spec import Entity, Transition
+from generator.spec import FILED_AT, Entity, Transition
 from generator.types.base import ROW_ID_MAX
 
 __all__ = ["IN_CHUNK", "Fired", "allowed_transitions", "chunks", "fire", "lock_reason",
@@ -89,7 +89,8 @@ def fire(entity: Entity, model: Any, session: Any, user: Any, key: str, ids: lis
         changed = session.execute(
             update(model).where(model.id == pk, column == state)
             .values({flow.field: transition.target,
-                     "row_version": model.row_version + 1, **log})
+                     "row_version": model.row_version + 1, **log,
+                     **_filed_at(entity, state, transition.target)})
             .execution_options(synchronize_session=False))
         if changed.rowcount != 1:  # someone else moved it first
             result.refused.append((pk, _("Someone else has just handled this record.")))
@@ -113,6 +114,14 @@ def fire(entity: Entity, model: Any, session: Any, user: Any, key: str, ids: lis
     for row in rows.values():
         session.expire(row)
     return result
+
+
+def _filed_at(entity: Entity, source: str, target: str) -> dict[str, Any]:
+    """填报进度: the time a row moves into a filed state from one that is not."""
+    done = entity.completeness
+    if done is None or target not in done.filed or source in done.filed:
+        return {}
+    return {FILED_AT: dt.datetime.now()}
 
 
 def log_line(transition: Transition, reason: str | None, user: Any,

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from generator.permissions import (
     CHANGE_ACTIONS,
+    COMPLETENESS,
     DICTIONARY_MENU,
     DICTIONARY_VIEW,
     FORCE_LOGOUT,
@@ -23,6 +24,7 @@ from generator.permissions import (
     SETTINGS_MENU,
     SETTINGS_VIEW,
     SYSTEM_CATEGORY,
+    completeness_menu,
     entity_actions,
     right,
     summary_menu,
@@ -90,6 +92,8 @@ def entity_perms(spec: Spec) -> set[Perm]:
                 perms.add(Perm(MENU_ACCESS, entity.qualified))
             for summary in entity.summaries:
                 perms.add(Perm(MENU_ACCESS, summary_menu(entity, summary)))
+            if entity.completeness is not None:
+                perms.add(Perm(MENU_ACCESS, completeness_menu(entity)))
         perms.add(Perm(MENU_ACCESS, module.key))
     return perms
 
@@ -132,6 +136,11 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
                     result[key].update((Perm(right(summary.key), entity.permission_name),
                                          Perm(MENU_ACCESS, summary_menu(entity, summary)),
                                          Perm(MENU_ACCESS, module.key)))
+            done = entity.completeness
+            for key in done.roles if done is not None else ():  # 填报进度, a screen too
+                result[key].update((Perm(right(COMPLETENESS), entity.permission_name),
+                                    Perm(MENU_ACCESS, completeness_menu(entity)),
+                                    Perm(MENU_ACCESS, module.key)))
     return result
 
 

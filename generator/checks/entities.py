@@ -8,6 +8,7 @@ import os
 import re
 from typing import Any
 
+from generator.checks.completeness import read_completeness
 from generator.checks.context import Context, kind_of, listing
 from generator.checks.documents import read_documents
 from generator.checks.drafts import EntityDraft, ModuleDraft
@@ -37,7 +38,7 @@ ENTITY_KEYS = (
     "label", "table", "display", "icon", "fields", "list", "search", "filters", "order",
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
-    "filled_by", "visible_to_owner", "rules", "documents",
+    "filled_by", "visible_to_owner", "rules", "documents", "completeness",
 )
 INDEX_KEYS = ("fields", "unique", "name", "where")
 MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -167,7 +168,8 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
                     f"'{batch}' is not a reference field of {name}",
                     f"one of {listing(references) or '(no reference fields)'}")
     entity.kw.update(hooks=hooks, list_edit=read_list_edit(ctx, entity),
-                     summaries=read_summaries(ctx, entity))
+                     summaries=read_summaries(ctx, entity),
+                     completeness=read_completeness(ctx, entity))
     entity.filled_by_node = read_filled_by(ctx, entity)
     entity.kw["owner"] = read_owner(ctx, entity)
     entity.kw["documents"] = read_documents(ctx, entity)
