@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import LazyString, lazy_gettext
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -185,15 +185,17 @@ def policy(base: Any) -> Any:
     return cached[1]
 
 
-def title() -> str:
+def title(app: Any = None) -> str:
     """The system's title: set on 参数设置, else the YAML's `app.title` in the reader's
-    language."""
-    found = stored()[1]
-    if "system_title" in found:
-        return str(found["system_title"])
-    return generated().spec.title.get(current_locale())
+    language (outside a request of `app`, where nothing can be read: the YAML's)."""
+    if has_app_context():
+        found = stored()[1]
+        if "system_title" in found:
+            return str(found["system_title"])
+        return generated().spec.title.get(current_locale())
+    return str(generated(app).spec.title.get(current_locale()))
 
 
 def init_app(app: Any) -> None:
     app.extensions["settings"] = Cache()
-    app.config["APP_NAME"] = LazyString(title)
+    app.config["APP_NAME"] = LazyString(lambda: title(app))
