@@ -5,6 +5,8 @@ cascading references (`depends_on`).
 `values` is the row as it will be saved (field name -> typed value; references as rows or
 ids), `before` the row as stored (for a new row: the fields' defaults).
 
+- An enum with `choices_by` takes only the values listed for the other field's value.
+
 - A field whose `visible_if` is false is hidden: never required, and its value is reset to
   its default (blank without one) when the row is saved (`hidden`; the doors write it).
 - A field whose `readonly_if` holds on the stored row or on the row as it will be cannot be
@@ -119,6 +121,12 @@ def row_rule_errors(entity: Entity, values: Mapping[str, Any],
             message = _cascade_error(entity, f, values)
             if message:
                 errors.setdefault(f.name, []).append(message)
+        if f.choices_by is not None and not is_blank(values.get(f.name)):
+            allowed = f.choices_by.allowed(_plain(values.get(f.choices_by.field)))
+            if allowed is not None and values.get(f.name) not in allowed:
+                parent_label = entity.field(f.choices_by.field).label.get(current_locale())
+                errors.setdefault(f.name, []).append(
+                    _("Not one of the choices of the chosen %(parent)s.", parent=parent_label))
     return errors
 
 

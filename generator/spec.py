@@ -52,6 +52,20 @@ class DependsOn:
 
 
 @dataclass(frozen=True)
+class ChoicesBy:
+    """A cascading enum: which of its values go with each value of another field
+    (`{field: kind, map: {domestic: [tablet, capsule]}}`); a value of that field the map
+    does not list, or a blank one, leaves every value open."""
+
+    field: str
+    map: tuple[tuple[Any, tuple[str, ...]], ...]
+
+    def allowed(self, parent: Any) -> tuple[str, ...] | None:
+        """The values that go with `parent` (None: every value)."""
+        return next((values for key, values in self.map if key == parent), None)
+
+
+@dataclass(frozen=True)
 class Condition:
     """`where: {field: value}` or `{field: [values]}`: the field holds one of the values."""
 
@@ -137,6 +151,7 @@ class Field:
     choices: Choices | None = None  # reference: which targets may be chosen
     depends_on: DependsOn | None = None  # reference: cascading from another field
     rollup: Rollup | None = None  # rollup: what it aggregates (`entity` holds the rows)
+    choices_by: ChoicesBy | None = None  # enum: cascading from another field
 
     @property
     def kind(self) -> FieldType:

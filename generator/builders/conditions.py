@@ -24,18 +24,21 @@ OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "/
 @dataclass(frozen=True)
 class FormConditions:
     """`rules`: field -> {visible_if|required_if|readonly_if: tree}; `values`: how the script
-    reads each field the trees name; `cascades`: child reference -> the field it follows."""
+    reads each field the trees name; `cascades`: child reference -> the field it follows;
+    `options`: cascading enum -> {field, map: [[the field's value, [its values]], ...]}."""
 
     rules: dict[str, dict[str, Tree]]
     values: dict[str, str]
     cascades: dict[str, str]
+    options: dict[str, dict[str, Any]]
 
     @property
     def empty(self) -> bool:
-        return not (self.rules or self.cascades)
+        return not (self.rules or self.cascades or self.options)
 
     def as_json(self) -> dict[str, Any]:
-        return {"rules": self.rules, "values": self.values, "cascades": self.cascades}
+        return {"rules": self.rules, "values": self.values, "cascades": self.cascades,
+                "options": self.options}
 
 
 def tree(source: str) -> Tree:
@@ -97,8 +100,12 @@ def form_conditions(entity: Entity) -> FormConditions:
         kept = {k: t for k, t in found.items() if t is not None}
         if kept:
             rules[f.name] = kept
+    options: dict[str, dict[str, Any]] = {f.name: {"field": f.choices_by.field,
+                        "map": [[key, list(values)] for key, values in f.choices_by.map]}
+               for f in entity.fields if f.choices_by is not None}
     named = set().union(*(_names(t) for r in rules.values() for t in r.values())) \
         if rules else set()
+    named |= {str(o["field"]) for o in options.values()}
     values = {f.name: f.kind.form_value for f in entity.fields if f.name in named}
     cascades = {f.name: f.depends_on.field for f in entity.fields if f.depends_on is not None}
-    return FormConditions(rules, dict(sorted(values.items())), cascades)
+    return FormConditions(rules, dict(sorted(values.items())), cascades, options)

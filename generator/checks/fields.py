@@ -11,8 +11,8 @@ from generator.checks.context import Context, listing
 from generator.checks.drafts import FieldDraft
 from generator.expr import ExprError, compile_expr
 from generator.loader import Location, Node, Reported
-from generator.spec import RequiredIf
-from generator.types import BAD, TYPES, SchemaValue
+from generator.spec import ChoicesBy, RequiredIf
+from generator.types import BAD, TYPES, Invalid, SchemaValue
 
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,50}$")
 COMMON_KEYS = ("type", "label", "help", "required", "unique", "index", "default",
@@ -172,6 +172,9 @@ def check_fields(ctx: Context, fields: list[FieldDraft], raw: Node, path: str) -
     _computed(ctx, fields, raw, path)
     _required_if_fields(ctx, fields, raw, path)
     _conditions(ctx, fields, raw, path)
+    for f in fields:
+        if "choices_by" in f.node and f.kind.choices_fixed and f.get("values"):
+            f.kw["choices_by"] = _choices_by(ctx, fields, f, f"{path}.fields.{f.name}")
 
 
 def _shadowing(ctx: Context, fields: list[FieldDraft], raw: Node, path: str) -> None:
@@ -268,3 +271,59 @@ def _circle(edges: dict[str, frozenset[str]]) -> list[str]:
                 seen.add(name)
                 todo.extend(edges.get(name, ()))
     return out
+
+
+def _choices_by(ctx: Context, fields: list[FieldDraft], f: FieldDraft, path: str
+                ) -> ChoicesBy | None:
+    """`choices_by: {field, map}`: `field` another stored field of the entity, each key of
+    `map` a value it can hold, each entry a list of this enum's values."""
+    at = f"{path}.choices_by"
+    node = f.node["choices_by"]
+    if not ctx.expect(node, dict, f.node.where("choices_by"), at):
+        return None
+    ctx.keys(node, ("field", "map"), at, required=("field", "map"))
+    by_name = {x.name: x for x in fields
+               if x.stored and x.kind.in_expressions and x.name != f.name}
+    other = by_name.get(node.get("field"))  # type: ignore[arg-type]
+    if other is None:
+        if "field" in node:
+            ctx.err("SCHEMA-E019", node.where("field"), f"{at}.field",
+                    f"unknown field '{node.get('field')}'",
+                    f"one of {listing(sorted(by_name))}")
+        return None
+    table = node.get("map")
+    if not ctx.expect(table, dict, node.where("map"), f"{at}.map"):
+        return None
+    own = [v.value for v in f.get("values")]
+    out = []
+    for key, values in table.items():
+        where = table.where(key)
+        parsed = _map_key(other, key)
+        if isinstance(parsed, SchemaValue):
+            ctx.err("SCHEMA-E020", where, f"{at}.map.{key}",
+                    f"{parsed.message} of {other.name}", parsed.allowed)
+            continue
+        if not ctx.expect(values, list, where, f"{at}.map.{key}"):
+            continue
+        wrong = [v for v in values if v not in own]
+        if wrong:
+            ctx.err("SCHEMA-E020", where, f"{at}.map.{key}",
+                    f"{listing(wrong)} not among the values of {f.name}",
+                    f"some of {listing(own)}")
+            continue
+        out.append((parsed, tuple(values)))
+    return ChoicesBy(other.name, tuple(out))
+
+
+def _map_key(other: FieldDraft, key: Any) -> Any:
+    """A key of `choices_by.map` as the other field holds it (YAML keys are text: `1` of a
+    whole-number field is 1), or the SchemaValue saying why it cannot be."""
+    try:
+        return other.kind.default_value(key, other.kw)
+    except SchemaValue as exc:
+        if not isinstance(key, str):
+            return exc
+        try:
+            return other.kind.parse(other.build(), key)
+        except Invalid:
+            return exc

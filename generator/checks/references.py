@@ -207,8 +207,9 @@ def _depends_on(ctx: Context, entity: EntityDraft, f: Any, target: EntityDraft,
 
 def _cascade_circles(ctx: Context, entity: EntityDraft) -> None:
     """省 -> 市 -> 县 is a chain; 市 depending on 县 again would never offer anything."""
-    edges = {f.name: f.get("depends_on").field for f in entity.fields
-             if f.get("depends_on") is not None}
+    edges = {f.name: (f.get("depends_on") or f.get("choices_by")).field
+             for f in entity.fields
+             if f.get("depends_on") is not None or f.get("choices_by") is not None}
     for start in edges:
         name, seen = edges[start], {start}
         while name in edges and name not in seen:
@@ -217,8 +218,8 @@ def _cascade_circles(ctx: Context, entity: EntityDraft) -> None:
         if name == start:
             f = entity.field(start)
             assert f is not None
-            ctx.err("SCHEMA-E031", f.node.where("depends_on"),
-                    f"{entity.path}.fields.{start}.depends_on",
+            key = "depends_on" if f.get("depends_on") is not None else "choices_by"
+            ctx.err("SCHEMA-E031", f.node.where(key), f"{entity.path}.fields.{start}.{key}",
                     "fields depend on each other in a circle",
                     "a chain such as province -> city -> county")
 

@@ -71,7 +71,8 @@ def value_width(f: Field) -> int:
 
 class EnumType(FieldType):
     name = "enum"
-    keys = ("values", "dictionary")
+    # choices_by: generator/checks/fields.py (it names another field)
+    keys = ("values", "dictionary", "choices_by")
     value_allowed = "one of the enum values"
     search_default = True
     blank_text = True

@@ -32,7 +32,7 @@ ORGS = {"350000": ("福建省", "province", None, None),
 REPORT = "cond.Report"
 HEADERS = {"title": "标题", "province": "省", "city": "市", "county": "县", "kind": "企业类型",
            "agent": "境内代理人", "quantity": "数量", "reason": "超量说明", "amount": "核定金额",
-           "locked": "已核定"}
+           "locked": "已核定", "dosage": "剂型"}
 NOT_OF_PROVINCE = "不属于所选省。"
 REQUIRED = "根据已填写的内容，此项为必填项。"
 READ_ONLY = "根据已填写的内容，此项不可修改。"
@@ -121,8 +121,8 @@ def spreadsheet(client: Any, pk: int | None, values: dict[str, Any]) -> tuple[in
              for k, v in values.items()}
     cells = {k: ("是" if v is True else "否" if v is False else v) for k, v in cells.items()}
     cells.setdefault("kind", "境内")
-    cells = {k: ({"domestic": "境内", "overseas": "境外"}.get(v, v) if k == "kind" else v)
-             for k, v in cells.items()}
+    labels = {"domestic": "境内", "overseas": "境外", "tablet": "片剂", "injection": "注射剂"}
+    cells = {k: (labels.get(v, v) if k in ("kind", "dosage") else v) for k, v in cells.items()}
     out = io.StringIO()
     csv.writer(out).writerows([[HEADERS[k] for k in cells], list(cells.values())])
     data = io.BytesIO(("\ufeff" + out.getvalue()).encode("utf-8"))
@@ -223,3 +223,17 @@ def test_a_read_only_if_field_cannot_be_changed(world: dict[str, Any], door: str
                                             "locked": True, "amount": "10.00"})
     assert status == 200, said[-800:]
     assert READ_ONLY not in said
+
+
+@pytest.mark.parametrize("door", sorted(DOORS))
+def test_an_enum_takes_only_the_values_of_the_chosen_kind(world: dict[str, Any],
+                                                          door: str) -> None:
+    title = f"剂型-{door}"
+    client = sign_in(world["app"], "clerk")
+    status, said = DOORS[door](client, None, {"title": title, "kind": "domestic",
+                                              "dosage": "injection"})
+    assert status == REFUSED[door] and "不属于所选企业类型。" in said, said[-800:]
+    assert stored(world, title) is None
+    status, said = DOORS[door](client, None, {"title": title, "kind": "domestic",
+                                              "dosage": "tablet"})
+    assert status in (200, 201), said[-800:]

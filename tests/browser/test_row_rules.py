@@ -1,5 +1,6 @@
 """Cascading choices and conditional fields in a real browser: the 市 drop-down offers only the
-cities of the chosen 省 and is cleared when the 省 changes; 境内代理人 appears (and is marked
+cities of the chosen 省 and is cleared when the 省 changes; 剂型 offers the forms of the chosen
+企业类型; 境内代理人 appears (and is marked
 required) only for 境外; 核定金额 is greyed out while 已核定 is ticked; the saved row holds what
 was shown."""
 
@@ -55,6 +56,11 @@ def pick(page: Any, field: str, text: str) -> list[str]:
     return offered
 
 
+def dosages(page: Any) -> list[str]:
+    found = page.eval_on_selector_all("#dosage option", "os => os.map(o => o.value)")
+    return [str(v) for v in found]
+
+
 def test_the_form_follows_the_rules_as_the_person_types(server: tuple[str, Any],
                                                         page: Any) -> None:
     base, app = server
@@ -73,7 +79,12 @@ def test_the_form_follows_the_rules_as_the_person_types(server: tuple[str, Any],
                                .get_attribute("class") or "")
     page.select_option("#kind", "domestic")
     assert not page.is_visible("#agent")
+    assert dosages(page) == ["", "tablet", "capsule"]  # 剂型 of 境内 only
+    page.select_option("#dosage", "capsule")
     page.select_option("#kind", "overseas")
+    assert dosages(page) == ["", "injection"]
+    assert page.locator("#dosage").input_value() == ""  # 胶囊剂 is not one of 境外's
+    page.select_option("#dosage", "injection")
     page.fill("#agent", "福州代理公司")
 
     assert pick(page, "province", "福建省") == ["福建省", "广东省", "福州市", "厦门市", "广州市"]
@@ -96,5 +107,5 @@ def test_the_form_follows_the_rules_as_the_person_types(server: tuple[str, Any],
     with app.app_context():
         model = app.extensions["admin"].models["cond.Report"]
         row = app.appbuilder.session.query(model).filter_by(title="浏览器联动").one()
-        assert (row.province.name, row.city.name, row.agent, str(row.amount), row.locked) == (
-            "广东省", "广州市", "福州代理公司", "12.50", False)
+        assert (row.province.name, row.city.name, row.agent, row.dosage, str(row.amount),
+                row.locked) == ("广东省", "广州市", "福州代理公司", "injection", "12.50", False)

@@ -28,12 +28,18 @@ def test_each_mistake_is_reported_where_it_is() -> None:
         "field shown only when visible_if holds; expected required_if (a hidden field is "
         "never required)",
         f"SCHEMA-E015 {at}:26 entities.A.fields.t.readonly_if: Unknown name 'unknown'; "
-        "expected field names: c, d, k, k2, p, s, t, u, v, w, x, y",
+        "expected field names: c, d, e, e2, k, k2, p, s, t, u, v, w, x, y",
         f"SCHEMA-E015 {at}:27 entities.A.fields.u.required_if: Syntax error: invalid syntax "
         "(column 0); expected numbers, 'text', True/False/None, field names, unary + - not, "
         "binary + - * / // %, comparisons == != < <= > >= (and 'is None' / 'is not None'), "
         "and/or, 'a if c else b'",
         f"SCHEMA-E002 {at}:28 entities.A.fields.w.visible_if: is a number; expected text",
+        f"SCHEMA-E020 {at}:29 entities.A.fields.e.choices_by.map.x: 'x' is not a integer of "
+        "w; expected a whole number",
+        f"SCHEMA-E020 {at}:29 entities.A.fields.e.choices_by.map.1: c not among the values of "
+        "e; expected some of a, b",
+        f"SCHEMA-E019 {at}:30 entities.A.fields.e2.choices_by.field: unknown field 'none'; "
+        "expected one of c, d, e, k, k2, p, s, t, u, v, w, x, y",
     ]
 
 
@@ -49,6 +55,8 @@ def test_the_form_gets_trees_of_the_rules_and_the_cascades() -> None:
         "amount": {"readonly_if": ["name", "locked"]},
     }
     assert conditions.values == {"kind": "text", "locked": "bool", "quantity": "number"}
+    assert conditions.options == {"dosage": {"field": "kind", "map": [
+        ["domestic", ["tablet", "capsule"]], ["overseas", ["injection"]]]}}
     assert conditions.cascades == {"city": "province", "county": "city", "strength": "variety"}
     assert tree("not (a + 1 if b else round(c, 2))") == ["not", ["if", ["name", "b"], [
         "bin", "+", ["name", "a"], ["const", 1]], ["call", "round", [["name", "c"],

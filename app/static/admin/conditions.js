@@ -148,7 +148,29 @@
         });
     }
 
+    // a cascading enum (choices_by): only the values listed for the other field's value
+    var allOptions = {};
+
+    function narrow(name) {
+        var rule = conf.options[name], $c = control(name);
+        if (!$c.length) { return; }
+        if (!allOptions[name]) { allOptions[name] = $c.find("option").clone(); }
+        var parent = read(rule.field), allowed = null;
+        rule.map.forEach(function (pair) { if (pair[0] === parent) { allowed = pair[1]; } });
+        var current = $c.val();
+        $c.empty().append(allOptions[name].clone().filter(function () {
+            return !this.value || allowed === null || allowed.indexOf(this.value) >= 0;
+        }));
+        var kept = current && (allowed === null || allowed.indexOf(current) >= 0);
+        $c.val(kept ? current : "");
+        if (!kept && current) { $c.trigger("change"); }
+    }
+
     $(function () {
+        Object.keys(conf.options).forEach(function (child) {
+            narrow(child);
+            control(conf.options[child].field).on("change", function () { narrow(child); });
+        });
         var $form = $("#field-conditions").closest(".panel, .box, body").find("form").first();
         Object.keys(conf.cascades).forEach(function (child) {
             control(conf.cascades[child]).on("change", function () {
