@@ -110,6 +110,8 @@ class RowRules:
                 if text is None:
                     continue
                 matches = {o.id: o for o in found.get(str(text), [])}
+                if len(matches) > 1 and column.field is not None:
+                    matches = self.of_parent(column.field, row, matches)
                 if len(matches) == 1:
                     row.cells[column.key] = next(iter(matches.values()))
                     continue
@@ -123,6 +125,16 @@ class RowRules:
                 else:
                     message = _("No record %(name)s within your reach.", name=text)
                 row.errors.append(RowError(row.number, column.header, message))
+
+    def of_parent(self, f: Any, row: Parsed, matches: dict[int, Any]) -> dict[int, Any]:
+        """Rows of one name told apart by the row's parent (鼓楼区 of 福州市, not of 南京市): a
+        cascading reference whose parent the file names (resolved before: fields in order)."""
+        rule = f.depends_on
+        parent_id = getattr(row.cells.get(rule.field), "id", None) if rule is not None else None
+        if rule is None or parent_id is None:
+            return matches
+        match = self.admin.spec.entity(f.target).field(rule.match).column
+        return {pk: o for pk, o in matches.items() if getattr(o, match, None) == parent_id}
 
     # stored rows --------------------------------------------------------------------------
     def existing_rows(self, parsed: list[Parsed]) -> Existing:

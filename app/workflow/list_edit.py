@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.context import generated
 from app.hooks import runtime
 from app.labels import current_locale, render
-from app.row_rules import default_of, hidden
+from app.row_rules import default_of, hidden, holds
 from app.security.fields import field_rights
 from app.security.scope import current, scope_condition
 from app.validation import Invalid, field_errors, parse, required_if_errors, unique_errors
@@ -68,18 +68,29 @@ def cells(entity: Entity, rows: dict[Any, Any], fields: list[Field],
     for pk, row in rows.items():
         if not row_editable(entity, row) or pk in others:
             continue
+        shut = closed_fields(entity, row)
         inputs = {}
         for f in fields:
+            if f.name in shut:
+                continue  # shown as stored, as the other columns
             name = input_name(pk, f.name)
             text = typed[name] if name in typed else _as_text(f, getattr(row, f.name))
             inputs[f.name] = _input(f, name, text, name in wrong)
         version = Markup('<input type="hidden" form="action_form" name="{}" value="{}">').format(
             input_name(pk, VERSION), row.row_version)
-        first = fields[0].name if fields else None
+        first = next(iter(inputs), None)
         if first is not None:
             inputs[first] = version + inputs[first]
         out[pk] = inputs
     return out
+
+
+def closed_fields(entity: Entity, row: Any) -> set[str]:
+    """Fields of the stored row that take no input: hidden by visible_if, or read-only by
+    readonly_if (app/row_rules.py; the save checks them again on the row as it will be)."""
+    values = {f.name: getattr(row, f.name) for f in entity.column_fields}
+    return set(hidden(entity, values)) | {
+        f.name for f in entity.fields if f.readonly_if and holds(entity, f.readonly_if, values)}
 
 
 def _as_text(f: Field, value: Any) -> str:

@@ -58,6 +58,7 @@ def world(database_url: str, tmp_path_factory: Any) -> Any:
         fujian, guangdong = add("福建省"), add("广东省")
         fuzhou, guangzhou = add("福州市", fujian), add("广州市", guangdong)
         gulou = add("鼓楼区", fuzhou)
+        add("鼓楼区", guangzhou)  # a name twice: the import tells them apart by their 市
         variety = models["cond.Variety"](name="阿莫西林")
         session.add(variety)
         session.flush()
@@ -80,8 +81,8 @@ def stored(world: dict[str, Any], title: str) -> Any:
         model = app.extensions["admin"].models[REPORT]
         row = session.query(model).filter_by(title=title).one_or_none()
         return None if row is None else {
-            "city_id": row.city_id, "agent": row.agent, "amount": row.amount,
-            "reason": row.reason}
+            "city_id": row.city_id, "county_id": row.county_id, "agent": row.agent,
+            "amount": row.amount, "reason": row.reason}
 
 
 def make_report(world: dict[str, Any], title: str, **values: Any) -> int:
@@ -157,6 +158,7 @@ def test_a_city_of_another_province_is_refused(world: dict[str, Any], door: str)
         "city": world["福州市"], "county": world["鼓楼区"]})
     assert status in (200, 201), said[-800:]
     assert stored(world, title)["city_id"] == world["福州市"]
+    assert stored(world, title)["county_id"] == world["鼓楼区"]
 
 
 def test_a_city_needs_its_province_first(world: dict[str, Any]) -> None:
@@ -176,7 +178,7 @@ def test_the_choices_follow_the_chosen_parent(world: dict[str, Any]) -> None:
     assert offered(parent=world["福建省"]) == ["福州市"]
     assert offered(parent=world["广东省"], q="广") == ["广州市"]
     assert offered(parent="") == []  # the 省 is not chosen yet
-    assert len(offered()) == 5  # the list filters' picker without a chosen 省
+    assert len(offered()) == 6  # the list filters' picker without a chosen 省
     assert offered(parent=world["福建省"], search=1) == ["福州市"]
 
 
@@ -237,3 +239,45 @@ def test_an_enum_takes_only_the_values_of_the_chosen_kind(world: dict[str, Any],
     status, said = DOORS[door](client, None, {"title": title, "kind": "domestic",
                                               "dosage": "tablet"})
     assert status in (200, 201), said[-800:]
+
+
+def list_edit(client: Any, pk: int, values: dict[str, Any]) -> tuple[int, str]:
+    data = {"action": "list_edit", "rowid": str(pk),
+            **{f"edit-{pk}-{k}": str(v) for k, v in values.items()}}
+    response = client.post("/cond/report/action_post", data=data, follow_redirects=True)
+    return response.status_code, text(response.text)
+
+
+def test_list_editing_follows_the_same_rules(world: dict[str, Any]) -> None:
+    client = sign_in(world["app"], "clerk")
+    pk = make_report(world, "列表-超量")
+    status, said = list_edit(client, pk, {"quantity": 200, "reason": ""})
+    assert status == 200 and f"“列表-超量”的超量说明：{REQUIRED}" in said, said[-1500:]
+    locked = make_report(world, "列表-核定", locked=True, amount=decimal.Decimal("10.00"))
+    page = client.get("/cond/report/list/?psize_ReportView=100").text
+    assert f'name="edit-{pk}-amount"' in page  # no input where it cannot be changed
+    assert f'name="edit-{locked}-amount"' not in page and f'name="edit-{locked}-quantity"' in page
+    status, said = list_edit(client, locked, {"amount": "99"})
+    assert f"“列表-核定”的核定金额：{READ_ONLY}" in said, said[-1500:]
+    assert stored(world, "列表-核定")["amount"] == decimal.Decimal("10.00")
+    status, said = list_edit(client, pk, {"quantity": 200, "reason": "集中采购"})
+    assert stored(world, "列表-超量")["reason"] == "集中采购"
+
+
+def test_an_accepted_change_is_checked_on_the_row_as_it_was(world: dict[str, Any]) -> None:
+    """变更: the values a decision would write go through the same rules (validation.row_errors
+    reads the stored row from the session's history)."""
+    pk = make_report(world, "变更-核定", locked=True, amount=decimal.Decimal("10.00"),
+                     agent="残留")
+    app = world["app"]
+    with app.test_request_context():
+        from app.validation import row_errors
+
+        session = app.appbuilder.session
+        model = app.extensions["admin"].models[REPORT]
+        row = session.get(model, pk)
+        entity = app.extensions["admin"].spec.entity(REPORT)
+        row.amount = decimal.Decimal("99")
+        assert row_errors(entity, model, session, row, ["amount"]) == {"amount": [READ_ONLY]}
+        assert row.agent is None  # hidden for 境内: not kept
+        session.rollback()

@@ -1,6 +1,6 @@
 """Cascading choices and conditional fields in a real browser: the 市 drop-down offers only the
 cities of the chosen 省 and is cleared when the 省 changes; 剂型 offers the forms of the chosen
-企业类型; 境内代理人 appears (and is marked
+企业类型, and the list's 市 filter follows its 省 filter; 境内代理人 appears (and is marked
 required) only for 境外; 核定金额 is greyed out while 已核定 is ticked; the saved row holds what
 was shown."""
 
@@ -104,6 +104,12 @@ def test_the_form_follows_the_rules_as_the_person_types(server: tuple[str, Any],
     page.wait_for_url(f"{base}/cond/report/list/")
     assert "浏览器联动" in page.content()
     shot(page, "row-rules-03-list")
+    # the list's filters: the 市 picker follows the 省 filter once one is chosen
+    assert len(pick(page, "search_city", "广州市")) == 5
+    pick(page, "search_province", "福建省")
+    assert page.locator("#search_city").input_value() == ""  # 广州市 is not of 福建省
+    assert pick(page, "search_city", "厦门市") == ["福州市", "厦门市"]
+    shot(page, "row-rules-04-filters")
     with app.app_context():
         model = app.extensions["admin"].models["cond.Report"]
         row = app.appbuilder.session.query(model).filter_by(title="浏览器联动").one()

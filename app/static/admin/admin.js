@@ -35,6 +35,12 @@
 
     $(function () {
         $("select.ref-select").each(function () { initRefSelect(this); });
+        // a cascading reference's choices are another list once its parent changes: empty it
+        $(document).on("change", "select.ref-select", function () {
+            if (!this.name) { return; }
+            $(this).closest("form").find("select.ref-select[data-depends='" + this.name + "']")
+                .val(null).trigger("change");
+        });
 
         $(document).on("click", ".child-lines .child-add", function () {
             var $box = $(this).closest(".child-lines");

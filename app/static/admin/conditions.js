@@ -172,11 +172,6 @@
             control(conf.options[child].field).on("change", function () { narrow(child); });
         });
         var $form = $("#field-conditions").closest(".panel, .box, body").find("form").first();
-        Object.keys(conf.cascades).forEach(function (child) {
-            control(conf.cascades[child]).on("change", function () {
-                control(child).val(null).trigger("change");  // its choices are another list
-            });
-        });
         $(document).on("change input", "input, select, textarea", apply);
         // what the person could not change is still sent, as it was (the server checks it)
         $form.on("submit", function () { $form.find(".cond-readonly").prop("disabled", false); });
