@@ -16,6 +16,7 @@ ids), `before` the row as stored (for a new row: the fields' defaults).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -48,8 +49,12 @@ def holds(entity: Entity, source: str, values: Mapping[str, Any]) -> bool:
 
 
 def _plain(value: Any) -> Any:
+    """A value as the form's script reads it: blank text is None, a row its id, a date its
+    ISO text (so `d >= '2026-01-01'` means the same on both sides)."""
     if isinstance(value, str) and value == "":
-        return None  # a blank input is no value, as in the browser
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
     return getattr(value, "id", value)
 
 
