@@ -89,3 +89,11 @@ def register(action: Action) -> Action:
 # sessions nobody came back to.
 register(Action("accounts_sweep", (Param("initial_deadline", "date"),
                                    Param("dry_run", "bool", default=False))))
+
+# Year-end grading and the like: set `field` of every row of `entity` (matching the
+# expression `where`, when given) to the expression `value` over the row's fields; the names
+# are checked against the entity once every module is read (generator/checks/auto_rules.py).
+register(Action("update_where", (Param("entity", "text", required=True),
+                                 Param("field", "text", required=True),
+                                 Param("value", "text", required=True),
+                                 Param("where", "text"))))

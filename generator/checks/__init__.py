@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from generator.checks.auto_rules import resolve_rules
+from generator.checks.auto_rules import resolve_rules, resolve_update_where
 from generator.checks.context import Context, HookCatalogue, kind_of
 from generator.checks.entities import MODULE_KEYS, index_name, read_entity, read_module
 from generator.checks.landing import resolve_landings
@@ -99,6 +99,7 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
     resolve_filled_by(ctx, index)
     resolve_rollups(ctx, index)
     resolve_rules(ctx, index)
+    resolve_update_where(ctx, modules, index)
     for entity in index.by_name.values():
         check_guard_fields(ctx, entity)
     app_hooks = ctx.hook_map(data, "", "app")

@@ -145,3 +145,39 @@ def _path_back(at: str, start: str, edges: dict[str, list[tuple[str, str, Node]]
         if found is not None:
             return found
     return None
+
+
+def resolve_update_where(ctx: Context, modules: list[Any], index: Index) -> None:
+    """`update_where` schedules: the entity, a field the action may set, and expressions over
+    the entity's fields."""
+    for module in modules:
+        raw = module.node.get("schedules")
+        for schedule in module.schedules:
+            if schedule.action != "update_where" or not isinstance(raw, list):
+                continue
+            item = next((i for i in raw if isinstance(i, Node)
+                         and i.get("name") == schedule.name), None)
+            params = item.get("params") if item is not None else None
+            if not isinstance(params, Node):
+                continue
+            path = f"schedules[{raw.index(item)}].params"
+            target = index.resolve(ctx, params, "entity", path, module.key)
+            if target is None:
+                continue
+            writable = sorted(f.name for f in target.fields if f.stored
+                              and not f.kind.kept and not f.kind.uploads)
+            name = params.get("field")
+            if name not in writable:
+                ctx.err("SCHEMA-E019", params.where("field"), f"{path}.field",
+                        f"'{name}' is not a field the action can set on {target.key}",
+                        f"one of {listing(writable)}")
+            readable = sorted(target.names(readable=True))
+            for key in ("value", "where"):
+                source = params.get(key)
+                if not isinstance(source, str):
+                    continue
+                try:
+                    compile_expr(source, readable)
+                except ExprError as exc:
+                    ctx.err("SCHEMA-E015", params.where(key), f"{path}.{key}",
+                            exc.message.rstrip("."), exc.allowed.rstrip("."))

@@ -215,3 +215,24 @@ def test_numbers_are_unique_when_generated_at_once(world: dict[str, Any]) -> Non
         for thread in threads:
             thread.join(60)
     assert len(numbers) == 4 and len(set(numbers)) == 4
+
+
+def test_the_year_end_schedule_sets_every_grade(world: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from app.jobs import scheduler
+    from app.jobs.models import ScheduleRun
+
+    app, regulator = world["app"], world["regulator"]
+    eve = dt.datetime(dt.date.today().year, 12, 31, 1, 0, 5)
+    assert len(scheduler.tick(app, eve)) == 1
+    grades = {r["uscc"]: r["year_grade"]
+              for r in regulator.get("/api/v1/credit_profile/").json["result"]}
+    assert grades == {ENT_A: "B", ENT_B: "A"}  # 85 points and 100 points
+    with app.app_context():
+        run = app.appbuilder.session.execute(select(ScheduleRun)).scalar_one()
+        assert (run.schedule, run.state) == ("credit.year_end_grades", "done")
+        assert '"Rows updated": 2' in run.counts
+    assert scheduler.tick(app, eve) == []  # once
