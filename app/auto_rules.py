@@ -89,6 +89,22 @@ def after_transition(session: Any, model: Any, key: str, rows: list[Any], user: 
                 create(session, bound, row, user)
 
 
+def rows_imported(session: Any, model: Any, ids: list[int], user: Any) -> None:
+    """The `on: create` rules of rows an import inserted in bulk (no flush saw them)."""
+    from sqlalchemy import select
+
+    from app.workflow.rules import chunks
+
+    bound = [b for b in getattr(model, RULES, ()) if b.rule.on == "create"]
+    if not bound or not ids:
+        return
+    for chunk in chunks(ids):
+        for row in session.execute(select(model).where(model.id.in_(chunk))).unique().scalars():
+            for each in bound:
+                create(session, each, row, user)
+    session.flush()  # the new rows: organisation, audit, rollups, their own rules
+
+
 def create(session: Any, bound: Bound, row: Any, user: Any) -> Any:
     """One row of the rule's target from `row`, added to the session; RuleFailed when a
     value does not fit its field."""
@@ -109,6 +125,7 @@ def create(session: Any, bound: Bound, row: Any, user: Any) -> Any:
             user, "org", None)
     name = ((getattr(user, "first_name", "") or "") + (getattr(user, "last_name", "") or "")
             ).strip() or getattr(user, "username", "") or ""
+    made._audit_user = user  # an import job has no signed-in user to read
     setattr(made, AUDIT_REASON, _("By the rule “%(rule)s” on behalf of %(name)s",
                                   rule=bound.rule.label.zh, name=name))
     session.add(made)

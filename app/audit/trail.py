@@ -127,6 +127,7 @@ def install(session: Any) -> None:
             entity = type(obj).__entity__
             # rows made by an automatic rule say so (app/auto_rules.py)
             sess.add(entry(action, entity.qualified, obj.id, _changes(obj, created=True),
+                           user=getattr(obj, "_audit_user", None),
                            reason=getattr(obj, "_audit_reason", None)))
 
     event.listen(session, "before_flush", before_flush)

@@ -19,7 +19,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 
-from app import rollups
+from app import auto_rules, rollups
 from app.audit import trail
 from app.audit.models import AuditEntry
 from app.hooks import runtime
@@ -221,6 +221,7 @@ class Importer(RowRules):
         if inserts:
             ids = self.session.execute(insert(self.table).returning(self.table.c.id),
                                        [p.values for p in inserts]).scalars().all()
+            auto_rules.rows_imported(self.session, self.model, list(ids), self.user)
             history += [self.history_row(pk, {k: [None, v] for k, v in p.values.items()})
                         for pk, p in zip(ids, inserts, strict=True)]
         groups: dict[tuple[str, ...], list[Planned]] = {}

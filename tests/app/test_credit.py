@@ -236,3 +236,17 @@ def test_the_year_end_schedule_sets_every_grade(world: dict[str, Any]) -> None:
         assert (run.schedule, run.state) == ("credit.year_end_grades", "done")
         assert '"Rows updated": 2' in run.counts
     assert scheduler.tick(app, eve) == []  # once
+
+
+def test_imported_complaints_open_their_inspections_too(world: dict[str, Any]) -> None:
+    import io
+
+    regulator = world["regulator"]
+    body = "举报编号,被举报企业,举报内容\nC-11,银川甲药业,无证经营\nC-12,石嘴山乙药业,虚假宣传\n"
+    response = regulator.post("/api/v1/complaint/import", data={
+        "file": (io.BytesIO(body.encode("utf-8-sig")), "c.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 200, response.json
+    tasks = {r["code"]: r["finding"] for r in regulator.get(
+        "/api/v1/inspection/?q=(filters:!((col:code,opr:sw,value:TS-C-1)))").json["result"]}
+    assert tasks == {"TS-C-11": "无证经营", "TS-C-12": "虚假宣传"}
