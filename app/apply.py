@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_appbuilder import Model
+from sqlalchemy.orm import Session
 
+from app import rollups
 from app.audit.models import AuditEntry
 from app.initials import backfill
 from app.migrate import Plan, apply, combined_metadata, plan
@@ -51,6 +53,8 @@ def apply_schema(app: Any, allow_destructive: bool = False, dry_run: bool = Fals
                 "page, then apply again. Nothing was changed.")
         tables = apply(connection, metadata, allow_destructive)
         backfill(connection, admin)  # pinyin initials of rows older than their column
+        # rollups of rows older than their column (or changed by hand): recomputed exactly
+        rollups.verify(Session(bind=connection), admin.spec, admin.models, fix=True)
         versions.seed(connection)  # the counters of 数据字典 and 参数设置 exist before a change
     with engine.begin() as connection:
         report = sync(connection, wanted_permissions(app))
