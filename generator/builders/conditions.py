@@ -1,5 +1,5 @@
 """Spec entity -> what the form's script needs to apply `visible_if`, `required_if`,
-`readonly_if` and cascading references live (app/static/admin/conditions.js).
+`readonly_if` and cascading enums live (app/static/admin/conditions.js).
 
 Each expression becomes a small JSON tree the script evaluates with the semantics of
 generator/expr.py (None in arithmetic or comparisons gives None, x/0 gives None); the server
@@ -24,21 +24,20 @@ OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "/
 @dataclass(frozen=True)
 class FormConditions:
     """`rules`: field -> {visible_if|required_if|readonly_if: tree}; `values`: how the script
-    reads each field the trees name; `cascades`: child reference -> the field it follows;
-    `options`: cascading enum -> {field, map: [[the field's value, [its values]], ...]}."""
+    reads each field the trees name; `options`: cascading enum -> {field, map: [[the field's
+    value, [its values]], ...]}. (Cascading references need nothing here: their select
+    carries `data-depends`, app/fields.py.)"""
 
     rules: dict[str, dict[str, Tree]]
     values: dict[str, str]
-    cascades: dict[str, str]
     options: dict[str, dict[str, Any]]
 
     @property
     def empty(self) -> bool:
-        return not (self.rules or self.cascades or self.options)
+        return not (self.rules or self.options)
 
     def as_json(self) -> dict[str, Any]:
-        return {"rules": self.rules, "values": self.values, "cascades": self.cascades,
-                "options": self.options}
+        return {"rules": self.rules, "values": self.values, "options": self.options}
 
 
 def tree(source: str) -> Tree:
@@ -107,5 +106,4 @@ def form_conditions(entity: Entity) -> FormConditions:
         if rules else set()
     named |= {str(o["field"]) for o in options.values()}
     values = {f.name: f.kind.form_value for f in entity.fields if f.name in named}
-    cascades = {f.name: f.depends_on.field for f in entity.fields if f.depends_on is not None}
-    return FormConditions(rules, dict(sorted(values.items())), cascades, options)
+    return FormConditions(rules, dict(sorted(values.items())), options)

@@ -43,7 +43,7 @@ def test_each_mistake_is_reported_where_it_is() -> None:
     ]
 
 
-def test_the_form_gets_trees_of_the_rules_and_the_cascades() -> None:
+def test_the_form_gets_trees_of_the_rules_and_the_enum_cascades() -> None:
     entity = load_spec(str(SCHEMAS / "conditional" / "entities.yaml")).entity("cond.Report")
     conditions = form_conditions(entity)
     overseas = ["cmp", ["=="], ["name", "kind"], [["const", "overseas"]]]
@@ -57,7 +57,6 @@ def test_the_form_gets_trees_of_the_rules_and_the_cascades() -> None:
     assert conditions.values == {"kind": "text", "locked": "bool", "quantity": "number"}
     assert conditions.options == {"dosage": {"field": "kind", "map": [
         ["domestic", ["tablet", "capsule"]], ["overseas", ["injection"]]]}}
-    assert conditions.cascades == {"city": "province", "county": "city", "strength": "variety"}
     assert tree("not (a + 1 if b else round(c, 2))") == ["not", ["if", ["name", "b"], [
         "bin", "+", ["name", "a"], ["const", 1]], ["call", "round", [["name", "c"],
                                                                    ["const", 2]]]]]
