@@ -161,6 +161,10 @@ def test_the_decision_downloads_as_docx_and_pdf_with_its_number(world: dict[str,
     first, second = decided_case(world, "宁药监罚-02"), decided_case(world, "宁药监罚-03")
     url = "/documents/credit/case/{}/decision.{}"
     assert regulator.get(url.format(first, "docx")).status_code == 403  # not decided yet
+    for item, value in (("过期阿莫西林胶囊", "1200"), ("劣药布洛芬片", "300.5")):
+        line = regulator.post("/api/v1/case_item/", json={"case": first, "item": item,
+                                                          "value": value})
+        assert line.status_code == 201, line.json
     assert "下载Word" not in regulator.get(f"/credit/case/show/{first}").text
     for pk in (first, second):
         assert regulator.post(f"/api/v1/case/{pk}/transition/decide", json={}).status_code == 200
@@ -175,6 +179,9 @@ def test_the_decision_downloads_as_docx_and_pdf_with_its_number(world: dict[str,
     assert texts[0][1:5] == ["行政处罚决定书", one, "当事人：银川甲药业", "违法事实：销售劣药"]
     assert texts[0][5] == "罚款金额：8000.00元" and texts[2] == texts[0]
     assert texts[1][2] == two
+    filled = Docx(io.BytesIO(regulator.get(url.format(first, "docx")).data))
+    assert [[c.text for c in r.cells] for r in filled.tables[0].rows] == [
+        ["违法物品", "货值（元）"], ["过期阿莫西林胶囊", "1200.00"], ["劣药布洛芬片", "300.50"]]
     pdf = regulator.get(url.format(second, "pdf"))
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     from pypdf import PdfReader
@@ -184,7 +191,7 @@ def test_the_decision_downloads_as_docx_and_pdf_with_its_number(world: dict[str,
     with world["app"].app_context():
         entries = world["app"].appbuilder.session.query(AuditEntry).filter_by(
             entity="credit.Case", record_id=first, action="document").all()
-        assert [(e.username, e.reason) for e in entries] == [("nx", one), ("nx", one)]
+        assert [(e.username, e.reason) for e in entries] == [("nx", one)] * 3
 
 
 def test_numbers_are_unique_when_generated_at_once(world: dict[str, Any]) -> None:
