@@ -97,3 +97,8 @@ register(Action("update_where", (Param("entity", "text", required=True),
                                  Param("field", "text", required=True),
                                  Param("value", "text", required=True),
                                  Param("where", "text"))))
+# 消息中心: send the pending e-mail and SMS deliveries (app/messages/channels.py).
+register(Action("deliver_messages", (Param("limit", "int", default=10_000, minimum=1),)))
+# 催报 before a window closes: remind the units that have not filed a batch whose reporting
+# window (the `window` of an entity's completeness) closes within `days`, once a day.
+register(Action("remind_window_closing", (Param("days", "int", default=3, minimum=1),)))

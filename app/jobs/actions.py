@@ -98,9 +98,34 @@ def update_where(session: Any, params: dict[str, Any]) -> dict[str, int]:
     return {"Rows updated": updated, "Rows unchanged": unchanged}
 
 
+SENT = lazy_gettext("Messages sent")
+NOT_SENT = lazy_gettext("Messages that could not be sent")
+REMINDED = lazy_gettext("Units reminded")
+
+
+def deliver_messages(session: Any, params: dict[str, Any]) -> dict[str, int]:
+    """The pending e-mail and SMS deliveries of the inbox's messages (app/messages)."""
+    from app.messages.channels import deliver
+
+    counts = deliver(session, current_app.config, int(params.get("limit") or 10_000))
+    return {"Messages sent": counts["sent"], "Messages that could not be sent": counts["failed"]}
+
+
+def remind_window_closing(session: Any, params: dict[str, Any]) -> dict[str, int]:
+    """催报 before a reporting window closes: the units that have not filed a period whose
+    window closes within `days` (app/completeness/closing.py)."""
+    from app.completeness.closing import remind_closing
+
+    return {"Units reminded": remind_closing(session, int(params.get("days") or 3))}
+
+
 FUNCTIONS: dict[str, Callable[[Any, dict[str, Any]], dict[str, int]]] = {
     "accounts_sweep": accounts_sweep,
     "update_where": update_where,
+    "deliver_messages": deliver_messages,
+    "remind_window_closing": remind_window_closing,
 }
 COUNT_LABELS = {"Accounts disabled": DISABLED, "Idle sessions signed out": SIGNED_OUT,
-                "Rows updated": UPDATED, "Rows unchanged": UNCHANGED}
+                "Rows updated": UPDATED, "Rows unchanged": UNCHANGED,
+                "Messages sent": SENT, "Messages that could not be sent": NOT_SENT,
+                "Units reminded": REMINDED}
