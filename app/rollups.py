@@ -13,6 +13,7 @@ a writer that held the lock before: two writers adding rows to one parent both c
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from app.workflow.rules import chunks
 from generator.spec import Entity, Field, Spec
 
 ROLLUPS = "__rollups__"  # attribute of an aggregated entity's class: its Kept rollups
+THIS_YEAR = "this_year"  # a `where` value: the current year (a schedule refreshes on 1 January)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class Kept:
         query = select(measure).where(table.c[self.link] == parent.c.id)
         for condition in rollup.where:
             column = table.c[self.column(condition.field)]
-            known = [v for v in condition.values if v is not None]
+            known = [dt.date.today().year if v == THIS_YEAR else v
+                     for v in condition.values if v is not None]
             test = column.in_(known)
             if None in condition.values:
                 test = test | column.is_(None)

@@ -119,11 +119,22 @@ def remind_window_closing(session: Any, params: dict[str, Any]) -> dict[str, int
     return {"Units reminded": remind_closing(session, int(params.get("days") or 3))}
 
 
+def refresh_rollups(session: Any, params: dict[str, Any]) -> dict[str, int]:
+    """As `flask schema verify-rollups --fix`."""
+    from app import rollups
+
+    admin = current_app.extensions["admin"]
+    drift = rollups.verify(session, admin.spec, admin.models, fix=True)
+    session.commit()
+    return {"Rows updated": len(drift)}
+
+
 FUNCTIONS: dict[str, Callable[[Any, dict[str, Any]], dict[str, int]]] = {
     "accounts_sweep": accounts_sweep,
     "update_where": update_where,
     "deliver_messages": deliver_messages,
     "remind_window_closing": remind_window_closing,
+    "refresh_rollups": refresh_rollups,
 }
 COUNT_LABELS = {"Accounts disabled": DISABLED, "Idle sessions signed out": SIGNED_OUT,
                 "Rows updated": UPDATED, "Rows unchanged": UNCHANGED,

@@ -172,3 +172,16 @@ def test_two_writers_at_once_both_count(world: dict[str, Any], database_url: str
         first.close()
         second.close()
     assert D(profile(world, ENT_A)["deducted"]) == before + 3
+
+
+def test_this_year_counts_the_rows_of_the_current_year(world: dict[str, Any]) -> None:
+    import datetime as dt
+
+    client, year = world["client"], dt.date.today().year
+    before = D(profile(world, ENT_B)["this_year"])
+    for ref, points, of in (("TY-1", "4", year), ("TY-2", "8", year - 1)):
+        response = client.post("/api/v1/deduction/", json={
+            "ref_no": ref, "profile": world["profiles"][ENT_B], "points": points, "year": of})
+        assert response.status_code == 201, response.json
+        approve(world, int(response.json["id"]))
+    assert D(profile(world, ENT_B)["this_year"]) == before + 4  # last year's 8 not counted
