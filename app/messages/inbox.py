@@ -47,9 +47,11 @@ def post_select(session: Any, draft: Draft, users: Any, channels: Sequence[str] 
     ids = users.subquery()
     source = select(ids.c[0], *[literal(v, getattr(Message, k).type)
                                 for k, v in values.items()]).distinct()
-    done = session.execute(insert(Message).from_select(("user_id", *values), source)).rowcount
+    session.execute(insert(Message).from_select(("user_id", *values), source))
     queue_deliveries(session, values["sending"], channels)
-    return int(done or 0)
+    # (the drivers' rowcount of an INSERT … SELECT is not dependable: -1 on some)
+    return int(session.execute(select(func.count()).select_from(Message).where(
+        Message.sending == values["sending"])).scalar_one())
 
 
 def _values(draft: Draft) -> dict[str, Any]:

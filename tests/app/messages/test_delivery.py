@@ -62,6 +62,7 @@ def test_a_reminder_is_mailed_by_the_deliver_action(demo: Any, smtp: tuple[Inbox
     from app.security.models import AppUser, Organisation
 
     inbox, _port = smtp
+    inbox.mails.clear()  # the server outlives one backend's world
     with demo.test_request_context():
         session = demo.appbuilder.session
         unit = session.execute(select(Organisation).filter_by(name="成都市锦江区中医医院")
