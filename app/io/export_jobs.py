@@ -28,6 +28,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.context import generated
 from app.jobs import jobs
 from app.jobs.kinds import Context, Kind, Outcome, Refused, register
+from app.system import settings
 
 KIND = "export"
 PROGRESS_EVERY = 1000
@@ -46,7 +47,9 @@ class Target:
 def offload(query: Any) -> BaseResponse | None:
     """Submit the export as a job when it has too many rows; None to stream it here."""
     limit = int(current_app.config["ADMIN_EXPORT_JOB_ROWS"])
-    if query.order_by(None).count() <= limit:
+    rows = query.order_by(None).count()
+    most = settings.value("export_row_limit")  # 参数设置 导出最大行数; 0: every row
+    if (min(rows, int(most)) if most else rows) <= limit:
         return None
     args = request.query_string.decode("utf-8")
     digest = hashlib.sha1(f"{request.path}?{args}".encode()).hexdigest()[:16]
@@ -68,10 +71,13 @@ def offload(query: Any) -> BaseResponse | None:
 
 
 def counted(lines: Iterable[Any], progress: Any) -> Iterator[Any]:
+    """The lines, telling the job's progress every PROGRESS_EVERY rows and at the end."""
+    number = 0
     for number, line in enumerate(lines, start=1):
         if number % PROGRESS_EVERY == 0:
             progress(number)
         yield line
+    progress(number)
 
 
 def write(target: Target, headers: list[str], lines: Iterable[Any], title: str,

@@ -46,7 +46,7 @@ def world(database_url: str, tmp_path_factory: Any) -> Any:
         models = app.extensions["admin"].models
         drug = models["procurement.Drug"](name="阿莫西林")
         session.add(drug)
-        for i in range(2 * EXPORT_JOB_ROWS):  # fj sees the F rows, gd the G rows
+        for i in range(2 * EXPORT_JOB_ROWS + 2):  # fj sees the F rows, gd the G rows
             session.add(models["procurement.Demand"](
                 code=f"{'F' if i % 2 else 'G'}{i:03d}", drug=drug, planned=i,
                 org=orgs[PROVINCE if i % 2 else OTHER]))
@@ -152,7 +152,7 @@ def test_a_large_export_is_a_job_with_a_link_for_its_user_only(world: Any) -> No
     api = fj.get("/api/v1/demand/export?format=csv")
     assert api.status_code == 202
     status = fj.get(api.json["status_url"]).json
-    assert status["state"] == "done"
+    assert (status["state"], status["progress"]) == ("done", len(expected))
     assert _codes(fj.get(status["download_url"]).data) == expected
     assert gd.get(api.json["status_url"]).status_code == 404
 
