@@ -84,9 +84,18 @@ def test_a_row_returned_by_the_county_tells_the_institution_why(demo: Any) -> No
     body = told[0].body
     assert body.startswith(f"您单位填报的{OPEN_BATCH}品规 11-021（")
     assert "被高静（和平区）退回修改" in body and body.endswith(f"原因：{RETURN_REASON}")
-    # the county itself and the other hospital of the county are not told
-    assert [m for m in messages_of(demo, "ln_county") if m.kind == "workflow"] == []
+    # the other hospital of the county is not told
     assert [m for m in messages_of(demo, "ln_hospital1") if m.kind == "workflow"] == []
+
+
+def test_a_report_tells_the_county_that_may_review_it_once_for_the_batch(demo: Any) -> None:
+    told = [m for m in messages_of(demo, "ln_county") if m.kind == "workflow"]
+    assert [(m.title, m.body, m.record_id) for m in told] == [
+        ("采购需求：上报",
+         f"沈阳市和平区中医院已上报{OPEN_BATCH}的采购需求，请审核。（共 50 条记录）", None)]
+    # not the county of another province, nor the city (its step comes later)
+    assert [m for m in messages_of(demo, "sc_county") if m.kind == "workflow"] == []
+    assert [m for m in messages_of(demo, "ln_city") if m.kind == "workflow"] == []
 
 
 def test_a_returned_annual_report_tells_who_submitted_it(demo: Any) -> None:
@@ -146,18 +155,19 @@ def test_a_reminder_is_mailed_by_the_deliver_action(demo: Any, smtp: tuple[Inbox
         entity = demo.extensions["admin"].spec.entity("procurement.Demand")
         assert remind_units(session, entity, "1", "第十一批", [unit.id], sender, None) == (1, 0)
         session.commit()
-        # the demo's two returns and the reminder, each queued for its reader
+        # the demo's report and two returns and the reminder, each queued for its reader
         assert [d.status for d in session.execute(select(Delivery)).scalars()] == [
-            "pending"] * 3
+            "pending"] * 4
         assert inbox.mails == []  # nothing is sent by the request itself
         assert deliver_messages(session, {"limit": 100}) == {
-            "Messages sent": 3, "Messages that could not be sent": 0}
+            "Messages sent": 4, "Messages that could not be sent": 0}
         session.commit()
-        assert [d.status for d in session.execute(select(Delivery)).scalars()] == ["sent"] * 3
+        assert [d.status for d in session.execute(select(Delivery)).scalars()] == ["sent"] * 4
         assert deliver_messages(session, {}) == {
             "Messages sent": 0, "Messages that could not be sent": 0}
     assert sorted(to for to, _ in inbox.mails) == [
-        ["ln_hospital2@demo.local"], ["ln_import@demo.local"], ["sc_hospital2@demo.local"]]
+        ["ln_county@demo.local"], ["ln_hospital2@demo.local"], ["ln_import@demo.local"],
+        ["sc_hospital2@demo.local"]]
     content = next(c for to, c in inbox.mails if to == ["sc_hospital2@demo.local"])
     mail = message_from_bytes(content)
     assert str(make_header(decode_header(mail["Subject"]))) == "催报提醒：采购需求"
