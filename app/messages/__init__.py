@@ -36,13 +36,15 @@ def reachable(message: Message, user: Any) -> str | None:
     """The address the message leads to, when the reader may open it; None otherwise."""
     if message.link:
         return message.link
-    if not message.entity or message.record_id is None:
+    if not message.entity:
         return None
     admin = generated()
     try:
         entity = admin.spec.entity(message.entity)
     except KeyError:
         return None
+    if message.record_id is None:  # about many rows: their list (in the reader's range)
+        return url_for(f"{endpoint_for(entity)}.list")
     model = admin.models[entity.qualified]
     query = select(model.id).where(model.id == message.record_id)
     condition = scope_condition(entity, model, user)

@@ -96,6 +96,9 @@ def test_a_report_tells_the_county_that_may_review_it_once_for_the_batch(demo: A
     # not the county of another province, nor the city (its step comes later)
     assert [m for m in messages_of(demo, "sc_county") if m.kind == "workflow"] == []
     assert [m for m in messages_of(demo, "ln_city") if m.kind == "workflow"] == []
+    # it opens the county's list of the entity
+    opened = sign_in(demo, "ln_county").get(f"/messages/{told[0].id}")
+    assert opened.headers["Location"] == "/procurement/demand/list/"
 
 
 def test_a_returned_annual_report_tells_who_submitted_it(demo: Any) -> None:
