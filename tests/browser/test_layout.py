@@ -213,7 +213,8 @@ def test_the_user_menu_holds_profile_password_and_sign_out(browser: Any, server:
     page = _signed_in(browser, server, size, "ln_hospital1")
     page.locator(".admin-user a.dropdown-toggle").click()
     items = page.locator(".admin-user .dropdown-menu a")
-    assert [t.strip() for t in items.all_inner_texts()] == ["个人信息", "修改密码", "退出"]
+    assert [t.strip() for t in items.all_inner_texts()] == [
+        "个人信息", "修改密码", "导入/导出任务", "退出"]
     menu = _box(page, ".admin-user .dropdown-menu")
     assert menu["x"] >= 0 and menu["x"] + menu["width"] <= page.viewport_size["width"]
     shot(page, f"layout-{size}-user-menu")
