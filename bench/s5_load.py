@@ -1,12 +1,15 @@
-"""5. Deadline load: gunicorn with 2 workers on PostgreSQL + Redis, 100 institution users
-saving and 上报ing (submitting) their demands at once, then a check in SQL that every
-acknowledged write landed exactly once.
+"""5. Deadline load: gunicorn with 2 workers and a `flask worker` on PostgreSQL + Redis (the
+job queue), 100 institution users saving and 上报ing (submitting) their demands at once, each
+ending with an export of its rows (a job on the queue), then a check in SQL that every
+acknowledged write landed exactly once and every acknowledged export job ran once, with the
+user's rows.
 
 Each user (its own hospital, its own account) signs in through the REST login before the clock
 starts, then repeats:
 POST /api/v1/demand/ (save a new demand), PUT /api/v1/demand/<id> (save a change of 预采购量),
 POST /api/v1/demand/<id>/transition/submit (上报), with a think time of 0.5-1.5 s
-(deterministic per user) before each request, until the time is up or it has done its rows.
+(deterministic per user) before each request, until the time is up or it has done its rows;
+then GET /api/v1/demand/export?format=csv, which the app answers 202 with the queued job.
 The client is threads with keep-alive http.client connections, loopback only, bounded in time
 and count. The server, the client and PostgreSQL share the machine's 2 cores.
 """
@@ -79,6 +82,7 @@ class Ledger:
     created: list[int] = field(default_factory=list)
     planned: dict[int, int] = field(default_factory=dict)  # id -> value of the acked edit
     submitted: set[int] = field(default_factory=set)
+    exports: list[tuple[int, int]] = field(default_factory=list)  # (job id, rows it must hold)
     latencies: list[tuple[str, float, int]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
@@ -132,6 +136,14 @@ class User(threading.Thread):
         self.token = body["access_token"]
         self.go.wait()
         self.stop_at = time.perf_counter() + self.seconds
+        self.save_and_report()
+        status, body = self.request("导出 (job)", "GET", "/api/v1/demand/export?format=csv", {})
+        if status == 202:
+            self.ledger.exports.append((body["job"], len(self.ledger.created)))
+        else:
+            self.ledger.failures.append(f"export: {status} {body}")
+
+    def save_and_report(self) -> None:
         for k in range(self.rows):
             if not self.think():
                 return
@@ -164,6 +176,9 @@ def verify(users: list[User], examples: list[str]) -> dict[str, int]:
     problems: dict[str, int] = defaultdict(int)
     with connect(DB) as conn:
         orgs = dict(conn.execute("SELECT username, org_id FROM ab_user"))
+        users_ids = dict(conn.execute("SELECT username, id FROM ab_user"))
+        jobs = {r[0]: r[1:] for r in conn.execute(
+            "SELECT id, user_id, state, progress FROM job WHERE kind = 'export'")}
         rows = {r[0]: r[1:] for r in conn.execute(
             "SELECT id, org_id, planned, state, row_version FROM procurement_demand")}
         audit: dict[tuple[int, str], int] = defaultdict(int)
@@ -174,6 +189,18 @@ def verify(users: list[User], examples: list[str]) -> dict[str, int]:
     per_org: dict[int, int] = defaultdict(int)
     for org_id, *_rest in rows.values():
         per_org[org_id] += 1
+    for user in users:
+        for job_id, expected in user.ledger.exports:
+            job = jobs.pop(job_id, None)
+            if job is None or job[0] != users_ids[f"u{user.number:03d}"]:
+                problems["export jobs lost"] += 1
+            elif job[1:] != ("done", expected):
+                problems["export jobs not done with the user's rows"] += 1
+                if len(examples) < 5:
+                    examples.append(f"job {job_id} of u{user.number:03d}: {job[1:]}, "
+                                    f"expected ('done', {expected})")
+    if jobs:
+        problems["export jobs doubled"] += len(jobs)
     for user in users:
         ledger = user.ledger
         org = orgs[f"u{user.number:03d}"]
@@ -205,6 +232,19 @@ def verify(users: list[User], examples: list[str]) -> dict[str, int]:
     return dict(problems)
 
 
+def _jobs_finished(seconds: float) -> float:
+    """Seconds until the worker has left no job queued or running (or `seconds` passed)."""
+    started = time.perf_counter()
+    with connect(DB, autocommit=True) as conn:
+        while time.perf_counter() - started < seconds:
+            left = conn.execute("SELECT count(*) FROM job WHERE state IN ('queued', 'running')"
+                                ).fetchone()[0]
+            if not left:
+                break
+            time.sleep(0.2)
+    return time.perf_counter() - started
+
+
 def _percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -215,21 +255,27 @@ def _percentile(values: list[float], p: float) -> float:
 def run(quick: bool) -> Section:
     size = sizes(quick)
     section = Section(5, f"Deadline load: {size['users']} users saving and 上报ing",
-                      f"gunicorn, 2 sync workers, PostgreSQL, Redis; {size['users']} "
-                      f"institution users for {size['seconds']} s (at most {size['rows']} "
-                      "demands each), think time 0.5-1.5 s before every request. Latency "
+                      "gunicorn, 2 sync workers, a `flask worker` on the Redis job queue, "
+                      f"PostgreSQL, Redis; {size['users']} institution users for "
+                      f"{size['seconds']} s (at most {size['rows']} demands each, then an "
+                      "export, which is a job), think time 0.5-1.5 s before every request. Latency "
                       "from the client's send to the end of the answer.",
                       "", "")
     recreate_database(DB)
     our_child("bench.s5_load", "child-prepare", str(size["users"]))
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_LOAD_DB": DB, "REDIS_URL": REDIS_URL}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_LOAD_DB": DB, "REDIS_URL": REDIS_URL,
+           "BENCH_JOB_NAMESPACE": f"bench-s5-{os.getpid()}"}
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     server = subprocess.Popen(
         [gunicorn, "--workers", "2", "--worker-class", "sync", "--bind", f"{HOST}:{port}",
          "--timeout", "120", "--log-level", "warning", "bench.s5_wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "bench.s5_wsgi:app", "worker", "--threads", "2",
+         "--no-scheduler"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.perf_counter() + 120
         while True:
@@ -262,18 +308,21 @@ def run(quick: bool) -> Section:
             user.join(timeout=size["seconds"] + 120)
         wall = time.perf_counter() - start_at
         stuck = sum(user.is_alive() for user in users)
+        jobs_wait = _jobs_finished(120)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        for process in (server, worker):
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
     examples: list[str] = []
     problems = verify(users, examples)
     if not problems:
         drop_database(DB)  # else kept for a look
     latencies = [(kind, s, status) for u in users for kind, s, status in u.ledger.latencies]
-    work = [(k, s, st) for k, s, st in latencies if k != "login"]
+    work = [(k, s, st) for k, s, st in latencies if k not in ("login", "导出 (job)")]
+    exports = sum(len(u.ledger.exports) for u in users)
     logins = [s for k, s, _st in latencies if k == "login"]
     ok = [s for _k, s, st in work if st in (200, 201)]
     failures = [f for u in users for f in u.ledger.failures]
@@ -288,6 +337,9 @@ def run(quick: bool) -> Section:
             note=f"{len(ok)} writes ({rows} demands saved, changed and 上报ed) in {wall:.1f} s"),
         Row("latency p50", p50, unit="ms"),
         Row("latency p99", p99, unit="ms", target="< 300 ms", met=p99 < 300),
+        Row("export jobs: the last one done, after the load", jobs_wait, unit="s",
+            note=f"{exports} exports queued by the web hosts, run by one `flask worker` "
+                 "(2 threads) on the Redis queue"),
         Row("writes lost or doubled", lost, unit="", target="0", met=lost == 0 and not failures,
             note=f"{len(failures)} requests failed"
                  + (f" (first: {failures[0][:120]})" if failures else "")),
@@ -301,7 +353,8 @@ def run(quick: bool) -> Section:
             f"{kind} p50 {_percentile(v, 50) * 1000:.0f} ms, p99 "
             f"{_percentile(v, 99) * 1000:.0f} ms ({len(v)})" for kind, v in by_kind.items()),
         "The check reads every row, version, state and audit entry back in SQL: each "
-        "acknowledged save, change and 上报 must be there exactly once, and nothing else. "
+        "acknowledged save, change and 上报 must be there exactly once, and nothing else; "
+        "each acknowledged export must be one job, done by the worker, with the user's rows. "
         + ("Nothing was lost or doubled." if not problems else
            f"Found: {dict(problems)}; for example " + "; ".join(examples) + "."),
         "Sign-in through the REST login, before the clock started (password hashing makes it "
