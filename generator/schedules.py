@@ -102,6 +102,9 @@ register(Action("deliver_messages", (Param("limit", "int", default=10_000, minim
 # 催报 before a window closes: remind the units that have not filed a batch whose reporting
 # window (the `window` of an entity's completeness) closes within `days`, once a day.
 register(Action("remind_window_closing", (Param("days", "int", default=3, minimum=1),)))
+# 办理期限 reminders: rows in a state with a time_limit due within `days` days (today
+# included) tell who may move them on (app/messages/time_limits.py), once a day per row.
+register(Action("remind_time_limits", (Param("days", "int", default=2, minimum=0),)))
 
 # Every rollup recomputed and stored (as `flask schema verify-rollups --fix`): on 1 January a
 # rollup counting `this_year` starts the new year from the rows of the new year.

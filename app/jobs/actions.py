@@ -119,6 +119,19 @@ def remind_window_closing(session: Any, params: dict[str, Any]) -> dict[str, int
     return {"Units reminded": remind_closing(session, int(params.get("days") or 3))}
 
 
+TOLD = lazy_gettext("People reminded")
+
+
+def remind_time_limits(session: Any, params: dict[str, Any]) -> dict[str, int]:
+    """办理期限 before it lapses: who may move on the rows due within `days` days
+    (app/messages/time_limits.py)."""
+    from app.messages.time_limits import remind_due
+
+    told = remind_due(session, int(params.get("days") or 0))
+    session.commit()
+    return {"People reminded": told}
+
+
 def refresh_rollups(session: Any, params: dict[str, Any]) -> dict[str, int]:
     """As `flask schema verify-rollups --fix`."""
     from app import rollups
@@ -134,9 +147,10 @@ FUNCTIONS: dict[str, Callable[[Any, dict[str, Any]], dict[str, int]]] = {
     "update_where": update_where,
     "deliver_messages": deliver_messages,
     "remind_window_closing": remind_window_closing,
+    "remind_time_limits": remind_time_limits,
     "refresh_rollups": refresh_rollups,
 }
 COUNT_LABELS = {"Accounts disabled": DISABLED, "Idle sessions signed out": SIGNED_OUT,
                 "Rows updated": UPDATED, "Rows unchanged": UNCHANGED,
                 "Messages sent": SENT, "Messages that could not be sent": NOT_SENT,
-                "Units reminded": REMINDED}
+                "Units reminded": REMINDED, "People reminded": TOLD}

@@ -257,3 +257,42 @@ def test_imported_complaints_open_their_inspections_too(world: dict[str, Any]) -
     tasks = {r["code"]: r["finding"] for r in regulator.get(
         "/api/v1/inspection/?q=(filters:!((col:code,opr:sw,value:TS-C-1)))").json["result"]}
     assert tasks == {"TS-C-11": "无证经营", "TS-C-12": "虚假宣传"}
+
+
+def test_the_people_who_may_move_a_case_are_reminded_before_its_limit_lapses(
+        world: dict[str, Any]) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select, text
+
+    from app.jobs.actions import remind_time_limits
+    from app.messages.models import Message
+    from app.security.models import AppUser
+
+    app, regulator, today = world["app"], world["regulator"], dt.date.today()
+    ids = {}
+    for code in ("宁药监罚-21", "宁药监罚-22", "宁药监罚-23"):
+        made = regulator.post("/api/v1/case/", json={
+            "code": code, "profile": world["profiles"][ENT_A], "fine": "100"})
+        assert made.status_code == 201, made.json
+        ids[code] = made.json["id"]
+    with app.app_context():
+        session = app.appbuilder.session
+        for code, due in (("宁药监罚-21", today + dt.timedelta(days=1)),  # due tomorrow
+                          ("宁药监罚-22", today - dt.timedelta(days=1))):  # already overdue
+            session.execute(text("UPDATE credit_case SET state_due = :d WHERE id = :i"),
+                            {"d": due, "i": ids[code]})
+        session.commit()
+        # 宁药监罚-23 is due in 15 working days: not yet
+        assert remind_time_limits(session, {"days": 2}) == {"People reminded": 1}
+        nx = session.execute(select(AppUser).filter_by(username="nx")).scalar_one()
+        told = session.execute(select(Message).where(Message.kind == "time_limit")
+                               ).scalars().all()
+        assert [(m.user_id, m.record_id) for m in told] == [(nx.id, ids["宁药监罚-21"])]
+        assert told[0].title == "办理期限提醒：稽查案件"
+        assert told[0].body.startswith("宁药监罚-21（已立案）办理期限：")
+        assert (today + dt.timedelta(days=1)).isoformat() + "（剩余" in told[0].body
+        # once a day: the schedule running again tells nobody again
+        assert remind_time_limits(session, {"days": 2}) == {"People reminded": 0}
+    assert "办理期限提醒：稽查案件" in regulator.get("/messages/").text
+    assert "办理期限提醒" not in world["ent"].get("/messages/").text
