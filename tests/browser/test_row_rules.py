@@ -50,7 +50,13 @@ def server(tmp_path_factory: Any) -> Iterator[tuple[str, Any]]:
 def pick(page: Any, field: str, text: str) -> list[str]:
     """Open the select2 of `field`, note what it offers, choose `text`."""
     page.locator(f"#{field} + .select2 .select2-selection").click()
-    page.wait_for_selector("li.select2-results__option:not(.loading-results)")
+    # the answer for this parent, not the list of the last opening nor 「搜索中…」
+    page.wait_for_function(
+        """text => {
+            const items = [...document.querySelectorAll("li.select2-results__option")];
+            return !items.some(i => i.classList.contains("loading-results"))
+                && items.some(i => i.textContent.trim() === text);
+        }""", arg=text)
     offered = page.locator("li.select2-results__option").all_inner_texts()
     page.locator("li.select2-results__option", has_text=text).click()
     return offered
