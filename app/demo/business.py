@@ -34,6 +34,7 @@ from app.demo.data import (
 )
 from app.hooks.models import Window, beijing_now
 from app.workflow.engine import log_line
+from generator.spec import FILED_AT
 
 
 def model(name: str) -> Any:
@@ -140,6 +141,9 @@ def windows(session: Any, users: dict[str, Any], past: Any, current: Any) -> Non
     ])
 
 
+HISTORY_SUBMITTED = dt.datetime(2024, 12, 10, 9, 30)  # the past batch's 上报, inside its window
+
+
 def demand_rows(session: Any, org: Any, unit: str, batch: Any, number: int,
                 items: tuple[tuple[str, str, str], ...], log: str | None = None) -> int:
     """One Demand row per catalogue item; with `log` the rows are the approved history."""
@@ -151,6 +155,8 @@ def demand_rows(session: Any, org: Any, unit: str, batch: Any, number: int,
         if log is not None:
             row.planned, row.change_note = planned(code, unit)
             row.state, row.review_log = "national_ok", log
+            # 填报进度: reported on 10 December 2024, as the log's first step says
+            setattr(row, FILED_AT, HISTORY_SUBMITTED)
         session.add(row)
     return len(items)
 
@@ -160,7 +166,8 @@ def history_log(users: dict[str, Any], unit: str) -> str:
     flow = generated().spec.entity("procurement.Demand").workflow
     assert flow is not None
     province = unit[:2]
-    steps = [("submit", unit, 10), ("county_approve", f"{province}_county", 12),
+    steps = [("submit", unit, HISTORY_SUBMITTED.day),
+             ("county_approve", f"{province}_county", 12),
              ("city_approve", f"{province}_city", 13),
              ("province_approve", f"{province}_province", 16),
              ("national_approve", "lcb", 19)]

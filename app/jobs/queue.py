@@ -51,8 +51,8 @@ class Jobs:
         self.url = app.config.get("ADMIN_JOB_BROKER_URL") or ""
         self.sync = bool(app.config.get("ADMIN_JOBS_SYNC", app.config.get("TESTING")))
         self.broker = make_broker(self.url, app.config["ADMIN_JOB_NAMESPACE"])
-        self.actor = dramatiq.actor(self._run, broker=self.broker, actor_name=ACTOR,
-                                    queue_name=QUEUE, max_retries=0, time_limit=DAY_MS)
+        self.actor = dramatiq.actor(broker=self.broker, actor_name=ACTOR, queue_name=QUEUE,
+                                    max_retries=0, time_limit=DAY_MS)(self._run)
         self.embedded = not self.url
         self._worker: dramatiq.Worker | None = None
         self._lock = threading.Lock()

@@ -1,6 +1,6 @@
-"""The system administrator in a real browser: 系统管理 → 数据字典 (relabel, add, disable, a
-refused delete through its confirmation) and 参数设置 (系统名称), then the clerk's form offering
-what the dictionary now holds. Screenshots in artifacts/."""
+"""The system administrator in a real browser: 系统管理 → 数据字典 (relabel, add, disable; a
+used value's 删除 offered disabled, saying why) and 参数设置 (系统名称), then the clerk's form
+offering what the dictionary now holds. Screenshots in artifacts/."""
 
 from __future__ import annotations
 
@@ -73,10 +73,11 @@ def test_dictionary_and_settings_walk(served: str, page: Any) -> None:
     page.locator(".dictionary-add [type=submit]").click()
     page.wait_for_load_state()
     assert "已新增取值" in page.locator("main").inner_text()
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.locator("tr[data-value=overseas] .dictionary-delete").click()
-    page.wait_for_load_state()
-    assert "已有 1 条记录使用，不能删除" in page.locator("main").inner_text()
+    # a value in use: 删除 is offered disabled, saying why (the server refuses it anyway)
+    assert page.locator("tr[data-value=overseas] .dictionary-delete").is_disabled()
+    assert page.locator("tr[data-value=overseas] .dictionary-delete-refused"
+                        ).get_attribute("title") == "已被使用：请改为停用"
+    assert page.locator("tr[data-value=hmt] .dictionary-delete").is_enabled()  # unused
     row = page.locator("tr[data-value=overseas]")
     row.locator("select[name=enabled]").select_option("0")
     row.locator(".dictionary-save").click()

@@ -117,3 +117,16 @@ def test_remind_reaches_the_inbox_once_a_day(demo: Any) -> None:
                         follow_redirects=True)
     assert "1 个单位今天已催报过" in again.text
     assert len([m for m in messages_of(demo, "sc_hospital2") if m.kind == "reminder"]) == 1
+
+
+def test_the_past_batch_was_filed_on_time_by_all_four(demo: Any) -> None:
+    from app.demo.data import PAST_BATCH
+
+    client = sign_in(demo, "lcb")
+    html = client.get(PAGE).text
+    batch = re.search(rf'<option value="(\d+)"[^>]*>{PAST_BATCH}</option>', html
+                      ).group(1)  # type: ignore[union-attr]
+    past = client.get(f"{PAGE}?_period={batch}").text
+    assert groups(past) == [["辽宁省", "2", "2", "2", "0", "100.0%", "100.0%"],
+                            ["四川省", "2", "2", "2", "0", "100.0%", "100.0%"]]
+    assert "2024-12-10 09:30" in past  # 上报时间 of each unit

@@ -57,6 +57,8 @@ def test_the_page_is_the_system_administrators_and_speaks_chinese(world: Any) ->
     for text in ("参数设置", "参数名称", "参数键名", "参数键值", "系统名称", "登录验证码",
                  "密码最短长度", "导出最大行数", "数据字典测试", "0 表示不限制。"):
         assert text in page, text
+    # the policy locks after 5 failures and expires passwords: 0 is not offered, nor explained
+    assert "0 表示从不锁定。" not in page and "0 表示密码永不过期。" not in page
     body = page.split("<main")[1]
     for raw in ("None", "True", "False", "System title", "Captcha"):
         assert raw not in body, raw
