@@ -24,6 +24,7 @@ from app.context import db_session
 from app.forms import endpoint_for as list_endpoint
 from app.io.export import sheet_name
 from app.labels import lazy
+from app.search import argument
 from app.security.headers import content_disposition
 from app.security.scope import current
 from generator.models import class_name
@@ -35,6 +36,17 @@ EXPORT_LIMIT = 200_000  # units in one export (a country's institutions)
 
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def period_filter(entity: Entity, period: str) -> dict[str, Any]:
+    """The list's search arguments that keep one period: a batch by its row id, a year as a
+    from-to range of itself (app/search_filters.py)."""
+    done = entity.completeness
+    assert done is not None
+    field = entity.field(done.period)
+    if field.kind.search_control == "range":
+        return {argument(field.name, 0): period, argument(field.name, 1): period}
+    return {argument(field.name): period}
 
 
 def unit_state(unit: progress.Unit) -> str:
@@ -107,7 +119,8 @@ class CompletenessView(BaseView):
         targets = progress.unfiled_ids(session, report.status, chosen)
         sent, skipped = remind.remind_units(
             session, self.entity, report.period_arg, report.period_text, targets, g.user,
-            url_for(f"{list_endpoint(self.entity)}.list"))
+            url_for(f"{list_endpoint(self.entity)}.list",
+                    **period_filter(self.entity, report.period_arg)))
         session.commit()
         if sent:
             flash(_("Reminder sent to %(count)s units.", count=sent), "success")

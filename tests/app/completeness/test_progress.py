@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from app.demo.data import OPEN_BATCH
+from app.demo.data import OPEN_BATCH, PAST_BATCH
 from tests.app.messages.test_inbox import messages_of, unread_badge
 from tests.app.test_workbench import sign_in
 from tests.conftest import dispose
@@ -107,11 +107,14 @@ def test_remind_reaches_the_inbox_once_a_day(demo: Any) -> None:
     assert [m.title for m in told] == ["催报提醒：采购需求"]
     assert told[0].body == f"周建民（全国）催报：请尽快完成{OPEN_BATCH}的采购需求填报并上报。"
     assert messages_of(demo, "sc_hospital1") == []
-    # the hospital sees it on its next page, and the link opens its list
+    # the hospital sees it on its next page, and the link opens its list of that batch
     hospital = sign_in(demo, "sc_hospital2")
     assert unread_badge(hospital.get("/").text) == 1
     opened = hospital.get(f"/messages/{told[0].id}")
-    assert opened.headers["Location"] == "/procurement/demand/list/"
+    batch = re.search(r'<option value="(\d+)" selected>', html).group(1)  # type: ignore[union-attr]
+    assert opened.headers["Location"] == f"/procurement/demand/list/?_flt_0_batch={batch}"
+    listed = hospital.get(opened.headers["Location"]).text
+    assert ">11-001<" in listed and ">10-001<" not in listed  # item codes: 第十一批, 第十批
     # once a day
     again = client.post(f"{PAGE}remind", data={"csrf_token": token, "unit": str(unit_id)},
                         follow_redirects=True)
@@ -120,8 +123,6 @@ def test_remind_reaches_the_inbox_once_a_day(demo: Any) -> None:
 
 
 def test_the_past_batch_was_filed_on_time_by_all_four(demo: Any) -> None:
-    from app.demo.data import PAST_BATCH
-
     client = sign_in(demo, "lcb")
     html = client.get(PAGE).text
     batch = re.search(rf'<option value="(\d+)"[^>]*>{PAST_BATCH}</option>', html
