@@ -18,8 +18,10 @@ from app.audit.sign_ins import FAILED, SIGN_IN, stored, user_agent
 from app.security.scope import current
 from app.validation import is_blank
 from generator.pinyin import initials_column
+from generator.spec import FILED_AT
 
-SKIP = {"row_version", "org_path"}
+# the app's own bookkeeping: the version, the organisation's path, when the row was filed
+SKIP = {"row_version", "org_path", FILED_AT}
 
 
 def plain(value: Any) -> Any:
