@@ -1,0 +1,84 @@
+"""The Spec's rules between records and over time (automatic actions, 文书, ownership by
+identifier, 填报进度, schedules): plain frozen objects like the rest of generator/spec.py,
+which re-exports them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from generator.spec import Label
+
+
+@dataclass(frozen=True)
+class AutoRule:
+    """An automatic action (`rules:` on an entity): when a row is created (`on` is
+    "create") or moved by the transition `on`, a row of `target` is created with `values`
+    (target field -> an expression over the row's fields, or `reference.field` read from
+    the row a reference points to), in the same transaction, audited as done by the rule on
+    behalf of the person who acted."""
+
+    key: str
+    label: Label
+    on: str  # "create" or a transition key
+    target: str  # qualified entity name
+    values: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A 文书 of an entity (`documents:`): a DOCX template filled from a row and its lines,
+    numbered by `number` ("宁药监罚〔{year}〕{seq}号": one number per row, in sequence per
+    year), downloaded as DOCX or PDF by `roles` while the row is in one of `states`."""
+
+    key: str
+    label: Label
+    template: str  # absolute path of the .docx
+    number: str
+    roles: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()  # empty: any state
+
+
+@dataclass(frozen=True)
+class Owner:
+    """`visible_to_owner`: a row held by a regulator's region is also readable (only) by the
+    users of `roles` whose organisation's code (a unit's 统一社会信用代码) is in `field`."""
+
+    field: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """填报进度 of an entity: which units are expected to file per period, which have, and
+    which did so on time; by region, with 催报 to those who have not (app/completeness/)."""
+
+    label: Label
+    period: str  # the batch or year field: one period at a time
+    filed: tuple[str, ...]  # states that count as filed (every row of the unit in one)
+    kind: str  # the expected units: every current unit of this kind under the viewer
+    roles: tuple[str, ...]  # who sees it (and may 催报)
+    window: str | None = None  # window_deadline series: on time = filed before it closes
+    due: str | None = None  # "MM-DD" of the year after a year period: on time = filed by then
+    remind: Label | None = None  # the reminder's text: {period}, {entity}, {sender}
+
+
+FILED_AT = "filed_at"  # when the row last moved into a filed state (set by the engine)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """One of a module's `schedules:`: an action of the catalogue (generator/schedules.py)
+    fired by a cron expression, exactly once per planned time across all hosts."""
+
+    module: str
+    name: str
+    label: Label
+    cron: str  # five fields: minute hour day-of-month month day-of-week
+    action: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.module}.{self.name}"
