@@ -23,7 +23,7 @@ from app.completeness.report import PAGE, BadRequest, Report, build
 from app.context import db_session
 from app.forms import endpoint_for as list_endpoint
 from app.io.export import sheet_name
-from app.labels import lazy
+from app.labels import current_locale, lazy
 from app.search import argument
 from app.security.headers import content_disposition
 from app.security.scope import current
@@ -49,9 +49,17 @@ def period_filter(entity: Entity, period: str) -> dict[str, Any]:
     return {argument(field.name): period}
 
 
-def unit_state(unit: progress.Unit) -> str:
+def unit_state(entity: Entity, unit: progress.Unit) -> str:
     if unit.filed:
         return _("Filed")
+    if unit.returned_rows:
+        assert entity.workflow is not None
+        state = next(s for s in entity.workflow.states if s.correction).label.get(
+            current_locale())
+        if unit.rows == 1:
+            return state
+        return _("%(state)s (%(count)s of %(all)s)", state=state, count=unit.returned_rows,
+                 all=unit.rows)
     if unit.filed_rows:
         return _("Partly filed (%(done)s of %(all)s)", done=unit.filed_rows, all=unit.rows)
     return _("Not filed")
@@ -88,7 +96,7 @@ class CompletenessView(BaseView):
         report = self._report()
         return self.render_template(
             "admin/completeness.html", title=report.title, report=report, percent=percent,
-            unit_state=unit_state, page_size=PAGE,
+            unit_state=lambda unit: unit_state(self.entity, unit), page_size=PAGE,
             xlsx=url_for(".export", **report.args()))
 
     @expose("/export")
@@ -110,6 +118,11 @@ class CompletenessView(BaseView):
         back = redirect(url_for(".table", **report.args()))
         if report.status is None:
             return back
+        if not report.may_remind:
+            flash(_("Filing closed at %(when)s: nobody can file now, so nobody is reminded.",
+                    when=report.closes_at.strftime("%Y-%m-%d %H:%M")  # type: ignore[union-attr]
+                    ), "warning")
+            return back
         session = db_session()
         chosen = None if request.form.get("all") == "1" else [
             int(v) for v in request.form.getlist("unit") if v.isdigit()]
@@ -120,9 +133,12 @@ class CompletenessView(BaseView):
         sent, skipped = remind.remind_units(
             session, self.entity, report.period_arg, report.period_text, targets, g.user,
             url_for(f"{list_endpoint(self.entity)}.list",
-                    **period_filter(self.entity, report.period_arg)))
+                    **period_filter(self.entity, report.period_arg)),
+            overdue_since=report.closes_at if report.overdue else None)
         session.commit()
-        if sent:
+        if sent and report.overdue:
+            flash(_("Overdue reminder sent to %(count)s units.", count=sent), "success")
+        elif sent:
             flash(_("Reminder sent to %(count)s units.", count=sent), "success")
         if skipped:
             flash(_("%(count)s units were already reminded today: a unit is reminded at most "
@@ -141,19 +157,21 @@ def xlsx_bytes(report: Report, units: list[progress.Unit]) -> bytes:
     head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     sheet = book.add_worksheet(sheet_name(report.title))
     headers = [report.level_label, _("Expected"), _("Filed"), _("Filed on time"),
-               _("Filing rate"), _("On-time rate")]
+               _("Filing rate"), _("On-time rate"), _("Returned for correction")]
     sheet.write_row(0, 0, headers, head)
     for r, group in enumerate([*report.groups, *([report.total] if report.total else [])], 1):
         name = group.name if group.key else _("Total")
         sheet.write_row(r, 0, [name, group.expected, group.filed, group.on_time,
-                               percent(group.rate), percent(group.on_time_rate)])
+                               percent(group.rate), percent(group.on_time_rate),
+                               group.returned])
     sheet.set_column(0, 0, 30)
-    sheet.set_column(1, 5, 12)
+    sheet.set_column(1, 6, 12)
     listing = book.add_worksheet(sheet_name(_("Units")))
     listing.write_row(0, 0, [_("Unit"), _("Unified social credit code"), _("County"),
                              _("State"), _("Filed at"), _("On time"), _("Contacts")], head)
     for r, unit in enumerate(units, 1):
-        listing.write_row(r, 0, [unit.name, unit.code, unit.county, unit_state(unit),
+        listing.write_row(r, 0, [unit.name, unit.code, unit.county,
+                                 unit_state(report.entity, unit),
                                  unit.filed_at.strftime("%Y-%m-%d %H:%M") if unit.filed_at
                                  else "", _("Yes") if unit.on_time else _("No"),
                                  "；".join(unit.contacts)])
@@ -167,7 +185,8 @@ def xlsx_bytes(report: Report, units: list[progress.Unit]) -> bytes:
 def as_json(report: Report) -> dict[str, Any]:
     def group(g_: progress.Group) -> dict[str, Any]:
         return {"key": g_.key, "name": g_.name, "expected": g_.expected, "filed": g_.filed,
-                "on_time": g_.on_time, "partial": g_.partial, "rate": g_.rate,
+                "on_time": g_.on_time, "partial": g_.partial, "returned": g_.returned,
+                "rate": g_.rate,
                 "on_time_rate": g_.on_time_rate}
 
     return {
@@ -175,10 +194,12 @@ def as_json(report: Report) -> dict[str, Any]:
         "region": {"code": report.region.code, "name": report.region.name},
         "level": report.level_label,
         "closes_at": report.closes_at.isoformat() if report.closes_at else None,
+        "overdue": report.overdue,
         "groups": [group(g_) for g_ in report.groups],
         "total": group(report.total) if report.total else None,
         "units": [{"id": u.id, "name": u.name, "code": u.code, "county": u.county,
-                   "rows": u.rows, "filed_rows": u.filed_rows, "filed": u.filed,
+                   "rows": u.rows, "filed_rows": u.filed_rows,
+                   "returned_rows": u.returned_rows, "filed": u.filed,
                    "on_time": u.on_time,
                    "filed_at": u.filed_at.isoformat() if u.filed_at else None,
                    "contacts": list(u.contacts)} for u in report.units],

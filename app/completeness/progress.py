@@ -34,6 +34,7 @@ class Group:
     on_time: int
     partial: int
     drill: bool  # a region to open further
+    returned: int = 0  # units with a row sent back (退回补正): neither filed nor partly
 
     @property
     def rate(self) -> float | None:
@@ -56,6 +57,7 @@ class Unit:
     on_time: bool
     filed_at: dt.datetime | None
     contacts: tuple[str, ...] = ()
+    returned_rows: int = 0  # rows in a correction state (退回补正)
 
 
 def period_column(entity: Entity, model: Any) -> Any:
@@ -64,29 +66,43 @@ def period_column(entity: Entity, model: Any) -> Any:
     return getattr(model, entity.field(done.period).column)
 
 
+def correction_states(entity: Entity) -> tuple[str, ...]:
+    """The workflow's states marked `correction: true` (退回补正): a unit with a row in one
+    was sent back and has to file again."""
+    assert entity.workflow is not None
+    return tuple(s.key for s in entity.workflow.states if s.correction)
+
+
 def unit_status(entity: Entity, model: Any, period: Any, region: Organisation,
                 closes_at: dt.datetime | None) -> Any:
-    """One row per expected unit under `region`: id, path, rows, filed_rows, filed (0/1),
-    on_time (0/1), partial (0/1), filed_at — a subquery the counts and the lists read."""
+    """One row per expected unit under `region`: id, path, rows, filed_rows, returned_rows,
+    filed (0/1), on_time (0/1), partial (0/1), returned (0/1), filed_at — a subquery the
+    counts and the lists read. Filed, partly filed and returned exclude one another."""
     done = entity.completeness
     assert done is not None
     state = getattr(model, entity.workflow.field)  # type: ignore[union-attr]
+    sent_back = correction_states(entity)
     rows = (select(model.org_id.label("org_id"), func.count().label("rows"),
                    func.sum(case((state.in_(done.filed), 1), else_=0)).label("filed_rows"),
+                   func.sum(case((state.in_(sent_back), 1), else_=0)).label("returned_rows"),
                    func.max(getattr(model, FILED_AT)).label("filed_at"))
             .where(period_column(entity, model) == period,
                    within(model.org_path, region.path))
             .group_by(model.org_id).subquery())
     count = func.coalesce(rows.c.rows, 0)
     filed_rows = func.coalesce(rows.c.filed_rows, 0)
+    returned_rows = func.coalesce(rows.c.returned_rows, 0)
     is_filed = and_(count > 0, filed_rows == count)
     in_time = is_filed if closes_at is None else and_(is_filed, rows.c.filed_at <= closes_at)
     today = dt.date.today()
     return (select(Organisation.id.label("id"), Organisation.path.label("path"),
                    count.label("rows"), filed_rows.label("filed_rows"),
+                   returned_rows.label("returned_rows"),
                    case((is_filed, 1), else_=0).label("filed"),
                    case((in_time, 1), else_=0).label("on_time"),
-                   case((and_(filed_rows > 0, filed_rows < count), 1), else_=0).label("partial"),
+                   case((and_(filed_rows > 0, filed_rows < count, returned_rows == 0), 1),
+                        else_=0).label("partial"),
+                   case((returned_rows > 0, 1), else_=0).label("returned"),
                    rows.c.filed_at.label("filed_at"))
             .select_from(Organisation).outerjoin(rows, rows.c.org_id == Organisation.id)
             .where(Organisation.level == "unit", Organisation.kind == done.kind,
@@ -105,7 +121,8 @@ def groups(session: Any, status: Any, region: Organisation) -> list[Group]:
     query = (select(key.label("key"), func.count().label("expected"),
                     func.sum(status.c.filed).label("filed"),
                     func.sum(status.c.on_time).label("on_time"),
-                    func.sum(status.c.partial).label("partial"))
+                    func.sum(status.c.partial).label("partial"),
+                    func.sum(status.c.returned).label("returned"))
              .group_by(key))
     found = session.execute(query).all()
     if below == "unit":
@@ -116,15 +133,16 @@ def groups(session: Any, status: Any, region: Organisation) -> list[Group]:
             Organisation.path.in_([r.key for r in found]))).all()) if found else {}
     out = [Group(str(r.key), str(names.get(r.key, r.key)), int(r.expected), int(r.filed or 0),
                  int(r.on_time or 0), int(r.partial or 0),
-                 below != "unit" and r.key in names) for r in found]
+                 below != "unit" and r.key in names, int(r.returned or 0)) for r in found]
     return sorted(out, key=lambda g: g.key)
 
 
 def totals(session: Any, status: Any) -> Group:
     found = session.execute(select(func.count(), func.sum(status.c.filed),
-                                   func.sum(status.c.on_time), func.sum(status.c.partial))).one()
+                                   func.sum(status.c.on_time), func.sum(status.c.partial),
+                                   func.sum(status.c.returned))).one()
     return Group("", "", int(found[0]), int(found[1] or 0), int(found[2] or 0),
-                 int(found[3] or 0), False)
+                 int(found[3] or 0), False, int(found[4] or 0))
 
 
 def units(session: Any, status: Any, unfiled_only: bool, offset: int, limit: int
@@ -140,8 +158,8 @@ def units(session: Any, status: Any, unfiled_only: bool, offset: int, limit: int
                             .offset(offset).limit(limit)).all()
     people = contacts(session, [r.id for r in found])
     return [Unit(r.id, r.name, r.code, r.county or "", int(r.rows), int(r.filed_rows),
-                 bool(r.filed), bool(r.on_time), r.filed_at, people.get(r.id, ()))
-            for r in found]
+                 bool(r.filed), bool(r.on_time), r.filed_at, people.get(r.id, ()),
+                 int(r.returned_rows)) for r in found]
 
 
 def unfiled_ids(session: Any, status: Any, among: list[int] | None = None) -> list[int]:

@@ -21,21 +21,27 @@ from app.security.models import AppUser, Organisation
 from generator.spec import Entity
 
 
-def reminder_text(entity: Entity, period_label: str, sender: Any) -> str:
+def reminder_text(entity: Entity, period_label: str, sender: Any,
+                  overdue_since: dt.datetime | None = None) -> str:
     done = entity.completeness
     assert done is not None
     with force_locale("zh"):
         who = actor_name(sender) if sender is not None else _("The system")
         template = done.remind.zh if done.remind else _(
             "{sender} reminds you: please file {entity} of {period}.")
+        late = "" if overdue_since is None else _(
+            " The deadline (%(when)s) has passed: the filing is overdue.",
+            when=overdue_since.strftime("%Y-%m-%d %H:%M"))
     return fill_in(template, {"sender": who, "period": period_label,
-                              "entity": entity.label.zh})
+                              "entity": entity.label.zh}) + late
 
 
 def remind_units(session: Any, entity: Entity, period: Any, period_label: str,
-                 unit_ids: list[int], sender: Any, link: str | None) -> tuple[int, int]:
-    """Remind the units of `unit_ids` not yet reminded today for the period. Returns
-    (units reminded, units skipped because they were reminded today)."""
+                 unit_ids: list[int], sender: Any, link: str | None,
+                 overdue_since: dt.datetime | None = None) -> tuple[int, int]:
+    """Remind the units of `unit_ids` not yet reminded today for the period (逾期催报 when
+    the period closed at `overdue_since`). Returns (units reminded, units skipped because
+    they were reminded today)."""
     today = dt.date.today()
     key = str(period)
     already = set(session.execute(select(Reminder.org_id).where(
@@ -51,9 +57,11 @@ def remind_units(session: Any, entity: Entity, period: Any, period_label: str,
     users = list(session.execute(select(AppUser.id).where(
         AppUser.org_id.in_(fresh), AppUser.active.is_(True))).scalars())
     with force_locale("zh"):
-        title = _("Reminder: %(entity)s", entity=entity.label.zh)
+        title = (_("Overdue reminder: %(entity)s", entity=entity.label.zh) if overdue_since
+                 else _("Reminder: %(entity)s", entity=entity.label.zh))
     channels = tuple(current_app.config.get("ADMIN_MESSAGE_CHANNELS", ()))
-    post(session, Draft("reminder", title, reminder_text(entity, period_label, sender),
+    post(session, Draft("reminder", title,
+                        reminder_text(entity, period_label, sender, overdue_since),
                         link=link), users, channels)
     names = list(session.execute(select(Organisation.name).where(
         Organisation.id.in_(fresh)).order_by(Organisation.path)).scalars())

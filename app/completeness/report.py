@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.completeness import progress
 from app.context import db_session, generated
 from app.hooks import window_deadline
+from app.hooks.models import beijing_now
 from app.labels import current_locale
 from app.security.models import Organisation
 from app.security.scope import within
@@ -48,6 +49,20 @@ class Report:
     page: int = 1
     more: bool = False
     status: Any = None  # the per-unit subquery (for 催报)
+
+    @property
+    def overdue(self) -> bool:
+        """The period has closed (its window or `due`) for the region shown."""
+        return self.closes_at is not None and beijing_now() > self.closes_at
+
+    @property
+    def may_remind(self) -> bool:
+        """催报 is of use while a unit can still file: before the close, and after a `due`
+        (a legal deadline: filing late is still owed, 逾期催报); a closed reporting window
+        refuses every filing (单位延期 reopens it for one unit), so nobody is reminded then."""
+        done = self.entity.completeness
+        assert done is not None
+        return not self.overdue or done.window is None
 
     def args(self, **extra: Any) -> dict[str, Any]:
         out: dict[str, Any] = {PERIOD: self.period_arg, "region": self.region.code}

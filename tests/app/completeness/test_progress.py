@@ -5,6 +5,7 @@ institutions; a hospital does not see the screen."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from typing import Any
@@ -19,6 +20,7 @@ from tests.conftest import dispose
 from tests.demo_world import demo_app
 
 PAGE = "/procurement/demand/completeness/"
+ANNUAL = "/annual_report/annual_report/completeness/"
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +56,11 @@ def test_lcb_sees_the_four_hospitals_and_drills_to_the_county(demo: Any) -> None
     assert page.status_code == 200
     html = page.text
     assert "填报进度" in html and f">{OPEN_BATCH}</option>" in html
-    assert groups(html) == [["辽宁省", "2", "0", "0", "1", "0.0%", "0.0%"],
-                            ["四川省", "2", "0", "0", "0", "0.0%", "0.0%"]]
+    # 沈阳市和平区中医院 has 49 rows reported and one returned by the county: 退回修改
+    assert groups(html) == [["辽宁省", "2", "0", "0", "0", "1", "0.0%", "0.0%"],
+                            ["四川省", "2", "0", "0", "0", "0", "0.0%", "0.0%"]]
     assert units(html) == {
-        "沈阳市和平区第一人民医院": "未上报", "沈阳市和平区中医院": "部分上报（49/50 条）",
+        "沈阳市和平区第一人民医院": "未上报", "沈阳市和平区中医院": "退回修改（1/50 条）",
         "成都市锦江区第一人民医院": "未上报", "成都市锦江区中医医院": "未上报"}
     batch = re.search(r'<option value="(\d+)" selected>', html).group(1)  # type: ignore[union-attr]
     city = client.get(f"{PAGE}?_period={batch}&region=210000").text
@@ -71,7 +74,7 @@ def test_lcb_sees_the_four_hospitals_and_drills_to_the_county(demo: Any) -> None
     # the export holds the same counts and the units with their contacts
     book = load_workbook(io.BytesIO(client.get(f"{PAGE}export?_period={batch}").data))
     counts, listing = book.worksheets
-    assert [c.value for c in counts[2]] == ["辽宁省", 2, 0, 0, "0.0%", "0.0%"]
+    assert [c.value for c in counts[2]] == ["辽宁省", 2, 0, 0, "0.0%", "0.0%", 1]
     assert [c.value for c in counts[4]][:3] == ["合计", 4, 0]
     rows = {r[0].value: r for r in listing.iter_rows(min_row=2)}
     assert rows["成都市锦江区中医医院"][3].value == "未上报"
@@ -128,6 +131,63 @@ def test_the_past_batch_was_filed_on_time_by_all_four(demo: Any) -> None:
     batch = re.search(rf'<option value="(\d+)"[^>]*>{PAST_BATCH}</option>', html
                       ).group(1)  # type: ignore[union-attr]
     past = client.get(f"{PAGE}?_period={batch}").text
-    assert groups(past) == [["辽宁省", "2", "2", "2", "0", "100.0%", "100.0%"],
-                            ["四川省", "2", "2", "2", "0", "100.0%", "100.0%"]]
+    assert groups(past) == [["辽宁省", "2", "2", "2", "0", "0", "100.0%", "100.0%"],
+                            ["四川省", "2", "2", "2", "0", "0", "100.0%", "100.0%"]]
     assert "2024-12-10 09:30" in past  # 上报时间 of each unit
+
+
+def test_a_returned_annual_report_is_shown_returned_and_overdue_units_get_an_overdue_reminder(
+        demo: Any) -> None:
+    """The 2025 report of 沈阳海纳医药有限公司 was submitted, then returned: 退回补正, counted
+    neither filed nor partly filed. Its due (30 April 2026) has passed, so 催报 is offered as
+    逾期催报 and its message says the filing is overdue."""
+    client = sign_in(demo, "nmpa")
+    html = client.get(ANNUAL).text
+    assert ">2025</option>" in html
+    assert groups(html) == [["辽宁省", "2", "0", "0", "0", "1", "0.0%", "0.0%"],
+                            ["四川省", "2", "1", "0", "0", "0", "50.0%", "0.0%"]]
+    assert units(html)["沈阳海纳医药有限公司"] == "退回补正"
+    assert units(html)["辽宁康瑞制药有限公司"] == "未上报"
+    assert "逾期催报所选单位" in html and "全部逾期催报（所有逾期未报单位）" in html
+    assert "催报所选单位</button>" not in html.replace("逾期催报所选单位", "")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    done = client.post(f"{ANNUAL}remind", data={"csrf_token": token, "all": "1"},
+                       follow_redirects=True)
+    assert "已向 3 个单位发送逾期催报消息。" in done.text
+    told = [m for m in messages_of(demo, "ln_import") if m.kind == "reminder"]
+    assert [m.title for m in told] == ["逾期催报：年度报告采集"]
+    assert told[0].body == ("李国华（全国）催报：请尽快提交2025年度报告。"
+                            "（上报截止时间 2026-04-30 23:59 已过，已逾期。）")
+
+
+def test_no_reminder_once_the_reporting_window_has_closed(demo: Any) -> None:
+    """After a batch's window closes no hospital can report: 催报 is not offered, and a post
+    is refused with the reason."""
+    from app.hooks.models import Window
+
+    client = sign_in(demo, "lcb")
+    html = client.get(PAGE).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+    with demo.app_context():
+        session = demo.appbuilder.session
+        windows = session.query(Window).filter(Window.window == "procurement").all()
+        kept = [(w.id, w.opens_at, w.closes_at) for w in windows]
+        for w in windows:
+            w.opens_at = dt.datetime(2026, 1, 1, 8, 0)
+            w.closes_at = dt.datetime(2026, 1, 31, 18, 0)
+        session.commit()
+    try:
+        closed = client.get(PAGE).text
+        assert "completeness-remind-all" not in closed and 'name="unit"' not in closed
+        assert "上报已于 2026-01-31 18:00 截止，单位已无法上报，不再催报。" in closed
+        refused = client.post(f"{PAGE}remind", data={"csrf_token": token, "all": "1"},
+                              follow_redirects=True)
+        assert "上报已于 2026-01-31 18:00 截止" in refused.text
+        assert "发送催报消息" not in refused.text
+    finally:
+        with demo.app_context():
+            session = demo.appbuilder.session
+            for id_, opens, closes in kept:
+                w = session.get(Window, id_)
+                w.opens_at, w.closes_at = opens, closes
+            session.commit()
