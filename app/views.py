@@ -101,7 +101,9 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
 
     def render_template(self, template: str, **kwargs: Any) -> Any:
         if template == self.list_template:
-            kwargs["io_links"] = self.io_links()
+            listed = kwargs.get("widgets", {}).get("list")
+            kwargs["io_links"] = self.io_links(
+                getattr(listed, "template_args", {}).get("count"))
             kwargs["pending_changes"] = self._pending_changes()
             kwargs["list_narrowed"] = self._narrowed()
             kwargs["search_form"] = form_inputs(self)

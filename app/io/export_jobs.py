@@ -42,12 +42,12 @@ class Target:
     progress: Any
     key: str | None = None
     name: str | None = None
+    note: str | None = None  # 「仅导出前 N 条，共 M 条」 when 导出最大行数 cut it
 
 
-def offload(query: Any) -> BaseResponse | None:
-    """Submit the export as a job when it has too many rows; None to stream it here."""
+def offload(query: Any, rows: int) -> BaseResponse | None:
+    """Submit the export of `rows` rows as a job when it has too many; None to stream it."""
     limit = int(current_app.config["ADMIN_EXPORT_JOB_ROWS"])
-    rows = query.order_by(None).count()
     most = settings.value("export_row_limit")  # 参数设置 导出最大行数; 0: every row
     if (min(rows, int(most)) if most else rows) <= limit:
         return None
@@ -113,7 +113,7 @@ def _run(ctx: Context) -> Outcome:
         app.view_functions[params["endpoint"]](**params["view_args"])
     if target.key is None:  # the door answered otherwise: the user lost the right meanwhile
         raise Refused(REFUSED)
-    return Outcome(result_file=target.key, result_name=target.name)
+    return Outcome(result_file=target.key, result_name=target.name, note=target.note)
 
 
 register(Kind(KIND, lazy_gettext("Export"), _run))

@@ -159,8 +159,8 @@ class Importer(RowRules):
                     if len(chunk) >= CHUNK:
                         self.chunk(chunk, matched, result, write)
                         chunk = []
-                        if progress is not None:
-                            progress(number - 1)
+                        if progress is not None:  # the rows read, blank ones aside
+                            progress(result.rows)
                 if chunk:
                     self.chunk(chunk, matched, result, write)
         except ChangedMeanwhile:
@@ -168,7 +168,7 @@ class Importer(RowRules):
                                           "were being imported; nothing was imported. Import "
                                           "the file again."))
         if progress is not None:
-            progress(number - 1)
+            progress(result.rows)
         return result
 
     def chunk(self, chunk: list[tuple[int, list[Any]]], matched: list[Column | None],

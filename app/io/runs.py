@@ -17,17 +17,20 @@ import os
 import uuid
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.audit import trail
 from app.context import db_session, generated
+from app.forms import endpoint_for
 from app.io.importer import Importer, Result, RowError
 from app.io.models import ImportRun
 from app.jobs import jobs
-from app.jobs.kinds import Context, Kind, register
-from app.jobs.models import Job
+from app.jobs.kinds import Context, Kind, Shown, register
+from app.jobs.models import DONE, Job
+from app.labels import current_locale
 
 log = logging.getLogger(__name__)
 KIND = "import"
@@ -143,4 +146,37 @@ def _imported(job: Job) -> None:
             remove_file(current_app, run)
 
 
-register(Kind(KIND, lazy_gettext("Import"), _run, _failed, _imported))
+def _describe(session: Any, shown: list[Job]) -> dict[int, Shown]:
+    """导入：<entity>（<file>） and what the pass found: a check's verdict, an import's counts;
+    the run's page tells more."""
+    ids = {job.id: json.loads(job.params).get("run") for job in shown}
+    found = {r.id: r for r in session.execute(select(ImportRun).where(
+        ImportRun.id.in_([i for i in ids.values() if i is not None]))).scalars()}
+    spec = generated().spec
+    out: dict[int, Shown] = {}
+    for job in shown:
+        run = found.get(ids[job.id])
+        if run is None:
+            continue
+        label = spec.entity(run.entity).label.get(current_locale())
+        name = _("Import: %(entity)s (%(file)s)", entity=label, file=run.file_name)
+        link = url_for(f"{endpoint_for(spec.entity(run.entity))}.import_status_page",
+                       run_id=run.id)
+        result = ""
+        if job.state == DONE:
+            if run.status == "invalid":
+                result = _("%(errors)s problem(s) found: nothing was imported.",
+                           errors=run.error_count)
+            elif not json.loads(job.params).get("commit"):
+                result = (_("Checked: all %(rows)s rows are correct; the import waits for "
+                            "your confirmation.", rows=run.rows) if run.status == "valid"
+                          else _("Checked: all %(rows)s rows are correct.", rows=run.rows))
+            else:
+                result = _("Imported: %(created)s new, %(updated)s updated, %(unchanged)s "
+                           "unchanged.", created=run.created, updated=run.updated,
+                           unchanged=run.unchanged or 0)
+        out[job.id] = Shown(name, result, link)
+    return out
+
+
+register(Kind(KIND, lazy_gettext("Import"), _run, _failed, _imported, describe=_describe))

@@ -65,13 +65,17 @@ def stream_export(entity: Any, model: type, query: Any, names: list[str] | None,
     """The export of a door: streamed, or (above ADMIN_EXPORT_JOB_ROWS rows) submitted as a
     job; inside that job (g.export_job), written to its file."""
     target = g.get("export_job")
-    if target is None and (offloaded := export_jobs.offload(query)) is not None:
+    limit = int(settings.value("export_row_limit") or 0)  # 参数设置 导出最大行数; 0: every row
+    total = query.order_by(None).count() if target is None or limit else 0
+    if target is None and (offloaded := export_jobs.offload(query, total)) is not None:
         return offloaded
     cols = columns(entity, names)
     headers = [c.header for c in cols]
-    limit = settings.value("export_row_limit")  # 参数设置; 0: every row
+    cut = export_cut(limit, total)
     if limit:
         query = query.limit(limit)
+    if target is not None:
+        target.note = cut
     lines = column_lines(cols, batched(_eager(query, model, entity)))
     suffix = ".csv" if fmt == "csv" else ".xlsx"
     title = entity.label.get(current_locale())
@@ -79,9 +83,22 @@ def stream_export(entity: Any, model: type, query: Any, names: list[str] | None,
         return export_jobs.write(target, headers, lines, title, _file_name(entity, suffix),
                                  percent_columns(cols), fmt)
     if fmt == "csv":
-        return csv_download(headers, lines, _file_name(entity, ".csv"))
-    return xlsx_download(headers, lines, title, _file_name(entity, ".xlsx"),
-                         percent_columns(cols))
+        response = csv_download(headers, lines, _file_name(entity, ".csv"))
+    else:
+        response = xlsx_download(headers, lines, title, _file_name(entity, ".xlsx"),
+                                 percent_columns(cols))
+    if cut:  # a REST caller reads it here; the list said so before the download
+        response.headers["X-Export-Rows"] = str(limit)
+        response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+def export_cut(limit: int, total: int) -> str | None:
+    """「仅导出前 N 条，共 M 条」 when 导出最大行数 cuts the export; None if it holds all."""
+    if not limit or total <= limit:
+        return None
+    return _("Only the first %(limit)s of %(total)s rows are exported (the most an export "
+             "holds, in the settings).", limit=limit, total=total)
 
 
 def _template_response(entity: Any) -> Response:
@@ -106,7 +123,9 @@ class ViewIO:
     class_permission_name: str
     render_template: Any
 
-    def io_links(self) -> dict[str, Any]:
+    def io_links(self, count: int | None = None) -> dict[str, Any]:
+        """The list's 导出/导入 links, and (`cut`) what 导出最大行数 leaves out of the `count`
+        rows listed, said before the download."""
         sm = self.appbuilder.sm
         name = self.class_permission_name
         args: dict[str, Any] = request.args.to_dict(flat=False)
@@ -114,6 +133,8 @@ class ViewIO:
         if sm.has_access("can_export", name):
             links["xlsx"] = url_for(".export_file", fmt="xlsx", **args)
             links["csv"] = url_for(".export_file", fmt="csv", **args)
+            if count is not None:
+                links["cut"] = export_cut(int(settings.value("export_row_limit") or 0), count)
         if sm.has_access("can_import", name):
             links["template"] = url_for(".import_template")
             links["import"] = url_for(".import_page")

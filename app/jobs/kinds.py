@@ -25,6 +25,17 @@ class Outcome:
 
     result_file: str | None = None
     result_name: str | None = None
+    note: str | None = None  # what the user must know of the result (Chinese)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How the jobs list shows one job beyond its kind: what it worked on (导入：采购需求
+    （需求.xlsx）), what it found when done, and the page that tells more."""
+
+    name: str
+    result: str = ""
+    link: str | None = None
 
 
 @dataclass
@@ -46,6 +57,8 @@ class Kind:
     run: Callable[[Context], Outcome | None]
     on_fail: Callable[[Any, Job], None] | None = None
     after_commit: Callable[[Job], None] | None = None  # e.g. remove the imported file
+    # the jobs list's words for a page of jobs of this kind (one query for the page)
+    describe: Callable[[Any, list[Job]], dict[int, Shown]] | None = None
 
 
 KINDS: dict[str, Kind] = {}

@@ -37,6 +37,8 @@ class Job(Model):
     # what the job made: a storage key and the name the download carries
     result_file: Mapped[str | None] = mapped_column(String(255), nullable=True)
     result_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # what the user must know of a finished job's result, e.g. an export cut at 导出最大行数
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ScheduleRun(Model):

@@ -152,7 +152,7 @@ def _execute(app: Flask, session: Any, job_id: int) -> None:
     outcome = outcome or Outcome()
     session.execute(update(Job).where(Job.id == job_id).values(
         state=DONE, finished_at=dt.datetime.now(), progress=beat.done,
-        result_file=outcome.result_file, result_name=outcome.result_name))
+        result_file=outcome.result_file, result_name=outcome.result_name, note=outcome.note))
     session.commit()  # the job's work and its end, together
     if kind.after_commit is not None:
         kind.after_commit(job)

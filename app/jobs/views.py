@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.context import db_session, generated
 from app.jobs import runner
-from app.jobs.kinds import KINDS
+from app.jobs.kinds import KINDS, Shown
 from app.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job, ScheduleRun
 from app.labels import current_locale
 from app.security.duties import SCHEDULE_MENU, SCHEDULE_VIEW
@@ -68,6 +68,7 @@ class JobsView(BaseView):
         return self.render_template(
             "admin/jobs.html", title=lazy_gettext("Import and export jobs"), rows=shown,
             page=page, more=len(rows) > PAGE, kinds={k: v.label for k, v in KINDS.items()},
+            described=described(session, list(rows[:PAGE])),
             states=STATE_LABELS, busy=any(j.state in (QUEUED, RUNNING) for j, _ in shown))
 
     @expose("/<int:job_id>/status")
@@ -89,6 +90,16 @@ class JobsView(BaseView):
             abort(404)
         stream = generated().storage.open(job.result_file)
         return send_attachment(stream, job.result_name or "export", _mimetype(job))
+
+
+def described(session: Any, rows: list[Job]) -> dict[int, Shown]:
+    """Each kind's words for its jobs of the page (app/jobs/kinds.py Kind.describe)."""
+    out: dict[int, Shown] = {}
+    for name, kind in KINDS.items():
+        mine = [job for job in rows if job.kind == name]
+        if mine and kind.describe is not None:
+            out.update(kind.describe(session, mine))
+    return out
 
 
 # the kinds the user's list shows (schedules are the administrators' run log)

@@ -106,6 +106,37 @@ def test_a_double_click_submits_one_run(world: Any) -> None:
     assert "已导入：新增 3 条" in client.get(run_url).text
 
 
+def job_rows(page: str) -> list[list[str]]:
+    """The jobs list: submitted at, job, state, rows processed, finished at, result."""
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [[re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c)).strip()
+             for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr class=\"job-row[^>]*>(.*?)</tr>", body, re.S)]
+
+
+def test_the_jobs_list_names_an_imports_entity_and_says_what_each_pass_found(
+        world: Any) -> None:
+    """导入：采购需求（需求.csv）; the check says its verdict, the import its counts; blank lines
+    are not rows processed."""
+    app = world["app"]
+    client = sign_in(app)
+    data = csv_file(3, "J").replace(b"\nJ000001", b"\n,,\nJ000001") + b",,\n"
+    run_url = upload(client, data, uuid.uuid4().hex).headers["Location"]
+    checked = job_rows(client.get("/jobs/").text)[0]
+    assert checked[1:4] == ["导入：采购需求（需求.csv）", "已完成", "3"]
+    assert checked[5] == "校验通过：全部 3 行正确，待确认导入。 查看详情"
+    assert f'href="{run_url}"' in client.get("/jobs/").text
+    client.post(run_url + "/commit")
+    done, checked = job_rows(client.get("/jobs/").text)[:2]
+    assert done[1:4] == ["导入：采购需求（需求.csv）", "已完成", "3"]
+    assert done[5] == "已导入：新增 3 条，更新 0 条，无变化 0 条。 查看详情"
+    assert checked[5] == "校验通过：全部 3 行正确。 查看详情"
+    bad = upload(client, "需求编号,品规,预采购量\nK1,无此品规,x\n".encode(), uuid.uuid4().hex)
+    assert bad.status_code == 302
+    invalid = job_rows(client.get("/jobs/").text)[0]
+    assert re.fullmatch(r"校验未通过：发现 \d+ 处问题，未导入。 查看详情", invalid[5]), invalid
+
+
 def test_the_same_key_is_one_job(world: Any) -> None:
     from app.jobs import jobs
 
@@ -155,6 +186,39 @@ def test_a_large_export_is_a_job_with_a_link_for_its_user_only(world: Any) -> No
     assert (status["state"], status["progress"]) == ("done", len(expected))
     assert _codes(fj.get(status["download_url"]).data) == expected
     assert gd.get(api.json["status_url"]).status_code == 404
+
+
+def test_an_export_job_cut_by_the_row_limit_says_so(world: Any) -> None:
+    """导出最大行数 above the job threshold and below the rows listed: the job's file holds
+    that many rows, and its line on the jobs list says 「仅导出前 N 条，共 M 条」."""
+    from app.system import settings
+
+    app = world["app"]
+    fj = sign_in(app)
+    expected = _fj_codes(app)
+    most = EXPORT_JOB_ROWS + 1
+    extra = [f"X{i:06d}" for i in range(most + 1 - len(expected))]
+    if extra:
+        upload_run = upload(fj, "需求编号,品规,预采购量\n".encode() + "".join(
+            f"{c},阿莫西林,1\n" for c in extra).encode(), uuid.uuid4().hex)
+        fj.post(upload_run.headers["Location"] + "/commit")
+    total = len(_fj_codes(app))
+    assert total > most
+    with app.test_request_context():
+        settings.save(app.appbuilder.session, {"export_row_limit": most})
+        app.appbuilder.session.commit()
+    try:
+        response = fj.get("/procurement/demand/export/csv?cut=1")  # a job of its own
+        assert response.headers["Location"].endswith("/jobs/")
+        page = fj.get("/jobs/").text
+        line = job_rows(page)[0]
+        assert line[5] == (f"下载 仅导出前 {most} 条，共 {total} 条（参数设置：导出最大行数）。")
+        link = re.search(r'href="(/jobs/\d+/download)"', page).group(1)
+        assert len(_codes(fj.get(link).data)) == most
+    finally:
+        with app.test_request_context():
+            settings.save(app.appbuilder.session, {"export_row_limit": 0})
+            app.appbuilder.session.commit()
 
 
 def _worker(world: Any, namespace: str) -> subprocess.Popen[bytes]:

@@ -98,7 +98,14 @@ def test_a_change_takes_effect_on_a_second_instance_without_restart(world: Any) 
     assert value(other, "lockout_attempts") == 3
     with other.test_request_context():
         assert other.appbuilder.sm.password_policy.lockout_attempts == 3
+    # the cut is said before the download, on the list, and to a REST caller at it
+    assert "仅导出前 2 条，共 5 条（参数设置：导出最大行数）。" in clerk.get("/reg/firm/list/").text
+    cut = clerk.get("/reg/firm/export/csv")
+    assert (cut.headers["X-Export-Rows"], cut.headers["X-Total-Count"]) == ("2", "5")
     audit = auditor.get("/security/audit/export.csv").data.decode("utf-8-sig")
     assert "参数设置修改" in audit and "导出最大行数：0 → 2" in audit
     save(admin, system_title="数据字典测试", export_row_limit="0", captcha="0",
          lockout_attempts="5")
+    here = sign_in(app, "clerk")
+    assert "仅导出前" not in here.get("/reg/firm/list/").text
+    assert "X-Export-Rows" not in here.get("/reg/firm/export/csv").headers
