@@ -21,6 +21,8 @@ _QUERY = re.compile(r"^[0-9A-Za-z]+$")
 
 @lru_cache(maxsize=4096)
 def _initials(text: str) -> str:
+    if text.isascii():  # no Chinese: what pypinyin would give, without asking it (codes)
+        return "".join(_KEPT.findall(text.lower()))
     parts = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
     return "".join(_KEPT.findall("".join(parts).lower()))
 

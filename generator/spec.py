@@ -12,6 +12,17 @@ from generator.spec_rules import AutoRule, Completeness, Document, Owner, Schedu
 if TYPE_CHECKING:
     from generator.types import FieldType
 
+_TYPES: dict[str, FieldType] = {}
+
+
+def _types() -> dict[str, FieldType]:
+    """generator.types, imported on first use (it imports this module)."""
+    from generator.types import TYPES
+
+    _TYPES.update(TYPES)
+    return _TYPES
+
+
 # Data ranges, in the words Chinese admins know: 全部数据 / 本级及下级 / 本单位.
 SCOPES = ("all", "jurisdiction", "own")
 LEVELS = ("national", "province", "city", "county", "unit")
@@ -159,9 +170,7 @@ class Field:
     @property
     def kind(self) -> FieldType:
         """The type object: everything the field's type means (generator/types)."""
-        from generator.types import TYPES
-
-        return TYPES[self.type]
+        return (_TYPES or _types())[self.type]  # read per cell by imports: kept cheap
 
     @property
     def target(self) -> str:

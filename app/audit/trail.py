@@ -35,6 +35,9 @@ def who(user: Any = None) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is int or kind is float or kind is bool:  # most values of a bulk write: as they are
+        return value
     if is_blank(value):
         return None  # one blank in the trail, whatever the door wrote
     if isinstance(value, (dt.date, dt.datetime)):

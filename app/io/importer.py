@@ -23,16 +23,19 @@ from app import auto_rules, rollups
 from app.audit import trail
 from app.audit.models import AuditEntry
 from app.hooks import runtime
+from app.io import copy_rows
 from app.io.columns import ORG, Column, columns
 from app.io.import_rows import Parsed, Planned, RowError, RowRules
-from app.labels import current_locale
+from app.labels import current_locale, say
 from app.security.models import Organisation
-from app.validation import Invalid, is_blank, parse
+from app.validation import is_blank, parse
+from generator import types
 from generator.pinyin import initials, initials_column
 from generator.spec import Entity
 from generator.types.base import plain_text
 
 CHUNK = 2000
+_BOOKKEEPING = ("org_path", "row_version")  # not in a row's history
 MAX_ERRORS = 1000  # kept and reported; the count goes on
 
 
@@ -105,6 +108,17 @@ class Importer(RowRules):
         self.seen: list[set[tuple[Any, ...]]] = [set() for _ in self.unique_sets]
         self.who: dict[str, Any] | None = None
         self.key_seen: set[tuple[Any, ...]] = set()
+        self.compile_rules()
+        self.sequence: str | None = None  # the ids' sequence when COPY writes ("": it does not)
+        self.names_by_column: dict[str, str] = {}  # as column_name says, looked up once
+        for f in entity.fields:
+            self.names_by_column.setdefault(f.column, f.name)
+        self.names_by_column.setdefault("org_id", "org")
+        # references (and the organisation) are written in the history as {"id", "text"}
+        self.referenced: dict[str, Any] = {f.name: admin.models[f.to] for f in entity.fields
+                                           if f.kind.refers}
+        if entity.org_scoped:
+            self.referenced[ORG] = Organisation
 
     # header ---------------------------------------------------------------------------
     def match_header(self, header: list[Any], result: Result) -> list[Column | None]:
@@ -173,17 +187,27 @@ class Importer(RowRules):
 
     def chunk(self, chunk: list[tuple[int, list[Any]]], matched: list[Column | None],
               result: Result, write: bool) -> None:
+        # each column's parser looked up once, not per cell (parse_cell, unrolled)
+        readers: list[tuple[int, str, str, Any, Any]] = [
+            (i, c.key, c.header, None if c.by_display else c.field,
+                    None if c.by_display else c.field.kind)  # type: ignore[union-attr]
+                   for i, c in enumerate(matched) if c is not None]
         parsed = []
         for number, raw in chunk:
             row = Parsed(number, {})
-            for column, value in zip(matched, raw, strict=False):
-                if column is None:
+            cells, width = row.cells, len(raw)
+            for i, key, header, f, kind in readers:
+                if i >= width:
+                    continue
+                value = raw[i]
+                if kind is None:
+                    cells[key] = None if is_blank(value) else _text(value)
                     continue
                 try:
-                    row.cells[column.key] = parse_cell(column, value)
-                except Invalid as exc:
-                    row.errors.append(RowError(number, column.header, str(exc)))
-                    row.cells[column.key] = None
+                    cells[key] = kind.parse(f, value)
+                except types.Invalid as exc:
+                    row.errors.append(RowError(number, header, say(exc.message)))
+                    cells[key] = None
             parsed.append(row)
         self.resolve_references(parsed)
         existing = self.existing_rows(parsed)
@@ -215,15 +239,22 @@ class Importer(RowRules):
 
     # writing -------------------------------------------------------------------------------
     def write(self, inserts: list[Planned], updates: list[Planned]) -> None:
-        """Bulk statements, in the import's transaction; an update is guarded by the version
-        it was checked against, so a row changed meanwhile stops the whole import."""
+        """Bulk statements (COPY on PostgreSQL: app/io/copy_rows.py), in the import's
+        transaction; an update is guarded by the version it was checked against, so a row
+        changed meanwhile stops the whole import."""
         history: list[dict[str, Any]] = []
         if inserts:
-            ids = self.session.execute(insert(self.table).returning(self.table.c.id),
-                                       [p.values for p in inserts]).scalars().all()
+            if self.sequence is None:
+                self.sequence = copy_rows.sequence(self.session, self.table) or ""
+            rows = [p.values for p in inserts]
+            if self.sequence:
+                ids = copy_rows.insert(self.session, self.table, self.sequence, rows)
+            else:
+                ids = self.session.execute(insert(self.table).returning(self.table.c.id),
+                                           rows).scalars().all()
             auto_rules.rows_imported(self.session, self.model, list(ids), self.user)
-            history += [self.history_row(pk, {k: [None, v] for k, v in p.values.items()})
-                        for pk, p in zip(ids, inserts, strict=True)]
+            history += [self.created_row(pk, p.values) for pk, p in zip(ids, inserts,
+                                                                         strict=True)]
         groups: dict[tuple[str, ...], list[Planned]] = {}
         for p in updates:
             groups.setdefault(tuple(sorted(p.values)), []).append(p)
@@ -251,7 +282,11 @@ class Importer(RowRules):
         rollups.rows_written(self.session, self.model, [h["record_id"] for h in history],
                              [p.stored for p in updates if p.stored is not None])
         history = self.readable_history(history)
-        if history:  # the row-level history of the import, in the same transaction
+        if not history:
+            return
+        if self.sequence:  # the row-level history of the import, in the same transaction
+            copy_rows.append(self.session, AuditEntry.__table__, history)
+        else:
             self.session.execute(insert(AuditEntry.__table__), history)
 
     def history_row(self, pk: int, changes: dict[str, list[Any]]) -> dict[str, Any]:
@@ -259,35 +294,53 @@ class Importer(RowRules):
         `readable_history` then writes referenced rows as {"id", "text"}."""
         if self.who is None:
             self.who = trail.who(self.user)
-        plain = {self.column_name(k): [trail.plain(v) for v in pair]
-                 for k, pair in changes.items()
-                 if k not in ("org_path", "row_version") and trail.changed(*pair)}
+        names, plain, changed = self.names_by_column, trail.plain, trail.changed
+        entry = {}
+        for k, (old, new) in changes.items():
+            if k in _BOOKKEEPING or not changed(old, new):
+                continue
+            name = names.get(k)
+            entry[name if name is not None else self.column_name(k)] = [plain(old), plain(new)]
         return {**self.who, "at": dt.datetime.now(), "action": "import",
-                "entity": self.entity.qualified, "record_id": pk, "changes": plain}
+                "entity": self.entity.qualified, "record_id": pk, "changes": entry}
+
+    def created_row(self, pk: int, values: dict[str, Any]) -> dict[str, Any]:
+        """`history_row` of a new row (every change is from blank), without comparing."""
+        if self.who is None:
+            self.who = trail.who(self.user)
+        names, plain = self.names_by_column, trail.plain
+        entry = {}
+        for k, new in values.items():
+            if k in _BOOKKEEPING or is_blank(new):
+                continue
+            name = names.get(k)
+            entry[name if name is not None else self.column_name(k)] = [None, plain(new)]
+        return {**self.who, "at": dt.datetime.now(), "action": "import",
+                "entity": self.entity.qualified, "record_id": pk, "changes": entry}
 
     def readable_history(self, history: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The entries of a chunk with references as the form path writes them ({"id",
         "text"}: one query per referenced entity), as JSON; rows that changed nothing have
         none."""
-        targets: dict[str, Any] = {f.name: self.admin.models[f.to] for f in self.entity.fields
-                                   if f.kind.refers}
-        if self.entity.org_scoped:
-            targets[ORG] = Organisation
         texts: dict[tuple[str, Any], str] = {}
-        for name, model in targets.items():
+        for name, model in self.referenced.items():
             ids = {v for entry in history for v in entry["changes"].get(name, ())
                    if isinstance(v, int)}
             if ids:
                 rows = self.session.execute(select(model).where(model.id.in_(ids))).scalars()
                 texts.update(((name, row.id), str(row)) for row in rows)
         out = []
+        referenced = self.referenced.keys()
+        dumps = json.dumps
         for entry in history:
-            if not entry["changes"]:
+            changes = entry["changes"]
+            if not changes:
                 continue
-            for name in targets.keys() & entry["changes"].keys():
-                entry["changes"][name] = [None if v is None else {"id": v, "text": texts.get(
-                    (name, v), "")} for v in entry["changes"][name]]
-            out.append({**entry, "changes": json.dumps(entry["changes"], ensure_ascii=False)})
+            for name in referenced & changes.keys():
+                changes[name] = [None if v is None else {"id": v, "text": texts.get(
+                    (name, v), "")} for v in changes[name]]
+            entry["changes"] = dumps(changes, ensure_ascii=False)
+            out.append(entry)
         return out
 
     def column_name(self, column: str) -> str:
