@@ -9,6 +9,7 @@ imports, exports, REST, OpenAPI) sees a change at its next request, on every hos
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,9 @@ from generator.types import enum
 KIND = versions.DICTIONARY  # the versions counter
 AUDIT_ACTION = "dictionary"
 LABEL_MAX = 100
+# a stored value is a code (rows, filters, imports and the API carry it): letters, digits and
+# _ . - only, starting with a letter or digit; no space, no Chinese
+VALUE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,9 @@ def load(session: Session) -> dict[str, tuple[EnumValue, ...]]:
                DictionaryValue.label_en, DictionaryValue.enabled)
         .order_by(DictionaryValue.dictionary, DictionaryValue.position, DictionaryValue.id))
     for key, value, zh, en, enabled in rows:
-        out.setdefault(key, []).append(EnumValue(value, Label(zh, en), bool(enabled)))
+        # the English pages name a value without an English label by its Chinese one; the
+        # table (and the 数据字典 page) keep it empty
+        out.setdefault(key, []).append(EnumValue(value, Label(zh, en or zh), bool(enabled)))
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -115,7 +121,7 @@ def rows(session: Session, item: Dictionary) -> list[DictionaryValue]:
         return found
     for position, v in enumerate(item.field.values, start=1):
         row = DictionaryValue(dictionary=item.key, value=v.value, label_zh=v.label.zh,
-                              label_en=v.label.en, position=position * 10, enabled=True)
+                              label_en=english(v.label), position=position * 10, enabled=True)
         session.add(row)
         found.append(row)
     session.flush()
@@ -128,6 +134,11 @@ def usage(session: Session, item: Dictionary) -> dict[str, int]:
     column = getattr(model, item.field.column)
     return {value: count for value, count in session.execute(
         select(column, func.count()).where(column.is_not(None)).group_by(column))}
+
+
+def english(label: Label) -> str:
+    """The English label the YAML gave, or nothing (the loader copies zh into a missing en)."""
+    return "" if label.en == label.zh else label.en
 
 
 def _clean_label(text: str, what: str) -> str:
@@ -145,10 +156,10 @@ def _distinct(existing: list[DictionaryValue], value: str, zh: str, en: str) -> 
     for row in existing:
         if row.value == value:
             continue
-        if zh in (row.label_zh, row.value) or en in (row.label_en, row.value):
+        taken_en = bool(en) and en in (row.label_en, row.value)
+        if zh in (row.label_zh, row.value) or taken_en:
             raise Refused(_("The label 「%(label)s」 is already used by 「%(other)s」.",
-                            label=zh if zh in (row.label_zh, row.value) else en,
-                            other=row.label_zh))
+                            label=en if taken_en else zh, other=row.label_zh))
 
 
 def add(session: Session, item: Dictionary, value: str, zh: str, en: str,
@@ -160,10 +171,13 @@ def add(session: Session, item: Dictionary, value: str, zh: str, en: str,
     if len(value) > item.width:
         raise Refused(_("%(what)s may have at most %(max)d characters.",
                         what=_("Dictionary value"), max=item.width))
+    if not VALUE_PATTERN.match(value):
+        raise Refused(_("The value 「%(value)s」 may hold only letters, digits, _ . and -, "
+                        "starting with a letter or a digit (no spaces).", value=value))
     if any(row.value == value for row in existing):
         raise Refused(_("The value %(value)s is already in this dictionary.", value=value))
     zh = _clean_label(zh, _("Dictionary label"))
-    en = (en or "").strip()[:LABEL_MAX] or zh
+    en = (en or "").strip()[:LABEL_MAX]
     _distinct(existing, value, zh, en)
     if position is None:
         position = max([r.position for r in existing] + [0]) + 10
@@ -182,7 +196,7 @@ def change(session: Session, item: Dictionary, value: str, zh: str, en: str, pos
     if row is None:
         raise Refused(_("The value %(value)s is not in this dictionary.", value=value))
     zh = _clean_label(zh, _("Dictionary label"))
-    en = (en or "").strip()[:LABEL_MAX] or zh
+    en = (en or "").strip()[:LABEL_MAX]
     _distinct(existing, value, zh, en)
     before = {"label": row.label_zh, "label_en": row.label_en, "position": row.position,
               "enabled": row.enabled}

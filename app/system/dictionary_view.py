@@ -24,6 +24,7 @@ from generator.permissions import (
     SYSTEM_CATEGORY,
     right,
 )
+from generator.spec import Label
 from generator.types import enum
 
 
@@ -65,19 +66,23 @@ class DictionaryView(BaseView):
 
     @expose("/<key>/")
     @has_access
-    def values(self, key: str) -> Any:
+    def values(self, key: str, typed: dict[str, str] | None = None) -> Any:
+        """The values; `typed`: what a refused 新增 held, offered again."""
         item = self._item(key)
         locale = current_locale()
         used = dictionary.usage(db_session(), item)
-        stored = {r.value: r.position for r in dictionary.stored_rows(db_session(), item)}
-        values = [{"value": v.value, "zh": v.label.zh, "en": v.label.en,
-                   "position": stored.get(v.value, i * 10), "enabled": v.enabled,
-                   "used": used.get(v.value, 0)}
+        stored = {r.value: r for r in dictionary.stored_rows(db_session(), item)}
+        values = [{"value": v.value, "zh": v.label.zh,
+                   "en": dictionary.english(Label(v.label.zh, stored[v.value].label_en or "")
+                                            if v.value in stored else v.label),
+                   "position": stored[v.value].position if v.value in stored else i * 10,
+                   "enabled": v.enabled, "used": used.get(v.value, 0)}
                   for i, v in enumerate(enum.values_of(item.field), start=1)]
         title = _("Data dictionary") + " - " + item.entity.label.get(locale) + " · " + (
             item.field.label.get(locale))
         return self.render_template(
             "admin/dictionary_values.html", title=title, item=item, values=values,
+            typed=typed or {},
             width=item.width, may_edit=security().has_access(right("edit"), DICTIONARY_VIEW))
 
     def _apply(self, key: str, work: Any, done: str) -> Any:
@@ -97,10 +102,19 @@ class DictionaryView(BaseView):
     @has_access
     def add(self, key: str) -> Any:
         form = request.form
-        return self._apply(key, lambda session, item: dictionary.add(
-            session, item, form.get("value", ""), form.get("label_zh", ""),
-            form.get("label_en", ""), _position(form.get("position"))),
-            _("The value has been added."))
+        item = self._item(key)
+        session = db_session()
+        try:
+            dictionary.add(session, item, form.get("value", ""), form.get("label_zh", ""),
+                           form.get("label_en", ""), _position(form.get("position")))
+        except dictionary.Refused as exc:  # the page again, with what was typed
+            session.rollback()
+            flash(str(exc), "danger")
+            return self.values(key, typed={k: form.get(k, "") for k in (
+                "value", "label_zh", "label_en", "position")})
+        session.commit()
+        flash(_("The value has been added."), "success")
+        return redirect(url_for(".values", key=key))
 
     @expose("/<key>/change", methods=["POST"])
     @has_access

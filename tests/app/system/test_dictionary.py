@@ -126,6 +126,35 @@ def test_an_added_value_is_offered_and_accepted(world: Any) -> None:
     assert "已被「境外企业」使用" in same_label
 
 
+def test_a_value_is_a_code_and_a_refused_one_keeps_what_was_typed(world: Any) -> None:
+    admin = sign_in(world["app"], "sys")
+    for bad in ("two words", "国企", "-x", "a/b"):
+        page = post(admin, "add", value=bad, label_zh="某类企业", label_en="Some firms",
+                    position="70").text
+        assert f"字典键值「{bad}」只能由字母、数字、下划线（_）、点（.）和连字符（-）组成" in page
+        assert f'name="value" value="{bad}"' in page  # nothing typed is lost
+        assert 'value="某类企业"' in page and 'value="Some firms"' in page and 'value="70"' in page
+    assert "某类企业" not in sign_in(world["app"], "clerk").get("/reg/firm/add").text
+
+
+def test_the_english_label_is_the_english_one_or_nothing(world: Any) -> None:
+    from app.system.models import DictionaryValue
+
+    admin = sign_in(world["app"], "sys")
+    assert "已新增" in post(admin, "add", value="jv", label_zh="合资企业", label_en="",
+                           position="").text
+    with world["app"].app_context():
+        row = world["app"].appbuilder.session.execute(select(DictionaryValue).where(
+            DictionaryValue.value == "jv")).scalar_one()
+        assert (row.label_zh, row.label_en) == ("合资企业", "")
+        world["app"].appbuilder.session.rollback()
+    page = admin.get(PAGE).text
+    assert 'name="label_en" value=""' in page  # 英文标签 left empty, not 合资企业
+    assert 'name="label_en" value="合资企业"' not in page
+    # two values without an English label are not "the same label"
+    assert "已新增" in post(admin, "add", value="sole", label_zh="独资企业", position="").text
+
+
 def test_a_value_in_use_is_not_deleted(world: Any) -> None:
     admin = sign_in(world["app"], "sys")
     page = post(admin, "delete", value="overseas").text
