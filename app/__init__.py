@@ -40,6 +40,8 @@ from app.io import models as io_models  # noqa: F401 - its table belongs to FAB'
 from app.io import runs as import_runs  # noqa: F401 - registers the import job kind
 from app.jobs import init_app as jobs_init_app
 from app.messages import models as message_models  # noqa: F401 - tables in FAB's metadata
+from app.notices import fanout as notice_fanout  # noqa: F401 - its tables and job kind
+from app.notices import init_app as notices_init_app
 from app.registry import register
 from app.security import api_csrf, assign, headers, matrix_view, online, sessions, users
 from app.security.models import Organisation
@@ -122,6 +124,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         help_views.init_app(appbuilder)
         documents.init_app(appbuilder)
         messages.init_app(appbuilder)
+        notices_init_app(appbuilder)
         jobs_init_app(app, appbuilder)
         dictionary_view.init_app(appbuilder)
         settings_view.init_app(appbuilder)

@@ -19,6 +19,9 @@ class IndexView(FabIndexView):
     @expose("/")
     def index(self) -> Any:
         user = current()
-        bench = workbench.build(user) if user is not None else workbench.Workbench()
+        if user is not None:
+            bench = workbench.build(user)
+        else:  # a public 通知公告 is on the sign-in invitation too
+            bench = workbench.Workbench(notices=workbench.notice_panel(None))
         return self.render_template(self.index_template, appbuilder=self.appbuilder,
                                     bench=bench, modules=bench.modules, title=gettext("Home"))

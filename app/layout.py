@@ -15,10 +15,19 @@ from typing import Any
 
 from app import completeness, summary
 from app.forms import endpoint_for
-from generator.permissions import MENU_ACCESS, completeness_menu, summary_menu
-from generator.spec import Spec
+from generator.permissions import (
+    MENU_ACCESS,
+    completeness_menu,
+    notices_menu,
+    subscriptions_menu,
+    summary_menu,
+)
+from generator.spec import Label, Spec
 
 INDEX_ENDPOINT = "IndexView.index"
+NOTICES_ENDPOINT = "NoticeView.index"
+SUBSCRIPTIONS_ENDPOINT = "NoticeSubscriptionView.index"
+SUBSCRIPTIONS = Label("订阅设置", "Subscriptions")
 # Open every group on first sight when there are this few; more start closed except the
 # current page's (the person opens and closes them, the browser remembers).
 OPEN_GROUPS_UP_TO = 3
@@ -55,11 +64,17 @@ class Crumb:
 
 
 def module_groups(spec: Spec, locale: str) -> tuple[Group, ...]:
-    """Every module with its menu entries (lists, then each entity's summaries), rights not
-    applied, in the modules' order."""
+    """Every module with its menu entries (通知公告 and 订阅设置 first where the module has
+    notices, then lists and each entity's summaries), rights not applied, in the modules'
+    order."""
     groups = []
     for module in sorted(spec.modules, key=lambda m: (m.order, m.key)):
         links: list[Link] = []
+        if module.notices is not None:
+            links += [Link(notices_menu(module.key), module.notices.label.get(locale),
+                           "fa-bullhorn", NOTICES_ENDPOINT),
+                      Link(subscriptions_menu(module.key), SUBSCRIPTIONS.get(locale), "fa-rss",
+                           SUBSCRIPTIONS_ENDPOINT)]
         for entity in module.entities:
             if entity.menu:
                 links.append(Link(entity.qualified, entity.label.get(locale), entity.icon,

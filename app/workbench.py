@@ -57,11 +57,29 @@ class LandingBox:
 
 
 @dataclass
+class NoticeLine:
+    category: str
+    title: str
+    day: str
+    url: str
+
+
+@dataclass
+class NoticePanel:
+    """通知公告's newest notices of the person's range (seed 003 ch. 1: 首页消息提示)."""
+
+    label: str
+    url: str
+    lines: list[NoticeLine] = field(default_factory=list)
+
+
+@dataclass
 class Workbench:
     todos: list[Todo] = field(default_factory=list)
     windows: list[WindowLine] = field(default_factory=list)
     landings: list[LandingBox] = field(default_factory=list)
     modules: list[dict[str, Any]] = field(default_factory=list)
+    notices: NoticePanel | None = None
 
 
 def _list_url(entity: Entity, **args: Any) -> str:
@@ -114,7 +132,24 @@ def build(user: Any) -> Workbench:
             if box is not None:
                 bench.landings.append(box)
     bench.windows = _windows([e for _m, es in modules for e in es], user, session)
+    bench.notices = notice_panel(user)
     return bench
+
+
+def notice_panel(user: Any) -> NoticePanel | None:
+    """The newest published notices the person (or an anonymous visitor) reads."""
+    from app.notices import board as notice_rules
+    from app.notices.views import category_label, latest
+
+    board = notice_rules.board()
+    if board is None or not notice_rules.may_read(user):
+        return None
+    panel = NoticePanel(board.label.get(current_locale()), url_for("NoticeView.index"))
+    for notice in latest(user, board.latest):
+        day = notice.published_at.strftime("%Y-%m-%d") if notice.published_at else ""
+        panel.lines.append(NoticeLine(category_label(notice.category), notice.title, day,
+                                      url_for("NoticeView.show", pk=notice.id)))
+    return panel
 
 
 def _landing(module: Module, landing: Landing, entities: list[Entity], user: Any

@@ -42,6 +42,9 @@ FORCE_LOGOUT = "force_logout"
 DICTIONARY_VIEW, DICTIONARY_MENU = "system:dictionary", "dictionary"
 SETTINGS_VIEW, SETTINGS_MENU = "system:settings", "settings"
 SYSTEM_CATEGORY = "system_admin"
+# 通知公告 (app/notices/): everybody with a role reads (can_list) and subscribes; the
+# publishers write, publish and withdraw (can_publish) within their jurisdiction.
+PUBLISH = "publish"
 PREFIX = "can_"
 
 
@@ -74,6 +77,20 @@ COMPLETENESS = "completeness"  # the right to 填报进度 (and its 催报) of a
 def completeness_menu(entity: Entity) -> str:
     """Menu name of an entity's 填报进度 screen; its right is `can_completeness`."""
     return f"{entity.qualified}.completeness"
+
+
+def notices_view(module: str) -> str:
+    """View menu of a module's 通知公告: `can_list` (read) and `can_publish` on it."""
+    return f"{module}:notices"
+
+
+def notices_menu(module: str) -> str:
+    return f"{module}.notices"
+
+
+def subscriptions_menu(module: str) -> str:
+    """Menu name of 订阅设置 (the reader's categories)."""
+    return f"{module}.notice_subscriptions"
 
 
 def summary_menu(entity: Entity, summary: Summary) -> str:

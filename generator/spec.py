@@ -7,7 +7,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from generator.spec_rules import FILED_AT as FILED_AT
-from generator.spec_rules import AutoRule, Completeness, Document, Owner, Schedule
+from generator.spec_rules import (
+    AutoRule,
+    Completeness,
+    Document,
+    Notices,
+    Owner,
+    Schedule,
+)
+from generator.spec_rules import (
+    NoticeCategory as NoticeCategory,
+)
 
 if TYPE_CHECKING:
     from generator.types import FieldType
@@ -541,6 +551,7 @@ class Module:
     landing: Landing | None = None
     manual: str | None = None  # the operation manual (帮助文档): absolute path of a text file
     schedules: tuple[Schedule, ...] = ()
+    notices: Notices | None = None  # 通知公告 (at most one module of a schema has them)
 
 
 @dataclass(frozen=True)
@@ -572,6 +583,10 @@ class Spec:
 
     def role(self, key: str) -> Role:
         return next(r for r in self.roles if r.key == key)
+
+    @property
+    def notices(self) -> Notices | None:
+        return next((m.notices for m in self.modules if m.notices is not None), None)
 
     def children_of(self, entity: Entity) -> list[tuple[Field, Entity, Field]]:
         """(child field on parent, line entity, reference field on the line back to parent)."""

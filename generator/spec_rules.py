@@ -82,3 +82,29 @@ class Schedule:
     @property
     def qualified(self) -> str:
         return f"{self.module}.{self.name}"
+
+
+@dataclass(frozen=True)
+class NoticeCategory:
+    key: str
+    label: Label
+
+
+@dataclass(frozen=True)
+class Notices:
+    """通知公告 of a module (`notices:`, seed 003 ch. 2): notices in `categories` with a rich
+    text body and one attachment, written and published by `publishers` within their
+    jurisdiction for 全国 or one province, read by everybody whose organisation lies in a
+    notice's range (by anonymous visitors too when `public`); people subscribe by category
+    and get a message in 消息中心 when a notice of theirs is published (app/notices/)."""
+
+    module: str
+    label: Label
+    categories: tuple[NoticeCategory, ...]
+    publishers: tuple[str, ...]
+    public: bool = False
+    attachment: Any = None  # generator.spec.HookRef of upload_limit, or None: no attachment
+    latest: int = 5  # how many the 工作台 shows
+
+    def category(self, key: str) -> NoticeCategory | None:
+        return next((c for c in self.categories if c.key == key), None)

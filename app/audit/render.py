@@ -40,6 +40,7 @@ OTHER_LABELS = {
     "label": lazy_gettext("Dictionary label"), "label_en": lazy_gettext("English label"),
     "position": lazy_gettext("Display order"), "enabled": lazy_gettext("Enabled"),
     "period": lazy_gettext("Period"), "units": lazy_gettext("Units reminded"),
+    "title": lazy_gettext("Title"),  # 通知公告 (app/notices/)
 }
 # Values of a change request's decision or status (变更).
 DECISIONS = {"accept": lazy_gettext("Accept"), "accepted": lazy_gettext("Accepted"),

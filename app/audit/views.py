@@ -40,6 +40,11 @@ ACTIONS = {
     "dictionary": lazy_gettext("Dictionary changed"),
     "settings": lazy_gettext("Settings changed"),
     "remind": lazy_gettext("Reminder sent"),
+    "notice_add": lazy_gettext("Notice added"),
+    "notice_edit": lazy_gettext("Notice changed"),
+    "notice_publish": lazy_gettext("Notice published"),
+    "notice_unpublish": lazy_gettext("Notice withdrawn"),
+    "notice_delete": lazy_gettext("Notice deleted"),
 }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.demo import business, flows
+from app.demo import notices as demo_notices
 from app.demo.data import ACCOUNTS, OPEN_BATCH, PASSWORD
 from app.demo.people import (
     DemoError,
@@ -67,6 +68,7 @@ def load(app: Any) -> Report:
                 for block in (business.basic, business.procurement, business.bindings,
                               business.annual_reports, business.dossiers):
                     report.created.update(block(session, users, orgs))
+            report.created.update(demo_notices.load(session, users, orgs))
             session.commit()
         except Exception:
             session.rollback()

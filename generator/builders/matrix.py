@@ -21,12 +21,16 @@ from generator.permissions import (
     MENU_ACCESS,
     ONLINE_MENU,
     ONLINE_VIEW,
+    PUBLISH,
     SETTINGS_MENU,
     SETTINGS_VIEW,
     SYSTEM_CATEGORY,
     completeness_menu,
     entity_actions,
+    notices_menu,
+    notices_view,
     right,
+    subscriptions_menu,
     summary_menu,
 )
 from generator.spec import Spec
@@ -95,7 +99,16 @@ def entity_perms(spec: Spec) -> set[Perm]:
             if entity.completeness is not None:
                 perms.add(Perm(MENU_ACCESS, completeness_menu(entity)))
         perms.add(Perm(MENU_ACCESS, module.key))
+        if module.notices is not None:
+            perms.update(notice_reader(module.key))
+            perms.add(Perm(right(PUBLISH), notices_view(module.key)))
     return perms
+
+
+def notice_reader(module: str) -> set[Perm]:
+    """通知公告 and 订阅设置 with their menu items: every role's."""
+    return {Perm(right("list"), notices_view(module)), Perm(MENU_ACCESS, notices_menu(module)),
+            Perm(MENU_ACCESS, subscriptions_menu(module)), Perm(MENU_ACCESS, module)}
 
 
 def role_perms(spec: Spec) -> dict[str, set[Perm]]:
@@ -115,6 +128,12 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
                                              for f in e.fields):
             result[defined.key].update(Perm(*p) for p in DICTIONARY_KEEPER)
     for module in spec.modules:
+        board = module.notices
+        if board is not None:
+            for perms in result.values():
+                perms.update(notice_reader(module.key))
+            for key in board.publishers:
+                result[key].add(Perm(right(PUBLISH), notices_view(module.key)))
         for entity in module.entities:
             for grant in entity.grants:
                 perms = result[grant.role]

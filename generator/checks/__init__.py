@@ -18,6 +18,7 @@ from generator.checks.auto_rules import resolve_rules, resolve_update_where
 from generator.checks.context import Context, HookCatalogue, kind_of
 from generator.checks.entities import MODULE_KEYS, index_name, read_entity, read_module
 from generator.checks.landing import resolve_landings
+from generator.checks.notices import one_board
 from generator.checks.references import (
     Index,
     check_guard_fields,
@@ -89,6 +90,7 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
         for entity in module.entities:
             read_entity(ctx, entity, flows)
     check_names(ctx, modules)
+    one_board(ctx, modules)
     index = Index(modules)
     resolve_targets(ctx, index)
     lines_follow_parents(index)

@@ -153,8 +153,9 @@ class ModuleDraft:
     landing: Any = None  # generator.spec.Landing, once resolved
     manual: str | None = None
     schedules: tuple[Any, ...] = ()  # generator.spec.Schedule
+    notices: Any = None  # generator.spec.Notices
 
     def build(self) -> Module:
         return Module(self.key, self.label, self.icon, self.order,
                       tuple(e.build() for e in self.entities), self.gate, self.landing,
-                      self.manual, self.schedules)
+                      self.manual, self.schedules, self.notices)

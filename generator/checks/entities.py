@@ -22,6 +22,7 @@ from generator.checks.features import (
     read_summaries,
 )
 from generator.checks.fields import check_fields, read_field
+from generator.checks.notices import read_notices
 from generator.checks.owner import read_owner
 from generator.checks.roles import read_grants
 from generator.checks.schedules import read_schedules
@@ -31,7 +32,7 @@ from generator.spec import SCOPES, Condition, Index, snake
 from generator.types import Render
 
 MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles", "workflows", "gate",
-               "landing", "manual", "schedules")
+               "landing", "manual", "schedules", "notices")
 MANUAL_SUFFIXES = (".md", ".txt")
 MANUAL_MAX = 1_000_000  # bytes: a manual is text, read whole when it is downloaded
 ENTITY_KEYS = (
@@ -82,6 +83,7 @@ def read_module(ctx: Context, data: Any, is_root: bool, root_keys: tuple[str, ..
     module.landing_node = ctx.mapping(data, "landing", "landing")
     module.manual = _manual(ctx, data)
     module.schedules = read_schedules(ctx, key, data)
+    module.notices = read_notices(ctx, key, data)
     raw = ctx.mapping(data, "entities", "entities")
     for name, body in (raw or {}).items():
         path = f"entities.{name}"

@@ -118,13 +118,15 @@ def _labels(groups: tuple[Group, ...]) -> list[tuple[str, list[str]]]:
 
 def test_a_role_sees_the_modules_it_may_list_in_their_order(spec: Any) -> None:
     assert _labels(sidebar(spec, (), _may(spec, "institution"), "zh_CN")) == [
+        ("服务门户", ["通知公告", "订阅设置"]),
         ("集采需求报量", ["国采批次", "品规目录", "采购需求", "承诺函"])]
     assert _labels(sidebar(spec, (), _may(spec, "institution"), "en")) == [
+        ("Service portal", ["Notices", "Subscriptions"]),
         ("Procurement demand", ["Procurement batch", "Catalogue item", "Demand",
                                 "Commitment letter"])]
     shown = _labels(sidebar(spec, (), _may(spec, "province_regulator"), "zh_CN"))
     assert [label for label, _links in shown] == [
-        "基础数据", "企业信息采集管理", "出口药品档案", "产品绑定/解绑管理"]
+        "服务门户", "基础数据", "企业信息采集管理", "出口药品档案", "产品绑定/解绑管理"]
 
 
 def test_a_summary_is_a_link_of_its_module_for_its_roles_only(spec: Any) -> None:
@@ -212,16 +214,18 @@ def _page(client: Any, url: str) -> _Frame:
     return frame_of(response.get_data(as_text=True))
 
 
+PORTAL = ("服务门户", ["通知公告", "订阅设置"])  # 通知公告: every role reads and subscribes
 SIDEBARS = {
-    "ln_hospital1": [("集采需求报量", ["国采批次", "品规目录", "采购需求", "承诺函"])],
-    "ln_reg": [("基础数据", ["企业信息", "药品信息"]),
+    "ln_hospital1": [PORTAL, ("集采需求报量", ["国采批次", "品规目录", "采购需求", "承诺函"])],
+    "ln_reg": [PORTAL, ("基础数据", ["企业信息", "药品信息"]),
                ("企业信息采集管理", ["年度报告采集", "年度报告填报进度"]),
                ("出口药品档案", ["出口药品档案信息"]),
                ("产品绑定/解绑管理", ["产品绑定/解绑管理"]),
                ("上报时间管理", ["单位延期"])],
-    "sysadmin": [("系统管理", ["用户管理", "意见反馈", "定时任务", "数据字典", "参数设置"]),
+    "sysadmin": [PORTAL, ("系统管理", ["用户管理", "意见反馈", "定时任务", "数据字典", "参数设置"]),
                  ("安全", ["权限矩阵"]), ("上报时间管理", ["上报时间设置"])],
-    "secadmin": [("安全", ["权限矩阵", "审计日志", "在线用户", "登录日志"])],
+    "secadmin": [PORTAL, ("安全", ["权限矩阵", "审计日志", "在线用户", "登录日志"])],
+    # an agent reaches the modules its legal person delegated (服务门户 is one of them)
     "ln_agent": [("出口药品档案", ["出口药品档案信息"])],
 }
 
@@ -242,8 +246,9 @@ def test_the_built_in_administrator_sees_every_module_and_fab_s_screens_in_chine
     client = demo.test_client()
     client.post("/login/", data={"username": "admin", "password": ADMIN_PASSWORD})
     groups = dict(_page(client, "/").groups)
-    assert list(groups) == ["基础数据", "集采需求报量", "企业信息采集管理", "出口药品档案",
-                            "产品绑定/解绑管理", "系统管理", "安全", "上报时间管理"]
+    assert list(groups) == ["服务门户", "基础数据", "集采需求报量", "企业信息采集管理",
+                            "出口药品档案", "产品绑定/解绑管理", "系统管理", "安全",
+                            "上报时间管理"]
     assert groups["安全"] == ["用户列表", "角色列表", "用户组列表", "用户统计", "基础权限",
                               "视图/菜单", "视图/菜单权限", "权限矩阵", "审计日志", "在线用户",
                               "登录日志"]
