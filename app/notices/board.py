@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Any
 
 import nh3
@@ -54,7 +55,7 @@ def clean(html: str | None) -> str:
 
 def plain(html: str) -> str:
     """The text of a cleaned body (is anything written at all?)."""
-    return nh3.clean_text(_TAG.sub("", html)).replace("&nbsp;", " ").strip()
+    return unescape(_TAG.sub("", html)).replace("\xa0", " ").strip()
 
 
 def org_path(user: Any) -> str | None:
