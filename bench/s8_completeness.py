@@ -1,11 +1,13 @@
-"""8. 填报进度 at national level and a message fan-out.
+"""8. 填报进度 at national level and a notice's fan-out.
 
 Completeness: every institution of the country expected to file a year; ours is what the
 screen computes (app/completeness/progress.py: the per-unit status, the counts by province and
 the totals) as the national user; the floor is the same counts written by hand as one SQL
-statement. Fan-out: one message to every institution's account (app/messages/inbox.py
-`post_select`, one INSERT … SELECT) beside the same INSERT … SELECT by hand. PostgreSQL; the
-organisations and rows are loaded by COPY.
+statement. Fan-out: a 全国 notice published to every institution's account, each subscribed
+to its category — the publish's own path (app/notices/fanout.py `submit`: the job committed
+and run through the job runner, whose kind writes the messages in one INSERT … SELECT over
+the subscriptions, the range and the messages already sent) beside the same INSERT … SELECT
+by hand. PostgreSQL; the organisations and rows are loaded by COPY.
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ from bench.common import (
 
 SCHEMA = SCHEMAS / "completeness.yaml"
 YEAR = 2025
+FANOUT_FLOOR_SQL = """
+INSERT INTO msg_message (user_id, kind, title, body, record_id, link, created_at)
+SELECT u.id, 'notice', '通知公告：政策法规', %(title)s, %(notice)s, %(link)s, now()
+FROM ab_user u JOIN ntc_subscription s ON s.user_id = u.id
+JOIN org_organisation o ON o.id = u.org_id
+WHERE s.category = 'policy' AND u.active AND o.path >= '/CN/' AND o.path < '/CN0'
+  AND NOT EXISTS (SELECT 1 FROM msg_message m WHERE m.user_id = u.id AND m.kind = 'notice'
+                  AND m.record_id = %(notice)s)
+"""
+NOTICE_TITLE = "关于基准测试的通知"
 FLOOR_SQL = """
 WITH status AS (
   SELECT o.id, o.path, count(r.id) AS n,
@@ -52,7 +64,8 @@ def sizes(quick: bool) -> dict[str, Any]:
 
 
 def db_name(units: int, rows: int) -> str:
-    return f"bench_completeness_{units}_{rows}"
+    # "n": made with 通知公告's tables and subscriptions
+    return f"bench_completeness_n_{units}_{rows}"
 
 
 def child_prepare(name: str, units: str, rows: str) -> None:
@@ -94,6 +107,12 @@ def child_prepare(name: str, units: str, rows: str) -> None:
                         "active, org_id) SELECT nextval('ab_user_id_seq'), name, '', "
                         "'u' || id, 'u' || id || '@bench.invalid', true, id "
                         "FROM org_organisation WHERE level = 'unit'")
+            cur.execute("INSERT INTO ntc_subscription (user_id, category) "
+                        "SELECT id, 'policy' FROM ab_user")
+            cur.execute("INSERT INTO ntc_notice (category, title, body, range_org_id, "
+                        "range_path, state, published_at, created_at) SELECT 'policy', "
+                        "%s, '<p>正文</p>', id, path, 'published', now(), now() "
+                        "FROM org_organisation WHERE code = 'CN'", (NOTICE_TITLE,))
             units_ = list(cur.execute("SELECT id, path FROM org_organisation "
                                       "WHERE level = 'unit' ORDER BY id"))
             due = dt.datetime(YEAR + 1, 3, 31, 23, 59, 59)
@@ -130,14 +149,17 @@ def prepare(quick: bool) -> str:
 
 
 def child_ours(name: str, reps: str) -> None:
-    from sqlalchemy import select
+    from sqlalchemy import delete, func, select
 
     from app.completeness import progress
-    from app.messages.inbox import Draft, post_select
-    from app.security.models import AppUser, Organisation
+    from app.jobs.models import Job
+    from app.messages.models import Message
+    from app.notices import fanout
+    from app.notices.models import Notice
+    from app.security.models import Organisation
     from bench.ourapp import make_app
 
-    app = make_app(name, SCHEMA)
+    app = make_app(name, SCHEMA, ADMIN_JOBS_SYNC=True)  # the job runs as the publish returns
     with app.app_context():
         admin = app.extensions["admin"]
         entity = admin.spec.entity("filing.Filing")
@@ -154,12 +176,25 @@ def child_ours(name: str, reps: str) -> None:
             total = progress.totals(session, status)
             times.append(time.perf_counter() - started)
         fan = []
-        for _ in range(2):
+        pk = session.execute(select(Notice.id).where(Notice.title == NOTICE_TITLE)).scalar_one()
+        for rep in range(2):
+            session = app.appbuilder.session
+            notice = session.get(Notice, pk)
+            notice.published_at = dt.datetime.now() + dt.timedelta(seconds=rep)  # a publish
+            session.flush()
             started = time.perf_counter()
-            sent = post_select(session, Draft("notice", "通知：基准测试", "正文"),
-                               select(AppUser.id).where(AppUser.active.is_(True)))
+            fanout.submit(session, notice, None, f"/notices/{pk}")
             fan.append(time.perf_counter() - started)
-            session.rollback()
+            session = app.appbuilder.session
+            job = session.execute(select(Job).where(Job.kind == fanout.KIND)
+                                  .order_by(Job.id.desc()).limit(1)).scalar_one()
+            sent = session.execute(select(func.count()).select_from(Message).where(
+                Message.kind == "notice", Message.record_id == pk)).scalar_one()
+            if job.state != "done" or sent == 0:
+                raise RuntimeError(f"the fan-out job ended {job.state}: {job.reason}")
+            session.execute(delete(Message).where(Message.kind == "notice",
+                                                  Message.record_id == pk))
+            session.commit()
     emit({"seconds": median(times), "groups": len(groups), "expected": total.expected,
           "filed": total.filed, "on_time": total.on_time, "fanout": median(fan), "sent": sent})
 
@@ -172,23 +207,27 @@ def floor(name: str, reps: int) -> dict[str, float]:
             started = time.perf_counter()
             conn.execute(FLOOR_SQL, {"year": YEAR, "due": due}).fetchall()
             times.append(time.perf_counter() - started)
+        pk = conn.execute("SELECT id FROM ntc_notice WHERE title = %s", (NOTICE_TITLE,)
+                          ).fetchone()[0]
         for _ in range(2):
             started = time.perf_counter()
-            conn.execute("INSERT INTO msg_message (user_id, kind, title, body, created_at) "
-                         "SELECT id, 'notice', '通知：基准测试', '正文', now() FROM ab_user "
-                         "WHERE active")
+            conn.execute(FANOUT_FLOOR_SQL, {"title": NOTICE_TITLE, "notice": pk,
+                                            "link": f"/notices/{pk}"})
+            conn.commit()
             fan.append(time.perf_counter() - started)
-            conn.rollback()
+            conn.execute("DELETE FROM msg_message WHERE kind = 'notice' AND record_id = %s",
+                         (pk,))
+            conn.commit()
     return {"seconds": median(times), "fanout": median(fan)}
 
 
 def run(quick: bool) -> Section:
     size = sizes(quick)
     section = Section(8, f"填报进度 over {size['units']:,} units and {size['rows']:,} rows; "
-                      "a message to every account",
+                      "a notice's fan-out to every subscriber",
                       "The national view of a year's completeness (status per unit, counts by "
-                      "province, totals) as the screen computes it, and one message written "
-                      "into the inbox of every account (set-based).", "–",
+                      "province, totals) as the screen computes it, and a 全国 notice's "
+                      "publish telling every subscribed account (the job, set-based).", "–",
                       "the same statement by hand")
     name = prepare(quick)
     ours = our_child("bench.s8_completeness", "child-ours", name, str(size["reps"]))
@@ -200,9 +239,11 @@ def run(quick: bool) -> Section:
                             met=ours["seconds"] <= 0.2,
                             note=f"{ours['expected']:,} expected, {ours['filed']:,} filed, "
                                  f"{ours['on_time']:,} on time, {ours['groups']} provinces"))
-    section.rows.append(Row(f"message to {ours['sent']:,} accounts", ours["fanout"],
-                            floor=base["fanout"], target="≤ 10 s", met=ours["fanout"] <= 10))
-    section.notes = ["Median of the repetitions; the fan-out is rolled back after each run."]
+    section.rows.append(Row(f"notice fan-out to {ours['sent']:,} subscribers", ours["fanout"],
+                            floor=base["fanout"], target="≤ 10 s", met=ours["fanout"] <= 10,
+                            note="publish's job: commit, claim, INSERT … SELECT, commit"))
+    section.notes = ["Median of the repetitions; the fan-out's messages are deleted after "
+                     "each run (both sides commit theirs)."]
     return section
 
 

@@ -119,7 +119,7 @@ def test_wide_screens_show_the_sidebar_beside_the_page(browser: Any, server: str
 def test_many_menus_fit_and_scroll_inside_the_sidebar(browser: Any, server: str) -> None:
     page = _signed_in(browser, server, "1366x768", "ln_reg")
     groups = page.locator(".admin-menu-group .admin-menu-title")
-    assert groups.all_inner_texts() == ["基础数据", "企业信息采集管理", "出口药品档案",
+    assert groups.all_inner_texts() == ["服务门户", "基础数据", "企业信息采集管理", "出口药品档案",
                                         "产品绑定/解绑管理", "上报时间管理"]
     for i in range(groups.count()):  # open them all
         if groups.nth(i).get_attribute("aria-expanded") == "false":
@@ -235,7 +235,8 @@ def test_the_user_menu_holds_profile_password_and_sign_out(browser: Any, server:
 def test_the_administrator_sees_the_system_menus(browser: Any, server: str) -> None:
     page = _signed_in(browser, server, "1920x1080", "sysadmin")
     assert page.locator(".admin-menu-group .admin-menu-title").all_inner_texts() == [
-        "系统管理", "安全", "上报时间管理"]
+        "服务门户", "系统管理", "安全", "上报时间管理"]
+    page.locator(".admin-menu-title", has_text="系统管理").click()  # four groups start closed
     page.locator(".admin-submenu a", has_text="用户管理").click()
     page.wait_for_load_state()
     assert page.locator(".admin-submenu li.active a").inner_text().strip() == "用户管理"
