@@ -64,6 +64,11 @@ def hidden(entity: Entity, values: Mapping[str, Any]) -> list[str]:
             if f.visible_if and not holds(entity, f.visible_if, values)]
 
 
+def hidden_on_row(entity: Entity, row: Any) -> list[str]:
+    """The fields a stored row's `visible_if` hides (its detail page leaves them out)."""
+    return hidden(entity, {f.name: getattr(row, f.name, None) for f in entity.column_fields})
+
+
 def clear_hidden(entity: Entity, row: Any) -> None:
     """Reset the hidden fields of a loaded row (the doors that set values on the row)."""
     values = {f.name: getattr(row, f.name) for f in entity.column_fields}

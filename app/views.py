@@ -40,7 +40,7 @@ from app.context import generated
 from app.hooks import runtime, window_deadline
 from app.io.views import ViewIO
 from app.labels import current_locale
-from app.row_rules import clear_hidden
+from app.row_rules import clear_hidden, hidden_on_row
 from app.search import choices_page, form_inputs
 from app.security.fields import VisibleColumns, field_rights
 from app.security.headers import send_attachment
@@ -167,6 +167,14 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
                           _("Only the batches whose reporting time is over are listed (read "
                             "only)."), "url": url_for(".list", **rest)})
         return notes
+
+    def _get_show_widget(self, pk: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
+        """The detail page leaves out the fields the row's `visible_if` hides."""
+        g.row_hidden = set(hidden_on_row(self.entity, item))
+        try:
+            return super()._get_show_widget(pk, item, *args, **kwargs)
+        finally:
+            g.pop("row_hidden", None)
 
     def _show_extras(self, pk: Any) -> dict[str, Any]:
         """Transition buttons, the record's change requests, its history and its rounds of

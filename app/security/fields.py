@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from flask import g, has_request_context
+
 from app.security.scope import current, is_admin, role_names
 from generator.spec import Entity
 
@@ -46,6 +48,8 @@ class VisibleColumns:
             return self
         columns = obj.__dict__.get(self.slot) or []
         hidden = field_rights(obj.entity).hidden
+        if self.slot == "_show_columns_all" and has_request_context() and g.get("row_hidden"):
+            hidden = frozenset({*hidden, *g.row_hidden})  # the row's visible_if (app/views.py)
         if not hidden:
             return columns
         return [c for c in columns if c.split(".")[0].removesuffix("_file") not in hidden]

@@ -281,3 +281,30 @@ def test_an_accepted_change_is_checked_on_the_row_as_it_was(world: dict[str, Any
         assert row_errors(entity, model, session, row, ["amount"]) == {"amount": [READ_ONLY]}
         assert row.agent is None  # hidden for 境内: not kept
         session.rollback()
+
+
+def detail(client: Any, pk: int) -> str:
+    """The detail page's fields, without the record's history below them."""
+    page = client.get(f"/cond/report/show/{pk}").text
+    return text(page.rsplit('<div class="panel panel-default">', 1)[0])
+
+
+def test_the_detail_page_leaves_out_what_visible_if_hides_on_that_row(
+        world: dict[str, Any]) -> None:
+    """境内代理人 is shown for 境外 only: a 境内 row's detail page does not list it, even with
+    a value stored before the rule; a 境外 row's does."""
+    client = sign_in(world["app"], "clerk")
+    domestic = make_report(world, "详情-境内", agent="旧代理公司")
+    page = detail(client, domestic)
+    assert "企业类型" in page and "境内代理人" not in page and "旧代理公司" not in page
+    overseas = make_report(world, "详情-境外")
+    app = world["app"]
+    with app.app_context():
+        session = app.appbuilder.session
+        row = session.get(app.extensions["admin"].models[REPORT], overseas)
+        row.kind, row.agent = "overseas", "某代理公司"
+        session.commit()
+    page = detail(client, overseas)
+    assert "境内代理人" in page and "某代理公司" in page
+    # the list is one page for every row: its column stays
+    assert "境内代理人" in text(client.get("/cond/report/list/").text)
