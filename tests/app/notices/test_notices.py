@@ -195,8 +195,10 @@ def test_the_body_is_cleaned_when_saved_and_when_shown(demo: Any) -> None:
     shown = page.split('class="notice-body')[1].split("</div></div>")[0]
     assert "<p>旧</p>" in shown and "script" not in shown and "iframe" not in shown
     # nothing but markup: the body is required, what was typed stays
-    empty = add(regulator, demo, "没有正文", "important", "210000", body="<p> </p><script>x</script>")
-    assert empty.status_code == 200 and "没有正文" in empty.text and "该字段是必填字段" in empty.text
+    empty = add(regulator, demo, "没有正文", "important", "210000",
+                body="<p> </p><script>x</script>")
+    assert empty.status_code == 200
+    assert "没有正文" in empty.text and "该字段是必填字段" in empty.text
 
 
 def test_the_attachment_passes_the_upload_limit_and_is_served_as_a_file(demo: Any) -> None:
