@@ -31,11 +31,16 @@ def _handlers(session: Any, roles: list[str], path: str) -> set[int]:
     return set(session.execute(query).scalars())
 
 
-def _told_today(session: Any, entity: str, record_id: int) -> set[int]:
+def _told_today(session: Any, entity: str, record_ids: Any) -> dict[int, set[int]]:
+    """record id -> the people told about it today, for every row `record_ids` (a subquery)
+    selects: one statement, however many rows are due."""
     start = dt.datetime.combine(dt.date.today(), dt.time())
-    return set(session.execute(select(Message.user_id).where(
-        Message.kind == KIND, Message.entity == entity, Message.record_id == record_id,
-        Message.created_at >= start)).scalars())
+    told: dict[int, set[int]] = defaultdict(set)
+    for record_id, user_id in session.execute(select(Message.record_id, Message.user_id).where(
+            Message.kind == KIND, Message.entity == entity, Message.record_id.in_(record_ids),
+            Message.created_at >= start)):
+        told[record_id].add(user_id)
+    return told
 
 
 def remind_due(session: Any, days: int) -> int:
@@ -54,10 +59,13 @@ def remind_due(session: Any, days: int) -> int:
         due_field = entity.field(due_name)
         roles_of = {s.key: sorted({r for t in flow.transitions if s.key in t.sources
                                    for r in t.roles}) for s in flow.states if s.time_limit}
-        rows = session.execute(select(model).where(
-            getattr(model, flow.field).in_(list(roles_of)), due_column >= today,
-            due_column <= today + dt.timedelta(days=days)).order_by(model.id)
-        ).unique().scalars().all()
+        due = (getattr(model, flow.field).in_(list(roles_of)), due_column >= today,
+               due_column <= today + dt.timedelta(days=days))
+        rows = session.execute(select(model).where(*due).order_by(model.id)
+                               ).unique().scalars().all()
+        if not rows:
+            continue
+        already = _told_today(session, entity.qualified, select(model.id).where(*due))
         handlers: dict[tuple[str, str], set[int]] = defaultdict(set)
         for row in rows:
             state = getattr(row, flow.field)
@@ -65,7 +73,7 @@ def remind_due(session: Any, days: int) -> int:
             key = (state, path)
             if key not in handlers:
                 handlers[key] = _handlers(session, roles_of[state], path) if path else set()
-            users = handlers[key] - _told_today(session, entity.qualified, row.id)
+            users = handlers[key] - already.get(row.id, set())
             if not users:
                 continue
             state_label = flow.state(state).label.zh  # type: ignore[union-attr]

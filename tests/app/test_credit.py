@@ -8,6 +8,7 @@ writes it at none (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import gc
+import re
 from typing import Any
 
 import pytest
@@ -263,7 +264,7 @@ def test_the_people_who_may_move_a_case_are_reminded_before_its_limit_lapses(
         world: dict[str, Any]) -> None:
     import datetime as dt
 
-    from sqlalchemy import select, text
+    from sqlalchemy import event, select, text
 
     from app.jobs.actions import remind_time_limits
     from app.messages.models import Message
@@ -294,5 +295,23 @@ def test_the_people_who_may_move_a_case_are_reminded_before_its_limit_lapses(
         assert (today + dt.timedelta(days=1)).isoformat() + "（剩余" in told[0].body
         # once a day: the schedule running again tells nobody again
         assert remind_time_limits(session, {"days": 2}) == {"People reminded": 0}
+        # who was told today is read in one statement, however many rows are due
+        session.execute(text("UPDATE credit_case SET state_due = :d WHERE id = :i"),
+                        {"d": today + dt.timedelta(days=2), "i": ids["宁药监罚-23"]})
+        session.commit()
+        seen: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            seen.append(statement)
+
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            assert remind_time_limits(session, {"days": 2}) == {"People reminded": 1}
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")
+                    and re.search(r"\bFROM msg_message\b", s)]) == 1, seen
+        session.commit()
     assert "办理期限提醒：稽查案件" in regulator.get("/messages/").text
     assert "办理期限提醒" not in world["ent"].get("/messages/").text
