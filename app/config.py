@@ -130,6 +130,11 @@ def defaults() -> dict[str, Any]:
         "ADMIN_JOB_FOLDER": os.environ.get("ADMIN_JOB_FOLDER", ""),
         "ADMIN_WORKER_THREADS": int(os.environ.get("ADMIN_WORKER_THREADS", "2")),
         "ADMIN_JOB_HEARTBEAT_SECONDS": float(os.environ.get("ADMIN_JOB_HEARTBEAT_SECONDS", "5")),
+        # a job that fails on a transient error (the database or Redis out of reach) runs
+        # again this many times, the first after ADMIN_JOB_RETRY_BACKOFF_MS, then doubling
+        "ADMIN_JOB_RETRIES": int(os.environ.get("ADMIN_JOB_RETRIES", "3")),
+        "ADMIN_JOB_RETRY_BACKOFF_MS": int(os.environ.get("ADMIN_JOB_RETRY_BACKOFF_MS",
+                                                         "15000")),
         # a running job without a heartbeat for this long lost its worker: it is failed
         "ADMIN_JOB_STALE_SECONDS": float(os.environ.get("ADMIN_JOB_STALE_SECONDS", "60")),
         "ADMIN_SCHEDULER_TICK_SECONDS": float(os.environ.get("ADMIN_SCHEDULER_TICK_SECONDS",

@@ -37,6 +37,10 @@ class Job(Model):
     # what the job made: a storage key and the name the download carries
     result_file: Mapped[str | None] = mapped_column(String(255), nullable=True)
     result_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # how many times it has started: a transient error queues it again (app/jobs/runner.py)
+    attempts: Mapped[int | None] = mapped_column(Integer, nullable=True, default=0)
+    # the request that submitted it: the worker's log lines carry it (app/observability.py)
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # what the user must know of a finished job's result, e.g. an export cut at 导出最大行数
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
 

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.jobs import runner
 from app.jobs.models import QUEUED, Job
+from app.observability import request_id
 
 log = logging.getLogger(__name__)
 ACTOR = "run_job"
@@ -51,8 +52,13 @@ class Jobs:
         self.url = app.config.get("ADMIN_JOB_BROKER_URL") or ""
         self.sync = bool(app.config.get("ADMIN_JOBS_SYNC", app.config.get("TESTING")))
         self.broker = make_broker(self.url, app.config["ADMIN_JOB_NAMESPACE"])
-        self.actor = dramatiq.actor(broker=self.broker, actor_name=ACTOR, queue_name=QUEUE,
-                                    max_retries=0, time_limit=DAY_MS)(self._run)
+        # Retries middleware: only runner.Retry (a transient error) is delivered again
+        self.retries = int(app.config["ADMIN_JOB_RETRIES"])
+        backoff = int(app.config["ADMIN_JOB_RETRY_BACKOFF_MS"])
+        self.actor = dramatiq.actor(
+            broker=self.broker, actor_name=ACTOR, queue_name=QUEUE, time_limit=DAY_MS,
+            max_retries=self.retries, min_backoff=backoff, max_backoff=backoff * 40,
+            retry_when=_retry_when(self.retries))(self._run)
         self.embedded = not self.url
         self._worker: dramatiq.Worker | None = None
         self._lock = threading.Lock()
@@ -68,7 +74,7 @@ class Jobs:
         and commit, then queue it. With a key already taken, nothing is added: (the existing
         job, False)."""
         job = Job(kind=kind, params=runner.params_json(params), user_id=user_id, key=key,
-                  state=QUEUED)
+                  state=QUEUED, attempts=0, request_id=request_id())
         session.add(job)
         try:
             session.flush()
@@ -85,8 +91,13 @@ class Jobs:
         return job, True
 
     def enqueue(self, job_id: int) -> None:
-        if self.sync:
-            runner.execute(self.app, job_id)
+        if self.sync:  # tests: a transient error runs it again at once, as often as allowed
+            for _attempt in range(self.retries + 1):
+                try:
+                    runner.execute(self.app, job_id)
+                    return
+                except runner.Retry:
+                    continue
             return
         if self.embedded:
             self.start_embedded()
@@ -126,6 +137,12 @@ class Jobs:
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
+
+
+def _retry_when(most: int) -> Callable[[int, BaseException], bool]:
+    def retry_when(retries: int, exc: BaseException) -> bool:
+        return isinstance(exc, runner.Retry) and retries < most
+    return retry_when
 
 
 def jobs(app: Flask) -> Jobs:

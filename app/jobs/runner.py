@@ -7,8 +7,12 @@ end), into a small file of the jobs folder that the pages of the one host read.
 
 A worker killed mid-job takes its open transaction with it, so nothing of the job is
 written; its heartbeat stops, and `sweep_stale` (run by every scheduler tick and by the pages
-that show the job) marks the job failed with the reason. Jobs are not retried: a failed
-import or export is submitted again by the user, from the start.
+that show the job) marks the job failed with the reason.
+
+A transient error (the database connection lost, Redis out of reach) rolls the job's work
+back, queues the job again and raises `Retry`: Dramatiq's Retries middleware delivers the
+message again after a backoff, at most ADMIN_JOB_RETRIES times (each start counts in
+`attempts`). Anything else — a refusal, a validation error, a bug — fails the job at once.
 """
 
 from __future__ import annotations
@@ -25,13 +29,29 @@ from typing import Any
 from flask import Flask, g
 from flask_babel import gettext as _
 from flask_login import login_user
-from sqlalchemy import select, update
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from app.context import db_session, end_session, security
 from app.jobs.kinds import KINDS, Context, Outcome, Refused, params_of
 from app.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
 
 log = logging.getLogger(__name__)
+# errors that a second attempt may not meet: a connection lost or refused, a pool timeout
+TRANSIENT: tuple[type[BaseException], ...] = (OperationalError, DisconnectionError,
+                                              InterfaceError, SATimeoutError, ConnectionError,
+                                              RedisConnectionError, RedisTimeoutError)
+
+
+class Retry(Exception):
+    """The job met a transient error and is queued again: the queue delivers it later."""
+
+
+def transient(exc: BaseException) -> bool:
+    return isinstance(exc, TRANSIENT) or bool(getattr(exc, "connection_invalidated", False))
 INTERRUPTED = ("The job was interrupted: the process running it stopped, and nothing of it "
                "was written. Submit it again.")
 CRASHED = "The job failed because of an error of the system; nothing of it was written."
@@ -124,11 +144,13 @@ def _execute(app: Flask, session: Any, job_id: int) -> None:
     now = dt.datetime.now()
     claimed = session.execute(
         update(Job).where(Job.id == job_id, Job.state == QUEUED)
-        .values(state=RUNNING, started_at=now, heartbeat_at=now, worker=worker_name()))
+        .values(state=RUNNING, started_at=now, heartbeat_at=now, worker=worker_name(),
+                attempts=func.coalesce(Job.attempts, 0) + 1))
     session.commit()
     if claimed.rowcount != 1:
         return
     job = session.get(Job, job_id)
+    g.request_id = job.request_id  # the worker's log lines name the request that asked
     kind = KINDS[job.kind]
     user = security(app).get_user_by_id(job.user_id) if job.user_id else None
     if user is not None:  # the job sees and may do what its user may, no more
@@ -142,11 +164,19 @@ def _execute(app: Flask, session: Any, job_id: int) -> None:
         session.rollback()
         fail(app, session, job_id, _(refused.reason))
         return
-    except Exception:
-        log.exception("job %s (%s) failed", job_id, job.kind)
+    except Exception as exc:
         beat.stop()
         session.rollback()
-        fail(app, session, job_id, _(CRASHED))
+        attempts = job.attempts or 1
+        if transient(exc) and attempts <= int(app.config["ADMIN_JOB_RETRIES"]):
+            log.warning("job %s (%s) met a transient error on attempt %s; queued again: %s",
+                        job_id, job.kind, attempts, exc)
+            if requeue(session, job_id):
+                raise Retry(f"job {job_id}, attempt {attempts}") from exc
+            return  # the database is still out of reach: the stale sweep fails it
+        log.exception("job %s (%s) failed on attempt %s", job_id, job.kind, attempts)
+        fail(app, session, job_id, _(CRASHED) if attempts == 1 else _(
+            "%(reason)s It was tried %(count)s times.", reason=_(CRASHED), count=attempts))
         return
     beat.stop()
     outcome = outcome or Outcome()
@@ -156,6 +186,20 @@ def _execute(app: Flask, session: Any, job_id: int) -> None:
     session.commit()  # the job's work and its end, together
     if kind.after_commit is not None:
         kind.after_commit(job)
+
+
+def requeue(session: Any, job_id: int) -> bool:
+    """Put a running job back in the queue (a transient error); False if that fails too."""
+    try:
+        queued = session.execute(update(Job).where(Job.id == job_id, Job.state == RUNNING)
+                                 .values(state=QUEUED, worker=None))
+        session.commit()
+    except Exception:  # noqa: BLE001 - still out of reach: the job's heartbeat tells
+        log.exception("job %s could not be queued again", job_id)
+        with contextlib.suppress(Exception):
+            session.rollback()
+        return False
+    return bool(queued.rowcount == 1)
 
 
 def fail(app: Flask, session: Any, job_id: int, reason: str) -> bool:
