@@ -47,10 +47,11 @@ def field_errors(field: Field, value: Any, stored: Any = NEW) -> list[str]:
     already holds is not new input (a disabled 数据字典 value may stay)."""
     if is_blank(value):
         return [_("This field is required.")] if field.required else []
-    messages = field.kind.validate(field, value)
+    kind = field.kind
+    messages = kind.validate(field, value)
     if not messages and (stored is NEW or stored != value):
-        messages = field.kind.new_value_errors(field, value)
-    return [say(m) for m in messages]
+        messages = kind.new_value_errors(field, value)
+    return [say(m) for m in messages] if messages else []
 
 
 def required_if_errors(entity: Entity, values: Mapping[str, Any],

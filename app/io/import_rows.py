@@ -62,6 +62,7 @@ class Parsed:
     number: int
     cells: dict[str, Any]  # column key -> parsed value (None: blank); references: rows later
     errors: list[RowError] = field(default_factory=list)
+    key: tuple[Any, ...] | None = None  # the import key's values (None: a new row)
 
 
 @dataclass
@@ -104,8 +105,9 @@ class RowRules:
         self.stored_fields = [(f.name, f.column, f.default) for f in entity.column_fields]
         self.checked = [(c.key, c.header, c.field, c.field.column) for c in self.columns
                         if c.field is not None]
-        self.written_columns = [(c.key, c.header, c.field, c.field is not None
-                                 and c.field.kind.refers) for c in self.columns]
+        self.written_columns = [(c.key, c.header, c.field.column if c.field is not None
+                                 else None, c.field is not None and c.field.kind.refers)
+                                for c in self.columns]
         self.any_visible_if = any(f.visible_if for f in entity.fields)
         self.any_row_rules = any(f.visible_if or f.required_if or f.readonly_if
                                  or f.depends_on is not None or f.choices_by is not None
@@ -153,7 +155,11 @@ class RowRules:
             text = row.cells.get(column.key)
             if text is None:
                 continue
-            matches = {o.id: o for o in found.get(str(text), [])}
+            named = found.get(str(text), ())
+            if len(named) == 1:  # the usual case: one row of that name
+                row.cells[column.key] = named[0]
+                continue
+            matches = {o.id: o for o in named}
             if len(matches) > 1 and column.field is not None:
                 matches = self.of_parent(column.field, row, matches)
             if len(matches) == 1:
@@ -186,7 +192,9 @@ class RowRules:
         and which of them the user may reach."""
         out = Existing()
         key = self.entity.import_key
-        wanted = {self.key_of(p.cells) for p in parsed} - {None}
+        for p in parsed:
+            p.key = self.key_of(p.cells)
+        wanted = {p.key for p in parsed} - {None}
         if not key or not wanted:
             return out
         key_columns = [self.table.c[self.column_of(n)] for n in key]
@@ -203,17 +211,22 @@ class RowRules:
             out.reachable = {r[0] for r in self.session.execute(ids)}
         return out
 
-    def taken(self, merged: list[dict[str, Any]]) -> list[dict[tuple[Any, ...], int]]:
+    def combos(self, merged: list[dict[str, Any]]) -> list[list[tuple[Any, ...] | None]]:
+        """Per row of the chunk: its combination for each unique index (None: a blank)."""
+        plans = [names for _ix, names, _headers in self.index_plans]
+        return [[self.combo(values, names) for names in plans] for values in merged]
+
+    def taken(self, combos: list[list[tuple[Any, ...] | None]]
+              ) -> list[dict[tuple[Any, ...], int]]:
         """Per unique index: combinations of this chunk already stored -> their row id."""
         out = []
-        for ix in self.unique_sets:
-            names = self.index_names(ix.fields)
-            combos = {self.combo(values, names) for values in merged} - {None}
+        for i, ix in enumerate(self.unique_sets):
+            wanted = {row[i] for row in combos} - {None}
             cols = [self.table.c[c] for c in ix.fields]
             found: dict[tuple[Any, ...], int] = {}
-            if combos:
+            if wanted:
                 query = select(self.table.c.id, *cols).where(
-                    _among(cols, combos, self.arrays), *partial_conditions(self.model, ix))
+                    _among(cols, wanted, self.arrays), *partial_conditions(self.model, ix))
                 found = {tuple(r[1:]): r[0] for r in self.session.execute(query)}
             out.append(found)
         return out
@@ -262,7 +275,7 @@ class RowRules:
     def target(self, row: Parsed, existing: Existing) -> dict[str, Any] | None:
         """The stored row the file's row updates (None: a new row), reported when it is not
         the importer's to change."""
-        key = self.key_of(row.cells)
+        key = row.key  # set by existing_rows
         if key is None:
             return None
         if key in self.key_seen:
@@ -371,16 +384,16 @@ class RowRules:
         return SimpleNamespace(**attrs)
 
     def unique(self, row: Parsed, merged: dict[str, Any], stored: dict[str, Any] | None,
-               taken: list[dict[tuple[Any, ...], int]]) -> None:
+               taken: list[dict[tuple[Any, ...], int]],
+               combos: list[tuple[Any, ...] | None]) -> None:
         own = stored["id"] if stored is not None else None
         flow = self.entity.workflow
         state = SimpleNamespace(**{flow.field: (stored or {}).get(flow.field, flow.initial)}
                                 ) if flow is not None else None
-        for (ix, names, headers), seen, found in zip(self.index_plans, self.seen, taken,
-                                                    strict=True):
+        for (ix, _names, headers), seen, found, combo in zip(self.index_plans, self.seen, taken,
+                                                             combos, strict=True):
             if ix.where and not held_by(self.entity, ix, merged, state):
                 continue
-            combo = self.combo(merged, names)
             if combo is None:
                 continue
             if combo in seen:
@@ -395,11 +408,11 @@ class RowRules:
         """The columns to write (None: an update that changes nothing)."""
         values: dict[str, Any] = {}
         source = merged if stored is None else written
-        for key, header, f, refers in self.written_columns:
+        for key, header, column, refers in self.written_columns:
             if key not in source:
                 continue
             value = source[key]
-            if f is None:  # the organisation
+            if column is None:  # the organisation
                 org = value if value is not None else getattr(self.user, "org", None)
                 if org is None and self.entity.scope is not None:
                     row.errors.append(RowError(row.number, header,
@@ -409,7 +422,7 @@ class RowRules:
                     values["org_id"] = getattr(org, "id", None)
                     values["org_path"] = getattr(org, "path", None)
                 continue
-            values[f.column] = getattr(value, "id", value) if refers else value
+            values[column] = getattr(value, "id", value) if refers else value
         if self.any_visible_if:
             for name in hidden(self.entity, merged):  # visible_if false: saved as the default
                 f = self.entity.field(name)

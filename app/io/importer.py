@@ -215,11 +215,13 @@ class Importer(RowRules):
         written = [self.written(row, stored) for row, stored in zip(parsed, targets,
                                                                      strict=True)]
         merged = [self.merged(w, stored) for w, stored in zip(written, targets, strict=True)]
-        taken = self.taken(merged)
+        combos = self.combos(merged)
+        taken = self.taken(combos)
         inserts, updates = [], []
-        for row, stored, cells, values in zip(parsed, targets, written, merged, strict=True):
+        for row, stored, cells, values, row_combos in zip(parsed, targets, written, merged,
+                                                          combos, strict=True):
             self.check(row, cells, values, stored)
-            self.unique(row, values, stored, taken)
+            self.unique(row, values, stored, taken, row_combos)
             planned = self.plan(row, cells, values, stored) if not row.errors else None
             for error in row.errors:
                 result.add(error)
@@ -311,10 +313,18 @@ class Importer(RowRules):
         names, plain = self.names_by_column, trail.plain
         entry = {}
         for k, new in values.items():
-            if k in _BOOKKEEPING or is_blank(new):
+            if k in _BOOKKEEPING:
                 continue
+            kind = type(new)  # most cells are text or numbers: kept as they are
+            if kind is str:
+                if not new.strip():
+                    continue
+            elif kind is not int and kind is not float:
+                if is_blank(new):
+                    continue
+                new = plain(new)
             name = names.get(k)
-            entry[name if name is not None else self.column_name(k)] = [None, plain(new)]
+            entry[name if name is not None else self.column_name(k)] = [None, new]
         return {**self.who, "at": dt.datetime.now(), "action": "import",
                 "entity": self.entity.qualified, "record_id": pk, "changes": entry}
 

@@ -278,7 +278,11 @@ class FieldType:
 
 
 def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "") or value == []
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    return isinstance(value, list) and not value  # called per cell: no comparison
 
 
 def plain_text(raw: Any) -> str:
