@@ -1,10 +1,12 @@
 """Imports: every row checked first, then all rows written or none.
 
-The file is read twice, never held whole: the first pass validates (types, required, ranges,
-enums by Chinese label, references by their display text, identifiers, uniqueness in the file
-and in the database, the user's scope and field rights) and keeps only the errors; the second
-pass, inside one transaction, writes in batches with bulk statements. Rows matching the
-entity's `import_key` update the existing row instead of adding one.
+The file is read in chunks, never held whole: each chunk is validated (types, required,
+ranges, enums by Chinese label, references by their display text, identifiers, uniqueness in
+the file and in the database, the user's scope and field rights) and, while no row of the
+file has failed, written inside the import's one transaction with bulk statements (on
+PostgreSQL the new rows and their audit entries by COPY: app/io/copy_rows.py); a failed row
+anywhere and the caller rolls everything back. A check pass (`write=False`) keeps only the
+errors. Rows matching the entity's `import_key` update the existing row instead of adding one.
 """
 
 from __future__ import annotations
