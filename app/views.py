@@ -118,7 +118,8 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
             kwargs["hook_banner"] = Markup("").join(
                 m for m in [extra[0], kwargs["hook_banner"], *extra[1:]] if m) or None
         if template in (self.add_template, self.edit_template):
-            conditions = form_conditions(self.entity)  # applied live: admin/conditions.js
+            conditions = form_conditions(  # applied live, lines too: admin/conditions.js
+                self.entity, generated().spec)
             kwargs["field_conditions"] = None if conditions.empty else conditions.as_json()
         if template == self.show_template and "pk" in kwargs:
             kwargs.update(self._show_extras(kwargs["pk"]))

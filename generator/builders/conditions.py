@@ -10,10 +10,10 @@ the server will say.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from generator.spec import Entity, Field
+from generator.spec import Entity, Field, Spec
 
 Tree = list[Any]
 OPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
@@ -31,13 +31,19 @@ class FormConditions:
     rules: dict[str, dict[str, Tree]]
     values: dict[str, str]
     options: dict[str, dict[str, Any]]
+    # child field -> the line entity's own conditions, applied in each line of its editor
+    lines: dict[str, FormConditions] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not (self.rules or self.options)
+        return not (self.rules or self.options or self.lines)
 
     def as_json(self) -> dict[str, Any]:
-        return {"rules": self.rules, "values": self.values, "options": self.options}
+        out: dict[str, Any] = {"rules": self.rules, "values": self.values,
+                               "options": self.options}
+        if self.lines:
+            out["lines"] = {name: c.as_json() for name, c in self.lines.items()}
+        return out
 
 
 def tree(source: str) -> Tree:
@@ -90,7 +96,13 @@ def _required_tree(f: Field) -> Tree | None:
     return ["or", [["cmp", ["=="], other, [["const", v]]] for v in rule.values]]
 
 
-def form_conditions(entity: Entity) -> FormConditions:
+def form_conditions(entity: Entity, spec: Spec | None = None) -> FormConditions:
+    """The entity's conditions; with the spec, those of its child lines too."""
+    lines: dict[str, FormConditions] = {}
+    for child, line_entity, _back in spec.children_of(entity) if spec is not None else []:
+        of_line = form_conditions(line_entity)
+        if not of_line.empty:
+            lines[child.name] = of_line
     rules: dict[str, dict[str, Tree]] = {}
     for f in entity.fields:
         found = {"visible_if": tree(f.visible_if) if f.visible_if else None,
@@ -106,4 +118,4 @@ def form_conditions(entity: Entity) -> FormConditions:
         if rules else set()
     named |= {str(o["field"]) for o in options.values()}
     values = {f.name: f.kind.form_value for f in entity.fields if f.name in named}
-    return FormConditions(rules, dict(sorted(values.items())), options)
+    return FormConditions(rules, dict(sorted(values.items())), options, lines)

@@ -121,3 +121,55 @@ def test_the_form_follows_the_rules_as_the_person_types(server: tuple[str, Any],
         row = app.appbuilder.session.query(model).filter_by(title="浏览器联动").one()
         assert (row.province.name, row.city.name, row.agent, row.dosage, str(row.amount),
                 row.locked) == ("广东省", "广州市", "福州代理公司", "injection", "12.50", False)
+
+
+def test_each_child_line_follows_its_own_rules_as_the_person_types(server: tuple[str, Any],
+                                                                   page: Any) -> None:
+    """明细 lines: 进口许可证号 shows only in a line whose 产地 is 进口, 超量说明 is marked
+    required in a line above 100, 单价 greys out in a line ticked 已核定 — each line by its own
+    values, a line added later too; the saved lines hold what was shown."""
+    base, app = server
+    page.goto(f"{base}/cond/report/add")
+    if "/login/" in page.url:  # signed in already when the test before ran
+        page.fill("input[name=username]", "clerk")
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form [type=submit]").click()
+        page.wait_for_url(f"{base}/**")
+        page.goto(f"{base}/cond/report/add")
+    page.fill("#title", "明细联动")
+    page.select_option("#kind", "domestic")
+    add = page.locator(".child-lines .child-add")
+    add.click()
+    add.click()
+
+    def cell(index: int, name: str) -> Any:
+        return page.locator(f"[name='lines-{index}-{name}']")
+
+    def td_class(index: int, name: str) -> str:
+        return cell(index, name).locator("xpath=ancestor::td[1]").get_attribute("class") or ""
+
+    assert not cell(0, "licence").is_visible() and not cell(1, "licence").is_visible()
+    cell(1, "origin").select_option("imported")
+    assert cell(1, "licence").is_visible() and not cell(0, "licence").is_visible()
+    cell(1, "licence").fill("进口许可2026")
+    cell(0, "item").fill("阿莫西林")
+    cell(0, "qty").fill("150")
+    assert "cond-required" in td_class(0, "note") and "cond-required" not in td_class(1, "note")
+    cell(0, "note").fill("集采扩围")
+    cell(1, "item").fill("头孢")
+    cell(1, "qty").fill("5")
+    cell(1, "price").fill("3.20")
+    cell(1, "fixed").check()
+    assert cell(1, "price").is_disabled() and not cell(0, "price").is_disabled()
+    cell(1, "fixed").uncheck()
+    assert not cell(1, "price").is_disabled()
+    shot(page, "row-rules-05-child-lines")
+    page.locator("#model_form [type=submit]").click()
+    page.wait_for_url(f"{base}/cond/report/list/")
+    with app.app_context():
+        model = app.extensions["admin"].models["cond.Report"]
+        row = app.appbuilder.session.query(model).filter_by(title="明细联动").one()
+        assert sorted((line.item, line.origin, line.licence, line.qty, line.note)
+                      for line in row.lines) == [
+            ("头孢", "imported", "进口许可2026", 5, None),
+            ("阿莫西林", None, None, 150, "集采扩围")]

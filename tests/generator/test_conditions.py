@@ -60,3 +60,19 @@ def test_the_form_gets_trees_of_the_rules_and_the_enum_cascades() -> None:
     assert tree("not (a + 1 if b else round(c, 2))") == ["not", ["if", ["name", "b"], [
         "bin", "+", ["name", "a"], ["const", 1]], ["call", "round", [["name", "c"],
                                                                    ["const", 2]]]]]
+
+
+def test_the_form_gets_the_rules_of_its_child_lines() -> None:
+    spec = load_spec(str(SCHEMAS / "conditional" / "entities.yaml"))
+    entity = spec.entity("cond.Report")
+    assert form_conditions(entity).lines == {}  # without the spec: the entity alone
+    lines = form_conditions(entity, spec).as_json()["lines"]
+    assert list(lines) == ["lines"]
+    assert lines["lines"]["rules"] == {
+        "licence": {"visible_if": ["cmp", ["=="], ["name", "origin"], [["const", "imported"]]]},
+        "note": {"required_if": ["and", [
+            ["cmp", ["isnot"], ["name", "qty"], [["const", None]]],
+            ["cmp", [">"], ["name", "qty"], [["const", 100]]]]]},
+        "price": {"readonly_if": ["name", "fixed"]},
+    }
+    assert lines["lines"]["values"] == {"fixed": "bool", "origin": "text", "qty": "number"}

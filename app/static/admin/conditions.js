@@ -1,4 +1,5 @@
-// Conditional fields and cascading references, live in the add/edit form. The rules come
+// Conditional fields and cascading references, live in the add/edit form and in each line of
+// its child-line editors (the line entity's own rules, conf.lines). The rules come
 // from the server (generator/builders/conditions.py: #field-conditions) as small expression
 // trees evaluated here with the semantics of generator/expr.py; the server applies the same
 // rules on every save (app/row_rules.py), so this only shows early what it will say.
@@ -9,10 +10,26 @@
     if (!box) { return; }
     var conf = JSON.parse(box.textContent);
 
-    function control(name) { return $("#" + name); }
+    // A scope is the main form or one line of a child-line editor: where its fields' controls
+    // are, and which cell shows or hides each of them.
+    function mainScope() {
+        return {conf: conf, $root: $(document),
+                control: function (name) { return $("#" + name); },
+                cell: function ($c) { return $c.closest("tr"); }};
+    }
 
-    function read(name) {
-        var $c = control(name), kind = conf.values[name];
+    function lineScope(lineConf, prefix, $tr) {
+        var named = $tr.find("[name^='" + prefix + "-']").first().attr("name") || "";
+        var index = named.slice(prefix.length + 1).split("-")[0];
+        return {conf: lineConf, $root: $tr, line: true,
+                control: function (name) {
+                    return $tr.find("[name='" + prefix + "-" + index + "-" + name + "']");
+                },
+                cell: function ($c) { return $c.closest("td"); }};
+    }
+
+    function read(scope, name) {
+        var $c = scope.control(name), kind = scope.conf.values[name];
         if (!$c.length) { return null; }
         if (kind === "bool") { return $c.is(":checked"); }
         var v = $c.val();
@@ -24,9 +41,9 @@
         return String(v);
     }
 
-    function snapshot() {
+    function snapshot(scope) {
         var values = {};
-        Object.keys(conf.values).forEach(function (name) { values[name] = read(name); });
+        Object.keys(scope.conf.values).forEach(function (name) { values[name] = read(scope, name); });
         return values;
     }
 
@@ -127,38 +144,60 @@
         return null;
     }
 
-    var initial = snapshot();  // readonly_if holds on the row as stored, too
+    var main = mainScope();
+    var initial = snapshot(main);  // readonly_if holds on the row as stored, too
 
-    function apply() {
-        var env = snapshot();
-        Object.keys(conf.rules).forEach(function (name) {
-            var rule = conf.rules[name], $c = control(name);
+    function applyScope(scope, stored) {
+        var env = snapshot(scope);
+        Object.keys(scope.conf.rules).forEach(function (name) {
+            var rule = scope.conf.rules[name], $c = scope.control(name);
             if (!$c.length) { return; }
-            var $row = $c.closest("tr");
+            var $cell = scope.cell($c);
             var shown = !rule.visible_if || truthy(evaluate(rule.visible_if, env));
-            $row.toggle(shown).toggleClass("cond-hidden", !shown);
+            if (scope.line) {  // a line keeps its columns: the cell is emptied, not removed
+                $cell.children().toggle(shown);
+            } else {
+                $cell.toggle(shown);
+            }
+            $cell.toggleClass("cond-hidden", !shown);
             if (rule.required_if) {
-                $row.toggleClass("cond-required", shown && truthy(evaluate(rule.required_if, env)));
+                $cell.toggleClass("cond-required", shown && truthy(evaluate(rule.required_if, env)));
             }
             if (rule.readonly_if) {
-                var locked = truthy(evaluate(rule.readonly_if, initial)) ||
+                var locked = truthy(evaluate(rule.readonly_if, stored)) ||
                     truthy(evaluate(rule.readonly_if, env));
                 $c.prop("disabled", locked).toggleClass("cond-readonly", locked);
             }
         });
     }
 
-    // a cascading enum (choices_by): only the values listed for the other field's value
-    var allOptions = {};
+    // each line of a child-line editor with its own rules (conf.lines: child field -> rules),
+    // its stored values read once, when the line is first seen
+    function lines(each) {
+        Object.keys(conf.lines || {}).forEach(function (prefix) {
+            $(".child-lines[data-prefix='" + prefix + "'] > table > tbody > tr").each(function () {
+                each(lineScope(conf.lines[prefix], prefix, $(this)), $(this));
+            });
+        });
+    }
 
-    function narrow(name) {
-        var rule = conf.options[name], $c = control(name);
+    function apply() {
+        applyScope(main, initial);
+        lines(function (scope, $tr) {
+            if (!$tr.data("cond-stored")) { $tr.data("cond-stored", snapshot(scope)); }
+            applyScope(scope, $tr.data("cond-stored"));
+        });
+    }
+
+    // a cascading enum (choices_by): only the values listed for the other field's value
+    function narrow(scope, name) {
+        var rule = scope.conf.options[name], $c = scope.control(name);
         if (!$c.length) { return; }
-        if (!allOptions[name]) { allOptions[name] = $c.find("option").clone(); }
-        var parent = read(rule.field), allowed = null;
+        if (!$c.data("cond-options")) { $c.data("cond-options", $c.find("option").clone()); }
+        var parent = read(scope, rule.field), allowed = null;
         rule.map.forEach(function (pair) { if (pair[0] === parent) { allowed = pair[1]; } });
         var current = $c.val();
-        $c.empty().append(allOptions[name].clone().filter(function () {
+        $c.empty().append($c.data("cond-options").clone().filter(function () {
             return !this.value || allowed === null || allowed.indexOf(this.value) >= 0;
         }));
         var kept = current && (allowed === null || allowed.indexOf(current) >= 0);
@@ -166,13 +205,30 @@
         if (!kept && current) { $c.trigger("change"); }
     }
 
+    function narrowAll(scope) {
+        Object.keys(scope.conf.options).forEach(function (child) { narrow(scope, child); });
+    }
+
     $(function () {
         Object.keys(conf.options).forEach(function (child) {
-            narrow(child);
-            control(conf.options[child].field).on("change", function () { narrow(child); });
+            narrow(main, child);
+            main.control(conf.options[child].field).on("change", function () {
+                narrow(main, child);
+            });
         });
+        lines(narrowAll);
         var $form = $("#field-conditions").closest(".panel, .box, body").find("form").first();
-        $(document).on("change input", "input, select, textarea", apply);
+        $(document).on("change input", "input, select, textarea", function () {
+            var $tr = $(this).closest(".child-lines > table > tbody > tr");
+            if ($tr.length) {  // a line's cascading enums follow that line's fields
+                lines(function (scope, $line) { if ($line.is($tr)) { narrowAll(scope); } });
+            }
+            apply();
+        });
+        // a line just added (admin.js) follows its rules at once
+        $(document).on("click", ".child-lines .child-add", function () {
+            setTimeout(function () { lines(narrowAll); apply(); }, 0);
+        });
         // what the person could not change is still sent, as it was (the server checks it)
         $form.on("submit", function () { $form.find(".cond-readonly").prop("disabled", false); });
         apply();
