@@ -68,6 +68,7 @@ def load(app: Any) -> Report:
                 for block in (business.basic, business.procurement, business.bindings,
                               business.annual_reports, business.dossiers):
                     report.created.update(block(session, users, orgs))
+            # also into a demo loaded before 通知公告 existed: only while there are none
             report.created.update(demo_notices.load(session, users, orgs))
             session.commit()
         except Exception:

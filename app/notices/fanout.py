@@ -6,7 +6,6 @@ and a new subscriber in range is told)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app
@@ -68,10 +67,10 @@ def _run(ctx: Context) -> None:
 
 def submit(session: Any, notice: Any, user_id: int | None, link: str) -> None:
     """Queue the fan-out of a publish (commits the session: the publish and its job go
-    together). One job per publish: a double click is one job."""
-    stamp = (notice.published_at or dt.datetime.now()).strftime("%Y%m%d%H%M%S%f")
-    jobs(current_app).submit(session, KIND, {"notice": notice.id, "link": link}, user_id,
-                             key=f"{KIND}:{notice.id}:{stamp}")
+    together). One job per publish; a double click publishes once already (the guarded
+    UPDATE of the state), so the job needs no key (a key of the second would make 撤回 and
+    发布 again within a second lose the second publish)."""
+    jobs(current_app).submit(session, KIND, {"notice": notice.id, "link": link}, user_id)
 
 
 register(Kind(KIND, lazy_gettext("Notice messages"), _run))
