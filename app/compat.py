@@ -30,6 +30,10 @@ PRIVATE: dict[str, str] = {
     "flask_appbuilder.baseviews:BaseCRUDView._get_add_widget": "01bd7ad6a5d6c473",
     "flask_appbuilder.baseviews:BaseCRUDView._get_edit_widget": "0fe735e06cbf3c36",
     "flask_appbuilder.baseviews:BaseCRUDView._list": "272a87f649f928b5",
+    # the filtered query whose rows app/filters.py counts (exactly, or estimated)
+    "flask_appbuilder.models.sqla.interface:SQLAInterface._apply_inner_all": "bd7dd8d2678bf324",
+    "flask_appbuilder.models.sqla.interface:SQLAInterface.query_count": "ac0f517b4531babe",
+    "flask_appbuilder.models.sqla.interface:SQLAInterface.query": "47d8b1bfa8b7d542",
     # sets _base_filters and _filters, which the views read
     "flask_appbuilder.baseviews:BaseModelView._init_properties": "10a97bc8994ec692",
     # the routes that call _add, _edit and _delete

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from app import list_count, list_seek
 from app.search_filters import IndexedStartsWith, SearchFilterConverter, like_prefix
 from generator.types import Invalid
 from generator.types.reference import row_id
@@ -25,6 +26,31 @@ class Interface(SQLAInterface):
     database error."""
 
     filter_converter_class = SearchFilterConverter
+
+    def query_count(self, query: Any, filters: Any = None,
+                    select_columns: Any = None) -> int:
+        """Exact, or estimated above a limit on the list screens (app/list_count.py)."""
+        return list_count.count(self._apply_inner_all(query, filters,
+                                                      select_columns=select_columns,
+                                                      aliases_mapping={}))
+
+    def query(self, filters: Any = None, order_column: str = "", order_direction: str = "",
+              page: int | None = None, page_size: int | None = None, *args: Any,
+              **kwargs: Any) -> tuple[int, list[Any]]:
+        dialect = self.session.get_bind().dialect.name
+        seek = (list_seek.condition(self.obj, page, order_column, order_direction, dialect)
+                if page_size and order_column else None)
+        if seek is None:
+            count, rows = super().query(filters, order_column, order_direction, page,
+                                        page_size, *args, **kwargs)
+        else:  # 下一页 from the previous page's last row: no OFFSET (app/list_seek.py)
+            count = self.query_count(self.session.query(self.obj), filters)
+            rows = self.apply_all(self.session.query(self.obj).filter(seek), filters,
+                                  order_column, order_direction, None, page_size, *args,
+                                  **kwargs).all()
+        if page_size:
+            count = list_count.settle(count, page, page_size, len(rows))
+        return count, rows
 
     def get(self, id: Any, filters: Any = None, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
         try:

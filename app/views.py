@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import documents, gate, needs_panel
+from app import documents, gate, list_count, list_seek, needs_panel
 from app import help as help_views
 from app.audit import history
 from app.audit.views import ACTIONS as AUDIT_ACTIONS
@@ -299,8 +299,32 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
             self.entity, self._all_transitions(), model, session, g.user, self._granted)
         args["list_url"] = request.full_path if request.query_string else request.path
         args["locale"] = current_locale()
+        args["next_url"] = self._next_url(args, rows)
+        if getattr(args.get("count"), "estimated", False):  # 「约 10 万条」 and 精确计数
+            args["count_about"] = list_count.about(args["count"], args["locale"])
+            query: dict[str, Any] = request.args.to_dict(flat=False)
+            args["exact_count_url"] = url_for(".list", **{
+                **query, list_count.EXACT_ARGUMENT: "exact"})
         if history:  # 历史报量查询: no row is ticked for a batch action either
             args["actions"] = {}
+
+    def _next_url(self, args: dict[str, Any], rows: dict[Any, Any]) -> str | None:
+        """下一页 seeking from this page's last row (app/list_seek.py), when it is full."""
+        pks, page_size = args.get("pks") or [], args.get("page_size") or 0
+        if not pks or len(pks) < page_size:
+            return None
+        name = type(self).__name__
+        column = request.args.get(f"_oc_{name}")
+        direction = request.args.get(f"_od_{name}", "asc")
+        if not column:
+            column, direction = self.base_order or ("id", "desc")
+        value = list_seek.link_value(args.get("page") or 0, column, direction,
+                                     rows.get(pks[-1]))
+        if value is None:
+            return None
+        query: dict[str, Any] = request.args.to_dict(flat=False)
+        return url_for(".list", **{**query, f"page_{name}": (args.get("page") or 0) + 1,
+                                   list_seek.argument(name): value})
 
     @expose("/action_post", methods=["GET", "POST"])
     def action_post(self) -> Any:
@@ -354,8 +378,10 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
                                 "wrong": outcome.wrong,
                                 "checked": set(request.form.getlist("rowid"))}
             self._refuse_hidden_arguments()
+            with list_count.estimating(list_count.limit()):
+                widgets = self._list()
             return self.render_template(self.list_template, title=self.list_title,
-                                        widgets=self._list())
+                                        widgets=widgets)
         if outcome.saved:
             flash(_("Saved: %(count)s record(s).", count=len(outcome.saved)), "success")
         key = self.entity.list_edit.transition if self.entity.list_edit is not None else None
@@ -371,7 +397,8 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
     @has_access
     def list(self) -> Any:
         self._refuse_hidden_arguments()
-        return super().list()
+        with list_count.estimating(list_count.limit()), list_seek.seeking(type(self).__name__):
+            return super().list()  # 「约 10 万条」 on large lists, 下一页 by seeking
 
     def _refuse_hidden_arguments(self) -> None:
         """Filtering or sorting on a hidden field would reveal it row by row."""
