@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from generator.checks.entities import ORG, index_name
 from generator.expr import compile_expr
 from generator.pinyin import initials, initials_column
 from generator.spec import FILED_AT, Entity, Field, Spec, Workflow
@@ -149,12 +150,19 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
             attrs[entity.workflow.due_field].default = ColumnDefault(
                 _first_due(entity.workflow))
         indexes = [_index(ix, entity, attrs) for ix in entity.indexes]
+        order = entity.default_order
+        if order is not None and order[0] != "id":  # the list's first order: (column, id)
+            ordered = entity.field(order[0]).column
+            if (ordered, "id") not in {tuple(ix.fields) for ix in entity.indexes}:
+                indexes.append(Index(index_name(entity.table, [ordered, "id"], False),
+                                     ordered, "id"))
         if entity.org_scoped:
             if org_model is None:
                 raise ValueError(f"{entity.qualified} is org-scoped: pass org_model")
             attrs.update(_org_columns(entity, org_model))
             indexes += [Index(f"ix_{entity.table}_org_path"[:63], "org_path"),
-                        Index(f"ix_{entity.table}_org_id"[:63], "org_id")]
+                        Index(f"ix_{entity.table}_org_id"[:63], "org_id"),
+                        *_scope_indexes(entity, attrs)]
         if entity.workflow is not None:
             indexes.append(Index(f"ix_{entity.table}_{entity.workflow.field}"[:63],
                                  entity.workflow.field))
@@ -213,6 +221,27 @@ def keep_initials(cls: type, source: str) -> None:
         setattr(row, target, initials(value))
 
     event.listen(getattr(cls, source), "set", on_set)
+
+
+def _scope_indexes(entity: Entity, attrs: dict[str, Any]) -> list[Index]:
+    """(org_path, column) for the declared `filters` and the first `search` field (the
+    record's key, searched by prefix): a jurisdiction's list filtered by one is counted from
+    the index alone (an index-only scan of the jurisdiction's range), never by reading each
+    of its rows. Unbounded text is left out (a b-tree entry holds ~2,700 bytes), and so is a
+    combination the YAML declares itself."""
+    have = {tuple(ix.fields) for ix in entity.indexes}
+    searched = [n for n in entity.search_columns if n != ORG][:1]
+    out = []
+    for name in dict.fromkeys(searched + [n for n in entity.filter_columns if n != ORG]):
+        column = entity.field(name).column
+        attr = attrs.get(column)
+        if not isinstance(attr, Column) or (isinstance(attr.type, String)
+                                            and attr.type.length is None):
+            continue
+        if ("org_path", column) not in have:
+            out.append(Index(index_name(entity.table, ["org_path", column], False),
+                             "org_path", column))
+    return out
 
 
 def _index(ix: Any, entity: Entity, attrs: dict[str, Any]) -> Index:

@@ -266,7 +266,9 @@ def _default_order(ctx: Context, body: Node, path: str, columns: set[str]
 
 def _indexes(ctx: Context, entity: EntityDraft, table: str) -> tuple[Index, ...]:
     body, path = entity.node, entity.path
-    columns = entity.names(readable=True) | ({ORG} if entity.kw.get("scope") else set())
+    # `id` last makes an index serve a sort: the list orders by (column, id)
+    columns = entity.names(readable=True) | ({ORG} if entity.kw.get("scope") else set()) | {
+        "id"}
     by_name = {f.name: f for f in entity.fields}
     result: list[Index] = []
 
@@ -278,7 +280,8 @@ def _indexes(ctx: Context, entity: EntityDraft, table: str) -> tuple[Index, ...]
                 ctx.err("SCHEMA-E019", at, where_, f"unknown field '{fname}'",
                         f"one of {listing(sorted(columns))}")
                 return
-            cols.append("org_id" if fname == ORG else by_name[fname].column)
+            cols.append("org_id" if fname == ORG else "id" if fname == "id"
+                        else by_name[fname].column)
         result.append(Index(name or index_name(table, cols, unique), tuple(cols), unique,
                             partial))
 
