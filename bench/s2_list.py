@@ -8,13 +8,18 @@ jurisdiction a base filter "org_path starts with the user's path".
 Floor: the two statements a page needs (count + page with the drug's name), written by hand
 and sent with psycopg: no ORM, no HTTP, no template.
 Each side runs in its own process; requests go through the Flask test client (the whole WSGI
-stack, no socket). Statements per request are counted at the SQLAlchemy engine.
+stack, no socket). Statements per request are counted at the SQLAlchemy engine. A deep page is
+reached as people reach it, by the pager's 下一页 (`>`) on the page before: ours seeks from that
+page's last row (app/list_seek.py), stock FAB counts off by OFFSET. The floor counts exactly and
+pages by OFFSET, as a page with an exact count must.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import inspect
+import re
 import sys
 import time
 from typing import Any
@@ -121,17 +126,20 @@ def cases(n: int, shape: Shape) -> list[dict[str, Any]]:
     ]
 
 
-def _url(base: str, view: str, case: dict[str, Any]) -> str:
+def _url(base: str, view: str, case: dict[str, Any], starts_with: int) -> str:
+    """`starts_with`: the index of the starts-with filter among the column's filters (ours:
+    1, after the search form's 包含, app/search_filters.py; stock FAB's: 0)."""
     args = []
     if case["filter"]:
-        args += [f"_flt_0_code={PREFIX}", f"_oc_{view}=planned", f"_od_{view}=desc"]
+        args += [f"_flt_{starts_with}_code={PREFIX}", f"_oc_{view}=planned",
+                 f"_od_{view}=desc"]
     if case["page"]:
         args.append(f"page_{view}={case['page']}")
     return base + ("?" + "&".join(args) if args else "")
 
 
 def _measure(app: Any, base: str, view: str, login: Any, all_cases: list[dict[str, Any]],
-             reps: int) -> list[dict[str, Any]]:
+             reps: int, starts_with: int) -> list[dict[str, Any]]:
     statements = Statements().install()
     clients = {}
     for username in USERS:
@@ -140,7 +148,14 @@ def _measure(app: Any, base: str, view: str, login: Any, all_cases: list[dict[st
         clients[username] = client
     out = []
     for case in all_cases:
-        client, url = clients[case["user"]], _url(base, view, case)
+        client, url = clients[case["user"]], _url(base, view, case, starts_with)
+        if case["page"]:  # a deep page as people reach it: 下一页 on the page before
+            before = client.get(_url(base, view, {**case, "page": case["page"] - 1},
+                                     starts_with))
+            link = re.search(rb'href="([^"#]+)">&gt;</a>', before.get_data())
+            if before.status_code != 200 or link is None:
+                raise RuntimeError(f"{url}: no 下一页 on the page before")
+            url = html.unescape(link.group(1).decode())
         for _ in range(2):  # warm: templates, caches, plans
             response = client.get(url)
             if response.status_code != 200:
@@ -159,8 +174,10 @@ def _measure(app: Any, base: str, view: str, login: Any, all_cases: list[dict[st
         statements.keep = True
         client.get(url)
         statements.keep = False
+        estimated = re.search(rb'class="count-estimated"[^>]*>([^<]+)<', body)
         out.append({"ms": median(times) * 1000, "statements": median(counts),
-                    "bytes": len(body), "kinds": kinds(statements.texts)})
+                    "bytes": len(body), "kinds": kinds(statements.texts),
+                    "count": f"shown: {estimated.group(1).decode()}" if estimated else ""})
     return out
 
 
@@ -187,7 +204,7 @@ def child_ours(name: str, n: str, shape: str) -> None:
                 if getattr(v, "route_base", "") == "/procurement/demand")
     all_cases = cases(int(n), eval(shape, {"Shape": Shape}))  # noqa: S307
     emit({"cases": _measure(app, "/procurement/demand/list/", type(view).__name__, login,
-                            all_cases, int(sys.argv[5]))})
+                            all_cases, int(sys.argv[5]), starts_with=1)})
 
 
 def child_fab(name: str, n: str, shape: str) -> None:
@@ -203,7 +220,7 @@ def child_fab(name: str, n: str, shape: str) -> None:
 
     all_cases = cases(int(n), eval(shape, {"Shape": Shape}))  # noqa: S307
     emit({"cases": _measure(app, "/stock/demand/list/", "DemandView", login, all_cases,
-                            int(sys.argv[5]))})
+                            int(sys.argv[5]), starts_with=0)})
 
 
 def floor(name: str, all_cases: list[dict[str, Any]], reps: int) -> list[dict[str, Any]]:
@@ -263,8 +280,9 @@ def run(quick: bool) -> Section:
     for case, o, a, f in zip(all_cases, ours, fab, raw, strict=True):
         section.rows.append(Row(
             case["name"], o["ms"], a["ms"], f["ms"], unit="ms",
-            target="≤ 2x floor, ≥ 5x stock FAB",
-            met=o["ms"] <= 2 * f["ms"] and a["ms"] / o["ms"] >= 5))
+            target="≤ 20 ms, ≤ 2x floor, ≥ 5x stock FAB",
+            met=o["ms"] <= 20 and o["ms"] <= 2 * f["ms"] and a["ms"] / o["ms"] >= 5,
+            note=o.get("count", "")))
     section.rows.append(Row(
         "statements per request (median of the cases above)",
         median([o["statements"] for o in ours]), median([a["statements"] for a in fab]),
@@ -286,6 +304,12 @@ def run(quick: bool) -> Section:
         "an index range on org_path (app/security/scope.py).",
         "Measured here before the project existed: stock FAB list page on 1M rows 52-62 ms, "
         "starts-with filter 406-442 ms, 23 statements per page.",
+        "Ours counts exactly up to 10,000 rows (ADMIN_LIST_EXACT_COUNT) and shows the planner's "
+        "estimate above (「约 10 万条」, with 精确计数), both from one EXPLAIN ANALYZE of the "
+        "bounded count (app/list_count.py); the floor and stock FAB count every row. The sort "
+        "on 预采购量 is served by the index [planned, id] the bench schema declares; the "
+        "province's count by the generated (org_path, code). The filter is the starts-with "
+        "one (`_flt_1_code` for ours, whose search form sends 包含 as `_flt_0_`).",
     ]
     return section
 
