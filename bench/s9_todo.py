@@ -94,14 +94,13 @@ def child_prepare(name: str, n: str, shape: str) -> None:
 
 
 def child_ours(name: str, reps: str) -> None:
+    from flask import g
+    from flask_login import login_user
     from sqlalchemy import select
 
     from app.security.models import AppUser
     from app.workflow import todo
     from bench.ourapp import login, make_app
-
-    from flask import g
-    from flask_login import login_user
 
     app = make_app(name, SCHEMA)
     with app.test_request_context("/"):  # the rights are the signed-in user's

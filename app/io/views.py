@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
+from app import list_count
 from app.audit import trail
 from app.context import db_session, flask_app
 from app.io import export_jobs, runs
@@ -97,8 +98,11 @@ def export_cut(limit: int, total: int) -> str | None:
     """「仅导出前 N 条，共 M 条」 when 导出最大行数 cuts the export; None if it holds all."""
     if not limit or total <= limit:
         return None
+    shown: Any = total
+    if getattr(total, "estimated", False):  # the list's 「约 10 万条」 (app/list_count.py)
+        shown = _("about %(count)s", count=list_count.about(total, current_locale()))
     return _("Only the first %(limit)s of %(total)s rows are exported (the most an export "
-             "holds, in the settings).", limit=limit, total=total)
+             "holds, in the settings).", limit=limit, total=shown)
 
 
 def _template_response(entity: Any) -> Response:

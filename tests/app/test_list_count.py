@@ -131,3 +131,23 @@ def test_a_short_page_makes_the_estimate_exact() -> None:
     assert isinstance(settle(Estimated(5000), 9, 20, 0), Estimated)  # beyond the end
     assert isinstance(settle(Estimated(5000), 2, 20, 20), Estimated)
     assert settle(47, 2, 20, 7) == 47
+
+
+def test_the_export_cut_says_the_estimate_as_an_estimate(app: Any) -> None:
+    from app.system import settings
+
+    with app.test_request_context():
+        settings.save(app.appbuilder.session, {"export_row_limit": 4})
+        app.appbuilder.session.commit()
+    try:
+        text = sign_in(app, "admin").get(LIST).text
+        cut = re.search(r"仅导出前 4 条，共 ([^条]+) 条", text)
+        assert cut, text[:3000]
+        if is_pg(app):
+            assert re.fullmatch(r"约 \d+", cut.group(1)), cut.group(0)
+        else:
+            assert cut.group(1) == str(ROWS)
+    finally:
+        with app.test_request_context():
+            settings.save(app.appbuilder.session, {"export_row_limit": 0})
+            app.appbuilder.session.commit()
