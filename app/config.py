@@ -144,4 +144,6 @@ def defaults() -> dict[str, Any]:
             "ADMIN_SCHEDULE_CATCH_UP_SECONDS", "300")),
         # exports of more rows than this run as jobs and end with a download link
         "ADMIN_EXPORT_JOB_ROWS": int(os.environ.get("ADMIN_EXPORT_JOB_ROWS", "50000")),
+        # lists of more rows show PostgreSQL's estimate (app/list_count.py); -1: always exact
+        "ADMIN_LIST_EXACT_COUNT": int(os.environ.get("ADMIN_LIST_EXACT_COUNT", "10000")),
     }
