@@ -79,3 +79,21 @@ def test_the_institution_reads_why_its_row_was_returned(server: dict[str, Any],
     submit(page, page.locator(".admin-messages"))
     assert page.locator(".admin-messages .admin-unread").count() == 0
     assert page.locator(".messages-read-all").count() == 0
+
+
+def test_nmpa_sees_a_returned_report_and_sends_an_overdue_reminder(server: dict[str, Any],
+                                                                  page: Any) -> None:
+    """年度报告填报进度 of 2025, past its due (30 April 2026): the returned report of 沈阳海纳
+    reads 退回补正 and counts in 退回补正数; 催报 is offered as 逾期催报 and sent."""
+    url = server["url"]
+    sign_in(page, url, "nmpa")
+    page.goto(f"{url}/annual_report/annual_report/completeness/")
+    row = page.locator(".completeness-units tr", has_text="沈阳海纳医药有限公司")
+    assert row.locator("td").nth(3).inner_text() == "退回补正"
+    assert "退回补正数" in page.locator(".completeness-table thead").inner_text()
+    assert page.locator(".completeness-remind-all").inner_text().strip() == (
+        "全部逾期催报（所有逾期未报单位）")
+    shot(page, "95-annual-completeness-overdue")
+    submit(page, page.locator(".completeness-remind-all"))
+    assert "已向 3 个单位发送逾期催报消息。" in page.locator(".alert").first.inner_text()
+    shot(page, "96-annual-overdue-reminded")
