@@ -9,6 +9,9 @@ A right on an entity is an *action*:
 - one per summary screen (its key), and `completeness` for 填报进度.
 FAB stores each as the permission `can_<action>` on the view menu `<module>:<resource>`.
 
+A dashboard (数据分析) is an object of its own: the right `can_show` on the view menu
+`dashboard:<key>`, with its menu item `dashboard.<key>` in the category `analytics`.
+
 The built-in screens of the administrators' duties have their rights named here too: 在线用户
 (list, and FORCE_LOGOUT: 强退), 登录日志 (list, export), 数据字典 and 参数设置 (list, edit), each
 a view menu of its own.
@@ -45,6 +48,8 @@ SYSTEM_CATEGORY = "system_admin"
 # 通知公告 (app/notices/): everybody with a role reads (can_list) and subscribes; the
 # publishers write, publish and withdraw (can_publish) within their jurisdiction.
 PUBLISH = "publish"
+DASHBOARD_CATEGORY = "analytics"  # 数据分析
+DASHBOARD_ACTION = "show"
 PREFIX = "can_"
 
 
@@ -96,3 +101,13 @@ def subscriptions_menu(module: str) -> str:
 def summary_menu(entity: Entity, summary: Summary) -> str:
     """Menu name of a summary screen; its right is `can_<summary key>` on the entity."""
     return f"{entity.qualified}.summary.{summary.key}"
+
+
+def dashboard_view(key: str) -> str:
+    """View menu (permission name) of a dashboard; its right is `can_show`."""
+    return f"dashboard:{key}"
+
+
+def dashboard_menu(key: str) -> str:
+    """Menu name of a dashboard, in the category DASHBOARD_CATEGORY."""
+    return f"dashboard.{key}"

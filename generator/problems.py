@@ -41,6 +41,8 @@ CODES: dict[str, str] = {
     "SCHEMA-E045": "a schedule's cron expression is not valid",
     "SCHEMA-E046": "a schedule names an action that is not in the catalogue",
     "SCHEMA-E047": "a schedule's action parameters are not valid",
+    "SCHEMA-E048": "a dashboard indicator cannot be computed as written",
+    "SCHEMA-E049": "a dashboard chart does not fit its indicator",
 }
 
 

@@ -20,6 +20,7 @@ from generator.spec_rules import (
 )
 
 if TYPE_CHECKING:
+    from generator.spec_dashboards import Dashboard
     from generator.types import FieldType
 
 _TYPES: dict[str, FieldType] = {}
@@ -561,6 +562,7 @@ class Spec:
     source: str = ""  # path of the root schema file
     roles: tuple[Role, ...] = ()
     hooks: tuple[HookRef, ...] = ()  # application hooks, e.g. password_policy
+    dashboards: tuple[Dashboard, ...] = ()  # 数据分析 (spec_dashboards.py)
     _index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -580,6 +582,9 @@ class Spec:
 
     def module(self, key: str) -> Module:
         return next(m for m in self.modules if m.key == key)
+
+    def dashboard(self, key: str) -> Dashboard:
+        return next(d for d in self.dashboards if d.key == key)
 
     def role(self, key: str) -> Role:
         return next(r for r in self.roles if r.key == key)

@@ -1,4 +1,4 @@
-"""The 权限矩阵 for auditors: one row per role and entity, as a table and as an xlsx workbook.
+"""The 权限矩阵 for auditors: one row per role and entity (and dashboard), as a table and as an xlsx workbook.
 
 Pure (no Flask): the page (`matrix_view`), `flask --app wsgi schema matrix -o FILE.xlsx` and
 the tests all read `rows(spec)`. Every role is listed with every entity, also where it has
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO, Any
 
-from generator.permissions import ACTIONS
+from generator.permissions import ACTIONS, DASHBOARD_ACTION, dashboard_view
 from generator.spec import Entity, Grant, Role, Spec
 
 SHEET = "权限矩阵"
@@ -24,6 +24,7 @@ ADMIN_LABEL = "超级管理员"
 CHECK = "✓"
 NOT_SCOPED = "—"  # the entity's rows do not belong to an organisation
 JOIN = "、"
+DASHBOARDS = "数据分析"
 ACTION_LABELS = {"list": "查询", "show": "查看", "add": "新增", "edit": "编辑", "delete": "删除",
                  "export": "导出", "import": "导入"}
 ACTION_HEADERS = tuple(f"{ACTION_LABELS[a]}({a})" for a in ACTIONS)
@@ -112,6 +113,14 @@ def rows(spec: Spec, admin_role: str = ADMIN_ROLE) -> list[MatrixRow]:
             for entity in module.entities:
                 grant = entity.grant(key) if role is not None else _everything(key)
                 result.append(entity_row(key, label, module.label.zh, entity, grant))
+        for dashboard in spec.dashboards:  # 数据分析: viewing only, each indicator in the
+            # data range and field rights the role has on what it counts
+            shown = role is None or key in dashboard.roles
+            result.append(MatrixRow(
+                role=key, role_label=label, module=DASHBOARDS, entity=dashboard.label.zh,
+                permission=dashboard_view(dashboard.key),
+                allowed=tuple(shown and a == DASHBOARD_ACTION for a in ACTIONS),
+                scope=NOT_SCOPED if shown else ""))
     return result
 
 

@@ -13,6 +13,8 @@ from typing import NamedTuple
 from generator.permissions import (
     CHANGE_ACTIONS,
     COMPLETENESS,
+    DASHBOARD_ACTION,
+    DASHBOARD_CATEGORY,
     DICTIONARY_MENU,
     DICTIONARY_VIEW,
     FORCE_LOGOUT,
@@ -26,6 +28,8 @@ from generator.permissions import (
     SETTINGS_VIEW,
     SYSTEM_CATEGORY,
     completeness_menu,
+    dashboard_menu,
+    dashboard_view,
     entity_actions,
     notices_menu,
     notices_view,
@@ -102,6 +106,8 @@ def entity_perms(spec: Spec) -> set[Perm]:
         if module.notices is not None:
             perms.update(notice_reader(module.key))
             perms.add(Perm(right(PUBLISH), notices_view(module.key)))
+    for dashboard in spec.dashboards:
+        perms.update(dashboard_perms(dashboard.key))
     return perms
 
 
@@ -109,6 +115,12 @@ def notice_reader(module: str) -> set[Perm]:
     """通知公告 and 订阅设置 with their menu items: every role's."""
     return {Perm(right("list"), notices_view(module)), Perm(MENU_ACCESS, notices_menu(module)),
             Perm(MENU_ACCESS, subscriptions_menu(module)), Perm(MENU_ACCESS, module)}
+
+
+def dashboard_perms(key: str) -> tuple[Perm, ...]:
+    """A dashboard's right, its menu item and the 数据分析 category."""
+    return (Perm(right(DASHBOARD_ACTION), dashboard_view(key)),
+            Perm(MENU_ACCESS, dashboard_menu(key)), Perm(MENU_ACCESS, DASHBOARD_CATEGORY))
 
 
 def role_perms(spec: Spec) -> dict[str, set[Perm]]:
@@ -160,6 +172,9 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
                 result[key].update((Perm(right(COMPLETENESS), entity.permission_name),
                                     Perm(MENU_ACCESS, completeness_menu(entity)),
                                     Perm(MENU_ACCESS, module.key)))
+    for dashboard in spec.dashboards:
+        for key in dashboard.roles:
+            result[key].update(dashboard_perms(dashboard.key))
     return result
 
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from generator.checks.auto_rules import resolve_rules, resolve_update_where
 from generator.checks.context import Context, HookCatalogue, kind_of
+from generator.checks.dashboards import read_dashboards
 from generator.checks.entities import MODULE_KEYS, index_name, read_entity, read_module
 from generator.checks.landing import resolve_landings
 from generator.checks.notices import one_board
@@ -39,7 +40,7 @@ from generator.spec import Label, Spec
 
 __all__ = ["HookCatalogue", "check", "index_name"]
 
-ROOT_KEYS = ("app", "include", "roles", "hooks", "workflows")
+ROOT_KEYS = ("app", "include", "roles", "hooks", "workflows", "dashboards")
 APP_KEYS = ("title",)
 DEFAULT_TITLE = Label("药监信息采集平台", "Drug Regulation Data Collection")
 
@@ -105,10 +106,13 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
     for entity in index.by_name.values():
         check_guard_fields(ctx, entity)
     app_hooks = ctx.hook_map(data, "", "app")
+    homes = [(d, str(d.get("module", "")) if any(d is m for m in raw_modules) else "")
+             for d in documents]  # a dashboard finds entities of its own module first
+    dashboards = read_dashboards(ctx, homes, index)
     if ctx.problems:
         return None
     return Spec(title=title, modules=tuple(m.build() for m in modules), source=root.path,
-                roles=tuple(ctx.roles.values()), hooks=app_hooks)
+                roles=tuple(ctx.roles.values()), hooks=app_hooks, dashboards=dashboards)
 
 
 __all__ += ["MODULE_KEYS"]

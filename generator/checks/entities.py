@@ -32,7 +32,7 @@ from generator.spec import SCOPES, Condition, Index, snake
 from generator.types import Render
 
 MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles", "workflows", "gate",
-               "landing", "manual", "schedules", "notices")
+               "landing", "manual", "schedules", "notices", "dashboards")
 MANUAL_SUFFIXES = (".md", ".txt")
 MANUAL_MAX = 1_000_000  # bytes: a manual is text, read whole when it is downloaded
 ENTITY_KEYS = (

@@ -41,6 +41,7 @@ def moment(raw: Any, message: str) -> dt.datetime | dt.date | None:
 
 
 class MomentLike(FieldType):
+    calendar = True
     bounds = "value"
     search_control = "range"
 

@@ -165,6 +165,7 @@ class FieldType:
     uploads: ClassVar[bool] = False  # the value is an uploaded file
     resolves_by_display: ClassVar[bool] = False  # spreadsheets name a row by its text
     kept: ClassVar[bool] = False  # stored, but the app keeps it (rollups): no door writes it
+    calendar: ClassVar[bool] = False  # a day or a moment: dashboards group it by year or month
 
     # -- YAML ----------------------------------------------------------------------------
     def read(self, reader: Reader, body: Any, path: str, kw: dict[str, Any]) -> None:
