@@ -102,7 +102,7 @@ class DashboardView(BaseView):
     @has_access
     def export(self, indicator: str) -> Any:
         region = self._region()
-        if indicator not in {c.indicator for c in self.dashboard.charts}:
+        if indicator not in {i.key for i in self.dashboard.indicators}:
             abort(404)
         found = self.dashboard.indicator(indicator)
         try:

@@ -55,10 +55,10 @@ def table(result: Result, label: str, part_labels: tuple[str, str] | None) -> Ta
         return out
 
     rows = [[*row.labels, *cells(row.value, row.parts)] for row in result.rows]
-    blanks = [""] * max(len(result.headers) - 1, 0)
-    lead = [_("Total")] if result.headers else []
-    total = [*lead, *blanks, *cells(result.total, result.total_parts)]
-    return Table(headers, rows, total)
+    if not result.headers:  # without dimensions the one row is the total
+        return Table(headers, rows, [])
+    blanks = [""] * (len(result.headers) - 1)
+    return Table(headers, rows, [_("Total"), *blanks, *cells(result.total, result.total_parts)])
 
 
 def lines(result: Result, part_labels: tuple[str, str] | None, label: str
@@ -70,9 +70,9 @@ def lines(result: Result, part_labels: tuple[str, str] | None, label: str
     out: list[list[Any]] = []
     for row in result.rows:
         out.append([*row.labels, row.value, *(row.parts or ())])
-    blanks = [""] * max(len(result.headers) - 1, 0)
-    out.append([*([_("Total")] if result.headers else []), *blanks, result.total,
-                *(result.total_parts or ())])
+    if result.headers:  # without dimensions the one row is the total
+        blanks = [""] * (len(result.headers) - 1)
+        out.append([_("Total"), *blanks, result.total, *(result.total_parts or ())])
     return headers, out, [len(result.headers)] if result.ratio else []
 
 

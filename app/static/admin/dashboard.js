@@ -5,6 +5,7 @@
   "use strict";
   if (typeof echarts === "undefined") { return; }
   var charts = {};
+  var SHOWN = 15;  // categories on the axis at once
 
   function axisOption(data, kind) {
     var percent = data.percent;
@@ -13,13 +14,16 @@
               label: {show: data.series.length === 1 && data.categories.length <= 12,
                       position: "top", formatter: percent ? "{c}%" : "{c}"}};
     });
+    var many = data.categories.length > SHOWN;  // a slider instead of unreadable labels
     return {
       color: ["#3a7bd5", "#5cb85c", "#f0ad4e", "#d9534f", "#5bc0de", "#9b59b6", "#34495e"],
+      dataZoom: many ? [{type: "slider", height: 16, bottom: 4, startValue: 0,
+                         endValue: SHOWN - 1}] : [],
       tooltip: {trigger: "axis", valueFormatter: function (v) {
         return v === null || v === undefined ? "—" : (percent ? v + "%" : v.toLocaleString());
       }},
       legend: {show: data.series.length > 1, top: 0, type: "scroll"},
-      grid: {left: 48, right: 16, top: data.series.length > 1 ? 32 : 16, bottom: 8,
+      grid: {left: 48, right: 16, top: data.series.length > 1 ? 32 : 16, bottom: many ? 28 : 8,
              containLabel: true},
       xAxis: {type: "category", data: data.categories,
               axisLabel: {interval: 0, rotate: data.categories.length > 6 ? 30 : 0}},
