@@ -31,7 +31,8 @@ SUBSCRIPTIONS = Label("订阅设置", "Subscriptions")
 # Open every group on first sight when there are this few; more start closed except the
 # current page's (the person opens and closes them, the browser remembers).
 OPEN_GROUPS_UP_TO = 3
-# 数据分析 (app/dashboards/) and the system menus in this order after the modules (FAB's registration order for the rest).
+# 数据分析 (app/dashboards/) and the system menus in this order after the modules (FAB's
+# registration order for the rest).
 SYSTEM_FIRST = ("analytics", "system_admin", "Security")
 
 

@@ -22,8 +22,12 @@ from app.dashboards import charts
 from app.dashboards.query import Hidden, Result, compute, crumbs, region_of
 from app.io.downloads import xlsx_download
 from app.labels import current_locale, lazy
-from generator.permissions import DASHBOARD_ACTION, DASHBOARD_CATEGORY, dashboard_menu, \
-    dashboard_view
+from generator.permissions import (
+    DASHBOARD_ACTION,
+    DASHBOARD_CATEGORY,
+    dashboard_menu,
+    dashboard_view,
+)
 from generator.spec import Spec
 from generator.spec_dashboards import Chart, Dashboard, Indicator
 

@@ -1,4 +1,5 @@
-"""The 权限矩阵 for auditors: one row per role and entity (and dashboard), as a table and as an xlsx workbook.
+"""The 权限矩阵 for auditors: one row per role and entity (and dashboard), as a table and as
+an xlsx workbook.
 
 Pure (no Flask): the page (`matrix_view`), `flask --app wsgi schema matrix -o FILE.xlsx` and
 the tests all read `rows(spec)`. Every role is listed with every entity, also where it has

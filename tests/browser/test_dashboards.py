@@ -31,7 +31,8 @@ def _bar_of(page: Any, panel: str, category: str) -> tuple[float, float]:
              const index = data.categories.indexOf(category);
              const point = chart.convertToPixel({seriesIndex: 0}, [index, 0]);
              const rect = box.getBoundingClientRect();
-             const top = chart.convertToPixel({seriesIndex: 0}, [index, data.series[0].data[index]]);
+             const value = data.series[0].data[index];
+             const top = chart.convertToPixel({seriesIndex: 0}, [index, value]);
              return [rect.left + point[0], rect.top + (point[1] + top[1]) / 2];
            }""", [panel, category])
 
