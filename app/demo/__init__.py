@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.demo import business, flows
+from app.demo import business, flows, usage
 from app.demo import notices as demo_notices
 from app.demo.data import ACCOUNTS, OPEN_BATCH, PASSWORD
 from app.demo.people import (
@@ -68,6 +68,7 @@ def load(app: Any) -> Report:
                 for block in (business.basic, business.procurement, business.bindings,
                               business.annual_reports, business.dossiers):
                     report.created.update(block(session, users, orgs))
+                report.created["sign_ins"] = usage.sign_ins(session, users)
             # also into a demo loaded before 通知公告 existed: only while there are none
             report.created.update(demo_notices.load(session, users, orgs))
             session.commit()

@@ -211,3 +211,32 @@ def test_the_readme_lists_every_demo_account_and_the_password() -> None:
     assert f"`{PASSWORD}`" in section
     for account in ACCOUNTS:
         assert f"| `{account.username}` |" in section, account.username
+
+
+def test_the_demo_s_past_sign_ins_fill_the_usage_dashboard(demo: Any) -> None:
+    """Five months of sign-ins per account (数据分析 → 绩效考核统计): 辽宁's province sees the
+    sign-ins of 辽宁's accounts only, national those of both provinces, all in the past."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from app.audit.models import AuditEntry
+    from app.demo.usage import BROWSER
+    from app.security.models import Organisation
+
+    app, _ = demo
+    with app.app_context():
+        session = app.appbuilder.session
+        liaoning = Organisation.path.like("/CN/210000/%")
+        per_org = dict(session.execute(
+            select(liaoning, func.count())
+            .select_from(AuditEntry).join(Organisation, Organisation.id == AuditEntry.org_id)
+            .where(AuditEntry.action == "login").group_by(liaoning)).all())
+        demo_made = session.execute(select(func.max(AuditEntry.at)).where(
+            AuditEntry.action == "login", AuditEntry.user_agent == BROWSER)).scalar_one()
+    assert demo_made.date() < dt.date.today().replace(day=1)  # the past months only
+    before = {True: per_org.get(True, 0), False: per_org.get(False, 0)}
+    page = _login(app, "ln_province").get("/analytics/usage/").text
+    shown = int(page.split('card-value">')[1].split("<")[0].replace(",", ""))
+    assert before[True] > 0 and before[False] > 0
+    assert shown == before[True] + 1  # and ln_province's own sign-in just now

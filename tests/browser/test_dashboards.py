@@ -81,3 +81,19 @@ def test_lcb_drills_the_demand_down_from_the_country_to_a_city(demo: dict[str, A
         page.locator(".dashboard-crumbs a", has_text="全国").click()
     assert page.locator(".dashboard-crumbs li").all_inner_texts() == ["全国"]
     assert not errors, errors
+
+
+@pytest.mark.parametrize(("username", "key"), [("nmpa", "parties"), ("nmpa", "annual_reports"),
+                                               ("ln_reg", "dossiers"), ("ln_province", "usage")])
+def test_every_preset_dashboard_draws_its_charts(demo: dict[str, Any], page: Any,
+                                                 username: str, key: str) -> None:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(page, demo["url"], username)
+    page.goto(f"{demo['url']}/analytics/{key}/")
+    charts = page.locator(".dashboard-chart")
+    assert charts.count() > 0
+    page.wait_for_function(f"document.querySelectorAll('.dashboard-chart canvas').length "
+                           f"== {charts.count()}")
+    shot(page, f"73-dashboard-{key}-{username}")
+    assert not errors, errors
