@@ -27,7 +27,7 @@
              containLabel: true},
       xAxis: {type: "category", data: data.categories,
               axisLabel: {interval: 0, rotate: data.categories.length > 6 ? 30 : 0}},
-      yAxis: {type: "value", max: percent ? 100 : null,
+      yAxis: {type: "value", max: percent ? 100 : null, minInterval: percent ? 0 : 1,
               axisLabel: {formatter: percent ? "{value}%" : "{value}"}},
       series: series
     };
