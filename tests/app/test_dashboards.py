@@ -159,3 +159,34 @@ def test_without_the_right_nothing_is_shown(app: Any) -> None:
         assert "福建省" not in response.text
     assert "/analytics/board/" not in client.get("/").text  # no menu entry either
     assert sign_in(app, "nat").get(f"{BOARD}export/nothing").status_code == 404
+
+
+def test_each_indicator_is_one_grouped_query_and_a_ratio_two(app: Any) -> None:
+    from sqlalchemy import event
+
+    from app.dashboards.query import compute, top_region
+    from app.security.models import AppUser
+
+    with app.test_request_context():
+        session = app.appbuilder.session
+        user = session.query(AppUser).filter_by(username="nat").one()
+        board = app.extensions["admin"].spec.dashboard("board")
+        region = top_region(user)
+        table = app.extensions["admin"].models["m.Row"].__table__.name
+        seen: list[str] = []
+
+        def remember(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            seen.append(statement)
+
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", remember)
+        try:
+            counted = {}
+            for key in ("rows", "monthly", "rate", "total"):
+                seen.clear()
+                compute(board, board.indicator(key), user, region)
+                reading = [s for s in seen if table in s]
+                counted[key] = (len(reading), sum("GROUP BY" in s for s in reading))
+        finally:
+            event.remove(engine, "before_cursor_execute", remember)
+    assert counted == {"rows": (1, 1), "monthly": (1, 1), "rate": (2, 2), "total": (1, 0)}
