@@ -8,12 +8,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_appbuilder import Model
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from app import rollups
 from app.audit.models import AuditEntry
 from app.initials import backfill
-from app.migrate import Plan, apply, combined_metadata, plan
+from app.migrate import (
+    Plan,
+    apply,
+    combined_metadata,
+    fingerprint,
+    plan,
+    store_fingerprint,
+    stored_fingerprint,
+)
 from app.security.sync import SyncReport, drift, sync
 from app.security.sync import plan as permission_plan
 from app.system import versions
@@ -36,23 +45,26 @@ def wanted_permissions(app: Any) -> Any:
                            app.config["AUTH_ROLE_PUBLIC"])
 
 
-def apply_schema(app: Any, allow_destructive: bool = False, dry_run: bool = False) -> Applied:
-    """Bring the database to the schema; call inside the app context."""
+def apply_schema(app: Any, allow_destructive: bool = False, dry_run: bool = False,
+                 compare: bool = False) -> Applied:
+    """Bring the database to the schema; call inside the app context.
+
+    The tables are compared with the database only when their fingerprint differs from the
+    one the last complete apply stored (or with `compare`, or on a dry run); the rollups and
+    the permission matrix are checked every time (rows and grants can be changed by hand)."""
     admin = app.extensions["admin"]
-    metadata = combined_metadata(Model.metadata, admin.metadata)
     engine = app.appbuilder.session.get_bind()
     with engine.begin() as connection:
         if dry_run:
+            metadata = combined_metadata(Model.metadata, admin.metadata)
             return Applied(plan(connection, metadata), None)
-        duplicates = duplicate_pending(connection)
-        if duplicates:
-            raise ApplyRefused(
-                f"index {UNIQUE_PENDING} (one pending change request per record) cannot be "
-                f"created: {len(duplicates)} record(s) have several pending requests "
-                f"({', '.join(duplicates[:20])}); decide all but one of each on the record's "
-                "page, then apply again. Nothing was changed.")
-        tables = apply(connection, metadata, allow_destructive)
-        backfill(connection, admin)  # pinyin initials of rows older than their column
+        digest = fingerprint(connection.dialect, Model.metadata, admin.metadata)
+        if compare or stored_fingerprint(connection) != digest:
+            tables = _apply_tables(connection, admin, allow_destructive)
+            if allow_destructive or not tables.destructive:  # the tables are the schema's
+                store_fingerprint(connection, digest)
+        else:
+            tables = Plan()  # an earlier apply brought the tables to exactly these
         # rollups of rows older than their column (or changed by hand): recomputed exactly
         rollups.verify(Session(bind=connection), admin.spec, admin.models, fix=True)
         versions.seed(connection)  # the counters of 数据字典 and 参数设置 exist before a change
@@ -63,6 +75,20 @@ def apply_schema(app: Any, allow_destructive: bool = False, dry_run: bool = Fals
                 at=dt.datetime.now(), action="permissions",
                 changes=json.dumps({"granted": report.added, "withdrawn": report.removed})))
     return Applied(tables, report)
+
+
+def _apply_tables(connection: Connection, admin: Any, allow_destructive: bool) -> Plan:
+    duplicates = duplicate_pending(connection)
+    if duplicates:
+        raise ApplyRefused(
+            f"index {UNIQUE_PENDING} (one pending change request per record) cannot be "
+            f"created: {len(duplicates)} record(s) have several pending requests "
+            f"({', '.join(duplicates[:20])}); decide all but one of each on the record's "
+            "page, then apply again. Nothing was changed.")
+    tables = apply(connection, combined_metadata(Model.metadata, admin.metadata),
+                   allow_destructive)
+    backfill(connection, admin)  # pinyin initials of rows older than their column
+    return tables
 
 
 def permission_drift(app: Any) -> list[str]:

@@ -63,13 +63,16 @@ def check_command(path: str | None, against_db: bool) -> None:
 @click.option("--allow-destructive", is_flag=True,
               help="Also drop or narrow tables and columns the schema no longer has.")
 @click.option("--dry-run", is_flag=True, help="Only say what would be done.")
+@click.option("--compare", is_flag=True,
+              help="Compare every table with the database even when the fingerprint the "
+                   "last apply stored says they match (a table changed by hand).")
 @with_appcontext
-def apply_command(allow_destructive: bool, dry_run: bool) -> None:
+def apply_command(allow_destructive: bool, dry_run: bool, compare: bool) -> None:
     """Create what is missing (tables, columns, indexes), keeping every existing row."""
     from app.apply import ApplyRefused, apply_schema
 
     try:
-        applied = apply_schema(current_app, allow_destructive, dry_run)
+        applied = apply_schema(current_app, allow_destructive, dry_run, compare)
     except ApplyRefused as exc:
         raise click.ClickException(str(exc)) from None
     result = applied.tables

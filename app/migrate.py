@@ -3,19 +3,34 @@
 Alembic compares the database with the generated tables (plus FAB's own); the resulting
 operations are sorted into safe ones (create table, add column, create index, widen a text
 column) and destructive ones (drop, narrow, change type). Destructive ones run only when asked.
+
+Comparing hundreds of tables with the database is most of an unchanged restart, so `schema
+apply` stores a fingerprint of what it brought the tables to (`fingerprint`: the DDL they
+compile to); while the tables still compile to the stored one, there is nothing to compare.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from typing import Any
 
+import alembic
 from alembic.autogenerate import produce_migrations
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from alembic.operations import ops as alembic_ops
-from sqlalchemy import MetaData, String
-from sqlalchemy.engine import Connection
+from sqlalchemy import MetaData, String, delete, insert, inspect, select
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from app.system.models import SchemaFingerprint
+
+# Bump when what `fingerprint` covers changes, so every database gets compared once again.
+FINGERPRINT_FORMAT = "1"
+_FINGERPRINT_NAME = "tables"
 
 
 @dataclass
@@ -142,3 +157,32 @@ def combined_metadata(*sources: MetaData) -> MetaData:
         for table in source.tables.values():
             table.to_metadata(target)
     return target
+
+
+def fingerprint(dialect: Dialect, *sources: MetaData) -> str:
+    """sha256 of the DDL of every table and index of `sources` on `dialect` (columns, types,
+    defaults, keys, constraints), and of the versions that decide how tables are compared."""
+    digest = hashlib.sha256(f"{FINGERPRINT_FORMAT} sqlalchemy {version('sqlalchemy')} "
+                            f"alembic {alembic.__version__}".encode())
+    tables = {name: table for source in sources for name, table in source.tables.items()}
+    for name in sorted(tables):
+        table = tables[name]
+        digest.update(str(CreateTable(table).compile(dialect=dialect)).encode())
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            digest.update(str(CreateIndex(index).compile(dialect=dialect)).encode())
+    return digest.hexdigest()
+
+
+def stored_fingerprint(connection: Connection) -> str | None:
+    """The fingerprint the last complete `apply` left; None on a database without one."""
+    if not inspect(connection).has_table(SchemaFingerprint.__tablename__):
+        return None
+    return connection.execute(select(SchemaFingerprint.digest).where(
+        SchemaFingerprint.name == _FINGERPRINT_NAME)).scalar()
+
+
+def store_fingerprint(connection: Connection, digest: str) -> None:
+    table = SchemaFingerprint.__table__
+    connection.execute(delete(table).where(table.c.name == _FINGERPRINT_NAME))
+    connection.execute(insert(table).values(name=_FINGERPRINT_NAME, digest=digest,
+                                            applied_at=dt.datetime.now()))

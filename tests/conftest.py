@@ -7,6 +7,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,10 @@ def pytest_configure(config: Any) -> None:
     os.environ.setdefault("SECRET_KEY", "test-secret")
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def database_url(request: Any, tmp_path_factory: Any) -> Iterator[str]:
-    """A fresh, empty database on the given backend, dropped when the module is done."""
-    if request.param == "sqlite":
-        folder = tmp_path_factory.mktemp("db")
+@contextmanager
+def new_database(backend: str, folder: Path) -> Iterator[str]:
+    """The URL of a fresh, empty database on `backend`, dropped afterwards."""
+    if backend == "sqlite":
         yield f"sqlite:///{folder}/test.db"
         return
     name = f"t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
@@ -45,6 +45,13 @@ def database_url(request: Any, tmp_path_factory: Any) -> Iterator[str]:
         with server.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         server.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def database_url(request: Any, tmp_path_factory: Any) -> Iterator[str]:
+    """A fresh, empty database on the given backend, dropped when the module is done."""
+    with new_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 def make_app(database_url: str, schema: Path | str = ALL_TYPES, tmp: Path | None = None,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -38,3 +40,13 @@ class Version(Model):
     __tablename__ = "sys_version"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     counter: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class SchemaFingerprint(Model):
+    """What `schema apply` last brought the tables to (app/migrate.py `fingerprint`): while
+    it is unchanged, a restart skips comparing the database table by table."""
+
+    __tablename__ = "sys_schema_fingerprint"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    applied_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
