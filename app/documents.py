@@ -16,8 +16,6 @@ import datetime as dt
 import io
 from typing import Any
 
-from docx import Document as Docx
-from docxtpl import DocxTemplate
 from flask import abort, current_app, g
 from flask_appbuilder import BaseView, Model, expose
 from flask_babel import gettext as _
@@ -105,6 +103,8 @@ def context(entity: Entity, row: Any, number: str, spec: Any) -> dict[str, Any]:
 
 
 def fill(document: Document, data: dict[str, Any]) -> bytes:
+    from docxtpl import DocxTemplate  # on first use: a start-up fills no document
+
     template = DocxTemplate(document.template)
     template.render(data, autoescape=True)
     out = io.BytesIO()
@@ -115,6 +115,8 @@ def fill(document: Document, data: dict[str, Any]) -> bytes:
 def as_pdf(docx: bytes, title: str) -> bytes:
     """The filled document's text as an A4 PDF: its first paragraph as the title, the other
     paragraphs and table rows one by one."""
+    from docx import Document as Docx
+
     parsed = Docx(io.BytesIO(docx))
     texts = [p.text.strip() for p in parsed.paragraphs if p.text.strip()]
     for table in parsed.tables:

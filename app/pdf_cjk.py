@@ -6,16 +6,23 @@ through the predefined UniGB-UCS2-H encoding, so nothing has to be embedded.
 
 from __future__ import annotations
 
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pypdf loads when a PDF is made, not at start-up
+    from pypdf.generic import DictionaryObject, NameObject
 
 A4 = (595, 842)
 
 
 def name(text: str) -> NameObject:
+    from pypdf.generic import NameObject
+
     return NameObject("/" + text)
 
 
 def font() -> DictionaryObject:
+    from pypdf.generic import ArrayObject, DictionaryObject, NumberObject, TextStringObject
+
     widths = ArrayObject([NumberObject(n) for n in (1, 95, 500, 814, 939, 500)])  # half-width
     descendant = DictionaryObject({
         name("Type"): name("Font"), name("Subtype"): name("CIDFontType0"),

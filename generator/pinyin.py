@@ -5,6 +5,9 @@ generator/models.py), so 「cq」 finds 重庆 with the same LIKE as the text it
 and PostgreSQL alike and without reading every row into Python. pypinyin reads words with
 its phrase dictionary, so 重庆 is "cq", not "zq". Letters and digits that are not Chinese are
 kept as they are (lower case); spaces and punctuation are dropped.
+
+pypinyin is imported on the first text to read: its dictionaries take longer to load than the
+rest of the start-up's imports, and a start needs no initials.
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import Any
-
-from pypinyin import Style, lazy_pinyin
 
 _KEPT = re.compile(r"[0-9a-z]+")
 _QUERY = re.compile(r"^[0-9A-Za-z]+$")
@@ -23,6 +24,8 @@ _QUERY = re.compile(r"^[0-9A-Za-z]+$")
 def _initials(text: str) -> str:
     if text.isascii():  # no Chinese: what pypinyin would give, without asking it (codes)
         return "".join(_KEPT.findall(text.lower()))
+    from pypinyin import Style, lazy_pinyin
+
     parts = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
     return "".join(_KEPT.findall("".join(parts).lower()))
 

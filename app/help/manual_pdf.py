@@ -9,9 +9,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from pypdf import PdfWriter
-from pypdf.generic import ContentStream, DictionaryObject
-
 from app.pdf_cjk import A4, font, name, show
 
 MARGIN = 64
@@ -99,6 +96,9 @@ def render(text: str, title: str) -> bytes:
             pages[-1].append(f"/F1 {size} Tf 1 0 0 1 {x:.1f} {y:.1f} Tm " + show(line))
         if block.kind == "title":
             y -= size
+    from pypdf import PdfWriter  # on first use, like app/pdf_cjk.py
+    from pypdf.generic import ContentStream, DictionaryObject
+
     writer = PdfWriter()
     cjk = font()
     for number, ops in enumerate(pages, start=1):

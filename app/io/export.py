@@ -16,7 +16,6 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import xlsxwriter
 from flask_babel import gettext as _
 
 from app.io.columns import Column, cell
@@ -106,6 +105,8 @@ def write_lines_xlsx(headers: list[str], lines: Iterable[Iterable[Any]], title: 
                      percent: Iterable[int] = ()) -> str:
     """Write a table to a temporary xlsx file (constant memory) and return its path; the caller
     removes it. Text is always written as text, never as a formula or a link."""
+    import xlsxwriter  # on first use: a start-up writes no workbook
+
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_numbers": False,

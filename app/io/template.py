@@ -1,5 +1,8 @@
 """Import templates generated from the schema: headers, drop-downs, an example row and the
-instructions, in Chinese; and the error report of an import that did not pass."""
+instructions, in Chinese; and the error report of an import that did not pass.
+
+openpyxl is imported when a workbook is made: loading it is a good part of a start-up that
+serves no spreadsheet."""
 
 from __future__ import annotations
 
@@ -8,18 +11,13 @@ import io
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.io.columns import Column
 from app.labels import current_locale, render
 from generator.spec import Entity
 
-REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+REQUIRED_FILL = "FCE4D6"  # header of a required column
+HEADER_FILL = "DDEBF7"
 MAX_ROWS = 100_000  # rows the drop-downs cover
 
 
@@ -45,6 +43,13 @@ def _rule(column: Column) -> str:
 
 
 def build_template(entity: Entity, cols: list[Column]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    fills = {True: PatternFill("solid", fgColor=REQUIRED_FILL),
+             False: PatternFill("solid", fgColor=HEADER_FILL)}
     book = Workbook()
     sheet = book.active
     sheet.title = _("Data")
@@ -52,7 +57,7 @@ def build_template(entity: Entity, cols: list[Column]) -> bytes:
         header = f"{column.header}*" if column.required else column.header
         cell = sheet.cell(row=1, column=index, value=header)
         cell.font = Font(bold=True, color="C00000" if column.required else "000000")
-        cell.fill = REQUIRED_FILL if column.required else HEADER_FILL
+        cell.fill = fills[column.required]
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(12, len(column.header) * 2 + 6)
         if column.text_format:
@@ -111,6 +116,9 @@ def as_text(cell: Any) -> Any:
 
 
 def build_error_report(errors: list[Any]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Errors"))
     sheet.append([_("Row"), _("Column"), _("Problem")])

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ua_parser import parse
-
 # Operating systems that read better under another name.
 OS_NAMES = {"Mac OS X": "macOS"}
 
@@ -20,6 +18,8 @@ def browser(user_agent: str | None) -> str:
     or "" when nothing is known about it (the caller shows the raw string where it helps)."""
     if not user_agent:
         return ""
+    from ua_parser import parse  # its rules load on the first agent read, not at start-up
+
     result = parse(user_agent)
     agent, system = result.user_agent, result.os
     if agent is None or agent.family == "Other":
