@@ -13,12 +13,14 @@ gc.disable()
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_wtf.csrf import CSRFProtect, generate_csrf
+from jinja2 import FileSystemBytecodeCache
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
@@ -30,6 +32,7 @@ from app import (
     documents,
     errors,
     health,
+    hooks,
     layout,
     messages,
     observability,
@@ -57,8 +60,10 @@ from app.security.models import Organisation
 from app.storage import storage_from_config
 from app.system import dictionary, dictionary_view, settings, settings_view
 from app.workflow import changes as workflow_changes  # noqa: F401 - table in FAB's metadata
-from generator import load_spec
 from generator.models import build_models
+from generator.spec_cache import load_spec_cached
+
+HOOKS = Path(hooks.__file__).parent  # the hook catalogue's code keys the cached Spec
 
 # Constraint names the migrations can refer to on every database.
 NAMING = {
@@ -98,6 +103,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             gc.enable()
 
 
+def _keep_compiled_templates(app: Flask) -> None:
+    """Templates compiled by an earlier start are loaded, not compiled again (Jinja checks
+    each against its source)."""
+    folder = app.config.get("ADMIN_CACHE_FOLDER")
+    if not folder:
+        return
+    folder = os.path.join(folder, "templates")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return  # a read-only folder: templates are compiled at each start, as without it
+    app.jinja_env.bytecode_cache = FileSystemBytecodeCache(folder)
+
+
 def _create_app(test_config: Mapping[str, Any] | None) -> Flask:
     compat.wtforms_messages_from_our_catalog()
     app = Flask(__name__, instance_path=INSTANCE)
@@ -110,6 +129,7 @@ def _create_app(test_config: Mapping[str, Any] | None) -> Flask:
     if test_config:
         app.config.update(test_config)
     check_production(app.config)  # before anything is served: a clear error, not a 500
+    _keep_compiled_templates(app)
     proxies = int(app.config.get("ADMIN_PROXY_COUNT") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
@@ -117,8 +137,10 @@ def _create_app(test_config: Mapping[str, Any] | None) -> Flask:
     observability.init_app(app)
     health.init_app(app)
 
-    # An invalid schema stops here with the full report (generator.SchemaError).
-    spec = load_spec(app.config["ADMIN_SCHEMA"], CATALOGUE)
+    # An invalid schema stops here with the full report (generator.SchemaError); a valid one
+    # is kept for the next start, keyed by the YAML's and the checks' content.
+    spec = load_spec_cached(app.config["ADMIN_SCHEMA"], CATALOGUE,
+                            app.config.get("ADMIN_CACHE_FOLDER"), [HOOKS])
     base = declarative_base(metadata=MetaData(naming_convention=NAMING))
     models = build_models(spec, base, Organisation)
     rollups.install(spec, models)

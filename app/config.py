@@ -86,6 +86,11 @@ def defaults() -> dict[str, Any]:
             "ADMIN_S3_BUCKET", "ADMIN_S3_ENDPOINT_URL", "ADMIN_S3_REGION", "ADMIN_S3_PREFIX")},
         "ADMIN_UPLOAD_FOLDER": os.environ.get("ADMIN_UPLOAD_FOLDER",
                                               os.path.join(INSTANCE, "uploads")),
+        # What a start can reuse from the last: the checked Spec (generator/spec_cache.py,
+        # keyed by the YAML's and the checks' content) and the compiled templates (checked
+        # against their source by Jinja); empty: nothing is kept
+        "ADMIN_CACHE_FOLDER": os.environ.get("ADMIN_CACHE_FOLDER",
+                                             os.path.join(INSTANCE, "cache")),
         # Language: Simplified Chinese first, English second.
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

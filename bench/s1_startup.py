@@ -65,6 +65,7 @@ def child_ours(dbname: str, schema: str) -> None:
     assert response.status_code == 200, response.status_code
     ready = time.perf_counter()
     emit({"seconds": ready - T0, "build": built - T0, "apply": synced - built,
+          "first_request": ready - synced, "cpu_seconds": time.process_time(),
           "sync_seconds": applied.permissions.seconds,
           "sync_statements": applied.permissions.statements,
           "grants": applied.permissions.added, "statements": statements.count})
@@ -80,7 +81,8 @@ def child_fab(dbname: str, n: str) -> None:
     response = app.test_client().get("/login/")
     assert response.status_code == 200, response.status_code
     ready = time.perf_counter()
-    emit({"seconds": ready - T0, "build": built - T0, "statements": statements.count})
+    emit({"seconds": ready - T0, "build": built - T0, "cpu_seconds": time.process_time(),
+          "statements": statements.count})
 
 
 # -- the scenario ---------------------------------------------------------------------------

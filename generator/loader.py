@@ -7,6 +7,7 @@ records file and line of each mapping key, so that `checks` can point at the exa
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +72,7 @@ class Document:
 
     path: str  # as shown to people: relative to the root schema's folder
     data: Any
+    digest: str = ""  # sha256 of the bytes read (generator/spec_cache.py keys by it)
 
 
 @dataclass
@@ -150,12 +152,14 @@ def _loader_for(display_path: str, problems: list[LoadProblem]) -> type[yaml.Saf
 
 def _read(path: str, display_path: str, problems: list[LoadProblem]) -> Document | None:
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:
+            raw = fh.read()
     except OSError as exc:
         problems.append(LoadProblem(Location(display_path, 0), f"cannot read file: {exc.strerror}"))
         return None
     try:
+        # as a text-mode read would give it: universal newlines
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
         data = yaml.load(text, Loader=_loader_for(display_path, problems))  # noqa: S506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -166,7 +170,7 @@ def _read(path: str, display_path: str, problems: list[LoadProblem]) -> Document
     except UnicodeDecodeError:
         problems.append(LoadProblem(Location(display_path, 0), "file is not UTF-8 text"))
         return None
-    return Document(display_path, data)
+    return Document(display_path, data, hashlib.sha256(raw).hexdigest())
 
 
 def load(path: str) -> Loaded:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ PASSWORD = "Pass@12345"  # the users seed_people creates in most tests
 def pytest_configure(config: Any) -> None:
     # Nothing in the tests may touch the developer's own instance database.
     os.environ.setdefault("SECRET_KEY", "test-secret")
+    # nor its cache (app/config.py ADMIN_CACHE_FOLDER): the suite's Specs are kept apart
+    os.environ.setdefault("ADMIN_CACHE_FOLDER", tempfile.mkdtemp(prefix="admin-test-cache-"))
 
 
 @contextmanager
