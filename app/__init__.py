@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from jinja2 import FileSystemBytecodeCache
@@ -153,7 +152,8 @@ def _create_app(test_config: Mapping[str, Any] | None) -> Flask:
     # its REST blueprints (token-authenticated, no cookie to ride on).
     CSRFProtect(app)
     with app.app_context():
-        appbuilder = AppBuilder(indexview=IndexView, base_template="admin/base.html")
+        appbuilder = compat.AdminAppBuilder(indexview=IndexView,
+                                            base_template="admin/base.html")
         appbuilder.init_app(app, db.session)
         os.makedirs(app.config["ADMIN_UPLOAD_FOLDER"], exist_ok=True)
         admin = Admin(spec, models, base.metadata, storage_from_config(app.config), db.session)

@@ -15,12 +15,14 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from flask_appbuilder import AppBuilder
 from werkzeug.routing import Rule
 
 # "module:qualified name" -> sha256 of its source (first 16 hex digits), for the pinned
 # versions below. Overridden here: ModelView._add/_edit/_delete/_get_list_widget,
-# ModelRestApi._init_model_schemas/_get_list_related_field, Rule._compile_builder and
-# flask_wtf.i18n._get_translations. Read elsewhere: the rest.
+# ModelRestApi._init_model_schemas/_get_list_related_field, AppBuilder._view_exists/
+# _process_inner_views, Rule._compile_builder and flask_wtf.i18n._get_translations. Read
+# elsewhere: the rest.
 PINNED = {"flask-appbuilder": "5.3.0", "werkzeug": "3.1.9", "flask-wtf": "1.3.0"}
 PRIVATE: dict[str, str] = {
     "flask_appbuilder.baseviews:BaseCRUDView._add": "a025a0c68594773e",
@@ -47,6 +49,11 @@ PRIVATE: dict[str, str] = {
     "flask_appbuilder.api:ModelRestApi._sanitize_page_args": "164f837b116aae70",
     "flask_appbuilder.security.views:AuthView._get_safe_next_url": "a06bc2b67080fbbc",
     "werkzeug.routing.rules:Rule._compile_builder": "a0ec55cf067ff5d5",
+    # overridden by AdminAppBuilder; add_view and add_view_no_menu are what call them
+    "flask_appbuilder.base:AppBuilder._view_exists": "4495469b4118ae32",
+    "flask_appbuilder.base:AppBuilder._process_inner_views": "675e99f8df3bbaf4",
+    "flask_appbuilder.base:AppBuilder.add_view": "5a57d805db0aca38",
+    "flask_appbuilder.base:AppBuilder.add_view_no_menu": "68365232d4ceaaa8",
     "flask_wtf.i18n:": "4f23bc82ab7d0e87",  # the whole module: _get_translations is patched
 }
 
@@ -95,6 +102,34 @@ class RestApiHooks:
     def _get_list_related_field(self, field: Any, filter_rel_field: Any, page: Any = None,
                                 page_size: Any = None) -> tuple[int, list[dict[str, Any]]]:
         return self.related_values(field, page, page_size)  # type: ignore[attr-defined]
+
+
+# -- Flask-AppBuilder's AppBuilder ----------------------------------------------------------
+class AdminAppBuilder(AppBuilder):
+    """FAB's add_view looks for the new view's class among every view added so far, then links
+    the inner (related) views of every view so far: twice over all views for each one added,
+    quadratic in a schema's size. The same answers, from what changed since the last call."""
+
+    def _new_views(self, mark: str) -> list[Any]:
+        """The views added since the last call with this mark (FAB only appends)."""
+        seen = self.__dict__.get(mark, 0)
+        self.__dict__[mark] = len(self.baseviews)
+        return list(self.baseviews[seen:])
+
+    def _view_exists(self, view: Any) -> bool:
+        classes = self.__dict__.setdefault("_view_classes", set())
+        classes.update(v.__class__ for v in self._new_views("_views_seen"))
+        return view.__class__ in classes
+
+    def _process_inner_views(self) -> None:
+        holders = self.__dict__.setdefault("_inner_holders", [])
+        holders.extend(v for v in self._new_views("_holders_seen")
+                       if v.get_uninit_inner_views())
+        for view in holders:  # only views with inner views have anything to link
+            for inner_class in view.get_uninit_inner_views():
+                for v in self.baseviews:
+                    if isinstance(v, inner_class) and v not in view.get_init_inner_views():
+                        view.get_init_inner_views().append(v)
 
 
 # -- Werkzeug's URL rules --------------------------------------------------------------------

@@ -14,19 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import alembic
-from alembic.autogenerate import produce_migrations
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
-from alembic.operations import ops as alembic_ops
 from sqlalchemy import MetaData, String, delete, insert, inspect, select
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from app.system.models import SchemaFingerprint
+
+if TYPE_CHECKING:  # Alembic loads when tables are compared, which an unchanged restart skips
+    from alembic.operations import ops as alembic_ops
 
 # Bump when what `fingerprint` covers changes, so every database gets compared once again.
 FINGERPRINT_FORMAT = "1"
@@ -54,6 +53,8 @@ class Plan:
 
 
 def _flatten(ops: list[Any]) -> list[Any]:
+    from alembic.operations import ops as alembic_ops
+
     out = []
     for op in ops:
         if isinstance(op, alembic_ops.ModifyTableOps):
@@ -64,6 +65,8 @@ def _flatten(ops: list[Any]) -> list[Any]:
 
 
 def _describe(op: Any) -> Change:
+    from alembic.operations import ops as alembic_ops
+
     if isinstance(op, alembic_ops.CreateTableOp):
         return Change(op, f"create table {op.table_name}", False)
     if isinstance(op, alembic_ops.AddColumnOp):
@@ -104,21 +107,28 @@ def _describe_alter(op: alembic_ops.AlterColumnOp) -> Change:
     return Change(op, f"alter column {where}", True)
 
 
-# Creations first (tables before what refers to them), then drops from the leaves inwards.
-_ORDER = {
-    alembic_ops.CreateTableOp: 0,
-    alembic_ops.AddColumnOp: 1,
-    alembic_ops.AlterColumnOp: 2,
-    alembic_ops.CreateIndexOp: 3,
-    alembic_ops.CreateForeignKeyOp: 4,
-    alembic_ops.DropConstraintOp: 6,
-    alembic_ops.DropIndexOp: 7,
-    alembic_ops.DropColumnOp: 8,
-    alembic_ops.DropTableOp: 9,
-}
+@cache
+def _order() -> dict[type, int]:
+    """Creations first (tables before what refers to them), then drops from the leaves in."""
+    from alembic.operations import ops as alembic_ops
+
+    return {
+        alembic_ops.CreateTableOp: 0,
+        alembic_ops.AddColumnOp: 1,
+        alembic_ops.AlterColumnOp: 2,
+        alembic_ops.CreateIndexOp: 3,
+        alembic_ops.CreateForeignKeyOp: 4,
+        alembic_ops.DropConstraintOp: 6,
+        alembic_ops.DropIndexOp: 7,
+        alembic_ops.DropColumnOp: 8,
+        alembic_ops.DropTableOp: 9,
+    }
 
 
 def plan(connection: Connection, metadata: MetaData) -> Plan:
+    from alembic.autogenerate import produce_migrations
+    from alembic.migration import MigrationContext
+
     context = MigrationContext.configure(
         connection, opts={"compare_type": True, "target_metadata": metadata}
     )
@@ -129,11 +139,15 @@ def plan(connection: Connection, metadata: MetaData) -> Plan:
 
 def apply(connection: Connection, metadata: MetaData, allow_destructive: bool) -> Plan:
     """Run the safe changes, and the destructive ones only when allowed; return the plan."""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+    from alembic.operations import ops as alembic_ops
+
     result = plan(connection, metadata)
     context = MigrationContext.configure(connection)
     operations = Operations(context)
     sqlite = connection.dialect.name == "sqlite"
-    for change in sorted(result.changes, key=lambda c: _ORDER.get(type(c.op), 5)):
+    for change in sorted(result.changes, key=lambda c: _order().get(type(c.op), 5)):
         if change.destructive and not allow_destructive:
             continue
         op = change.op
@@ -163,7 +177,7 @@ def fingerprint(dialect: Dialect, *sources: MetaData) -> str:
     """sha256 of the DDL of every table and index of `sources` on `dialect` (columns, types,
     defaults, keys, constraints), and of the versions that decide how tables are compared."""
     digest = hashlib.sha256(f"{FINGERPRINT_FORMAT} sqlalchemy {version('sqlalchemy')} "
-                            f"alembic {alembic.__version__}".encode())
+                            f"alembic {version('alembic')}".encode())
     tables = {name: table for source in sources for name, table in source.tables.items()}
     for name in sorted(tables):
         table = tables[name]
