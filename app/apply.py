@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_appbuilder import Model
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -87,7 +88,8 @@ def _apply_tables(connection: Connection, admin: Any, allow_destructive: bool) -
             "page, then apply again. Nothing was changed.")
     tables = apply(connection, combined_metadata(Model.metadata, admin.metadata),
                    allow_destructive)
-    backfill(connection, admin)  # pinyin initials of rows older than their column
+    created = frozenset(c.op.name for c in tables.changes if isinstance(c.op, Table))
+    backfill(connection, admin, created)  # pinyin initials of rows older than their column
     return tables
 
 

@@ -27,10 +27,13 @@ def columns(admin: Any) -> list[tuple[Table, str]]:
     return out
 
 
-def backfill(connection: Connection, admin: Any) -> int:
-    """Set the initials of rows that have a text but no initials; returns how many."""
+def backfill(connection: Connection, admin: Any, skip: frozenset[str] = frozenset()) -> int:
+    """Set the initials of rows that have a text but no initials; returns how many. Tables in
+    `skip` (just created: no rows) are not read."""
     done = 0
     for table, source in columns(admin):
+        if table.name in skip:
+            continue
         target = table.c[initials_column(source)]
         statement = (update(table).where(table.c.id == bindparam("_id"))
                      .values({target.name: bindparam("_value")}))

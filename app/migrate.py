@@ -125,25 +125,36 @@ def _order() -> dict[type, int]:
     }
 
 
-def plan(connection: Connection, metadata: MetaData) -> Plan:
+def plan(connection: Connection, metadata: MetaData, skip: frozenset[str] = frozenset()
+         ) -> Plan:
+    """What Alembic finds to change; tables named in `skip` are left out."""
     from alembic.autogenerate import produce_migrations
     from alembic.migration import MigrationContext
 
-    context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "target_metadata": metadata}
-    )
+    opts: dict[str, Any] = {"compare_type": True, "target_metadata": metadata}
+    if skip:
+        opts["include_object"] = (
+            lambda _obj, name, kind, _reflected, _other: not (kind == "table" and name in skip))
+    context = MigrationContext.configure(connection, opts=opts)
     script = produce_migrations(context, metadata)
     ops = script.upgrade_ops.ops if script.upgrade_ops is not None else []
     return Plan([_describe(op) for op in _flatten(ops)])
 
 
 def apply(connection: Connection, metadata: MetaData, allow_destructive: bool) -> Plan:
-    """Run the safe changes, and the destructive ones only when allowed; return the plan."""
+    """Run the safe changes, and the destructive ones only when allowed; return the plan.
+
+    Tables the database does not have at all are created in one `create_all` (the same DDL
+    Alembic would send, without comparing or copying them first: most of a first apply);
+    Alembic compares the others."""
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
     from alembic.operations import ops as alembic_ops
 
-    result = plan(connection, metadata)
+    existing = set(inspect(connection).get_table_names())
+    new = [t for t in metadata.sorted_tables if t.name not in existing]
+    result = plan(connection, metadata, frozenset(t.name for t in new))
+    metadata.create_all(connection, tables=new, checkfirst=False)
     context = MigrationContext.configure(connection)
     operations = Operations(context)
     sqlite = connection.dialect.name == "sqlite"
@@ -161,7 +172,17 @@ def apply(connection: Connection, metadata: MetaData, allow_destructive: bool) -
                 batch.invoke(op)
             continue
         operations.invoke(op)
-    return result
+    return Plan(_created(new) + result.changes)
+
+
+def _created(tables: list[Any]) -> list[Change]:
+    """The changes of the tables made by create_all, as Alembic's plan would list them."""
+    out = []
+    for table in tables:
+        out.append(Change(table, f"create table {table.name}", False))
+        out += [Change(index, f"create index {index.name} on {table.name}", False)
+                for index in sorted(table.indexes, key=lambda i: str(i.name))]
+    return out
 
 
 def combined_metadata(*sources: MetaData) -> MetaData:
