@@ -21,6 +21,7 @@ from app.migrate import (
     combined_metadata,
     fingerprint,
     plan,
+    state,
     store_fingerprint,
     stored_fingerprint,
 )
@@ -50,20 +51,23 @@ def apply_schema(app: Any, allow_destructive: bool = False, dry_run: bool = Fals
                  compare: bool = False) -> Applied:
     """Bring the database to the schema; call inside the app context.
 
-    The tables are compared with the database only when their fingerprint differs from the
-    one the last complete apply stored (or with `compare`, or on a dry run); the rollups and
-    the permission matrix are checked every time (rows and grants can be changed by hand)."""
+    The tables are compared with the database only when their fingerprint (the schema's DDL
+    and the database's catalogue, app/migrate.py) differs from the one the last complete
+    apply stored (or with `compare`, or on a dry run); the rollups and the permission matrix
+    are checked every time (rows and grants can be changed by hand)."""
     admin = app.extensions["admin"]
     engine = app.appbuilder.session.get_bind()
     with engine.begin() as connection:
         if dry_run:
             metadata = combined_metadata(Model.metadata, admin.metadata)
             return Applied(plan(connection, metadata), None)
-        digest = fingerprint(connection.dialect, Model.metadata, admin.metadata)
-        if compare or stored_fingerprint(connection) != digest:
+        wanted = fingerprint(connection.dialect, Model.metadata, admin.metadata)
+        found = state(wanted, connection)
+        if compare or found is None or stored_fingerprint(connection) != found:
             tables = _apply_tables(connection, admin, allow_destructive)
-            if allow_destructive or not tables.destructive:  # the tables are the schema's
-                store_fingerprint(connection, digest)
+            after = state(wanted, connection)  # the catalogue as this apply left it
+            if after is not None and (allow_destructive or not tables.destructive):
+                store_fingerprint(connection, after)  # the tables are the schema's
         else:
             tables = Plan()  # an earlier apply brought the tables to exactly these
         # rollups of rows older than their column (or changed by hand): recomputed exactly

@@ -65,7 +65,7 @@ def check_command(path: str | None, against_db: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Only say what would be done.")
 @click.option("--compare", is_flag=True,
               help="Compare every table with the database even when the fingerprint the "
-                   "last apply stored says they match (a table changed by hand).")
+                   "last apply stored says nothing changed.")
 @with_appcontext
 def apply_command(allow_destructive: bool, dry_run: bool, compare: bool) -> None:
     """Create what is missing (tables, columns, indexes), keeping every existing row."""

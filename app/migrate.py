@@ -5,8 +5,10 @@ operations are sorted into safe ones (create table, add column, create index, wi
 column) and destructive ones (drop, narrow, change type). Destructive ones run only when asked.
 
 Comparing hundreds of tables with the database is most of an unchanged restart, so `schema
-apply` stores a fingerprint of what it brought the tables to (`fingerprint`: the DDL they
-compile to); while the tables still compile to the stored one, there is nothing to compare.
+apply` stores a fingerprint of what it brought the tables to: the DDL the schema's tables
+compile to (`fingerprint`) with the database's own catalogue of them (`catalogue`: columns,
+types, defaults, indexes, constraints, read in one statement). While both are unchanged there
+is nothing to compare; a changed YAML changes the first, a table changed by hand the second.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from functools import cache
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import MetaData, String, delete, insert, inspect, select
+from sqlalchemy import MetaData, String, delete, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -206,6 +208,48 @@ def fingerprint(dialect: Dialect, *sources: MetaData) -> str:
         for index in sorted(table.indexes, key=lambda i: str(i.name)):
             digest.update(str(CreateIndex(index).compile(dialect=dialect)).encode())
     return digest.hexdigest()
+
+
+_CATALOGUE = {
+    "sqlite": "SELECT type, name, tbl_name, sql FROM sqlite_master "
+              "WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+    "postgresql": """
+        SELECT 'column', c.relname, a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+               || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || ' '
+               || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+        FROM pg_attribute a
+        JOIN pg_class c ON c.oid = a.attrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0
+              AND NOT a.attisdropped
+        UNION ALL
+        SELECT 'index', tablename, indexdef FROM pg_indexes
+        WHERE schemaname = current_schema()
+        UNION ALL
+        SELECT 'constraint', c.relname, k.conname || ' ' || pg_get_constraintdef(k.oid)
+        FROM pg_constraint k
+        JOIN pg_class c ON c.oid = k.conrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema()
+        ORDER BY 1, 2, 3""",
+}
+
+
+def catalogue(connection: Connection) -> str | None:
+    """sha256 of what the database itself says its tables are (one statement); None on a
+    database whose catalogue is not read here (then every apply compares)."""
+    query = _CATALOGUE.get(connection.dialect.name)
+    if query is None:
+        return None
+    rows = connection.execute(text(query)).all()
+    return hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+
+
+def state(tables: str, connection: Connection) -> str | None:
+    """The fingerprint of the schema's tables in this database: both must be unchanged."""
+    found = catalogue(connection)
+    return None if found is None else hashlib.sha256(f"{tables} {found}".encode()).hexdigest()
 
 
 def stored_fingerprint(connection: Connection) -> str | None:
