@@ -3,6 +3,8 @@
     python -m bench.run            # everything, full size -> docs/performance.md (make bench)
     python -m bench.run --quick    # small sizes, CI smoke test -> instance/performance-quick.md
     python -m bench.run --only 2   # one scenario (or 2,4) -> instance/performance-only.md
+    python -m bench.run --only 8 --merge   # its sections and targets replaced in
+                                           # docs/performance.md, the rest kept as it was
 
 A scenario that fails is reported with its error and the others still run; the exit status is
 then 1 (timings never fail the run: targets missed are written in the table).
@@ -179,6 +181,68 @@ def render(sections: list[Section], info: dict[str, str], quick: bool, seconds: 
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _scenario_of(line: str) -> int | None:
+    """The scenario a target row or a section heading belongs to ("| 8. …", "## 8. …")."""
+    head = line.removeprefix("## ").removeprefix("| ").split(".", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+def _sections(text: str) -> tuple[list[str], dict[int, list[str]]]:
+    """The lines before the first scenario's heading, and each scenario's own lines."""
+    lines = text.rstrip("\n").split("\n")
+    start = next((i for i, line in enumerate(lines) if line.startswith("## ")
+                  and _scenario_of(line) is not None), len(lines))
+    found: dict[int, list[str]] = {}
+    current = None
+    for line in lines[start:]:
+        if line.startswith("## ") and _scenario_of(line) is not None:
+            current = _scenario_of(line)
+            found[current] = []
+        if current is not None:
+            found[current].append(line)
+    return lines[:start], found
+
+
+def merge(old: str, new: str, numbers: list[int], date: str, commit: str,
+          load: tuple[str, str]) -> str:
+    """The report `old` with the scenarios `numbers` as the run `new` measured them: their
+    target rows and sections replaced (each section says when and where it ran), the other
+    scenarios kept as their own run left them."""
+    old_head, old_parts = _sections(old)
+    new_head, new_parts = _sections(new)
+    ran = set(numbers)
+    new_targets = [line for line in new_head if line.startswith("| ")
+                   and _scenario_of(line) in ran]
+    head: list[str] = []
+    in_targets = False
+    for line in old_head:
+        if line == "## Targets":
+            in_targets = True
+        elif line.startswith("## "):
+            in_targets = False
+        if in_targets and line.startswith("| ") and _scenario_of(line) in ran:
+            continue
+        head.append(line)
+        if in_targets and line.startswith("|---"):
+            head.extend(new_targets)
+    rows = [i for i, line in enumerate(head) if line.startswith("| ")
+            and _scenario_of(line) is not None]
+    ordered = sorted((head[i] for i in rows), key=lambda line: _scenario_of(line) or 0)
+    for i, line in zip(rows, ordered, strict=True):
+        head[i] = line
+    for number in numbers:
+        part = new_parts.get(number, [])
+        if part:
+            part.insert(2, f"This scenario ran on its own (`python -m bench.run --only "
+                           f"{number} --merge`): {date}, commit {commit}, load average "
+                           f"{load[0]} / {load[1]} at its start / end. The machine table "
+                           f"above is the full run's.")
+            part.insert(3, "")
+            old_parts[number] = part
+    body = [line for n in sorted(old_parts) for line in old_parts[n]]
+    return "\n".join(head + body).rstrip() + "\n"
+
+
 def _title(module: Any) -> str:
     first = (module.__doc__ or "").strip().splitlines()[0]
     return first.split(". ", 1)[-1].rstrip(".")
@@ -190,12 +254,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", action="append", default=[],
                         help="scenario number(s), e.g. --only 2 or --only 2,4")
     parser.add_argument("--output", help="where to write the report")
+    parser.add_argument("--merge", action="store_true",
+                        help="with --only: replace those scenarios in docs/performance.md")
     args = parser.parse_args(argv)
     only = sorted({int(n) for part in args.only for n in part.split(",") if n})
     numbers = only or sorted(SCENARIOS)
+    if args.merge and (not only or args.quick):
+        parser.error("--merge takes --only and full sizes")
     output = Path(args.output) if args.output else (
         INSTANCE / "performance-quick.md" if args.quick else
-        INSTANCE / "performance-only.md" if only else ROOT / "docs" / "performance.md")
+        ROOT / "docs" / "performance.md" if args.merge or not only else
+        INSTANCE / "performance-only.md")
     WORK.mkdir(parents=True, exist_ok=True)
     common.QUICK = args.quick
     started = time.perf_counter()
@@ -225,6 +294,9 @@ def main(argv: list[str] | None = None) -> None:
     seconds = time.perf_counter() - started
     text = render(sections, info, args.quick, seconds,
                   (load_start, f"{os.getloadavg()[0]:.1f}"))
+    if args.merge and output.exists():
+        text = merge(output.read_text(encoding="utf-8"), text, numbers, info["date"],
+                     info["commit"], (load_start, f"{os.getloadavg()[0]:.1f}"))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     raw = WORK / ("results-quick.json" if args.quick else "results.json")
