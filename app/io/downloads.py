@@ -9,7 +9,7 @@ close callbacks, so a "remove on close" left every export's file behind in the t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import Response, stream_with_context
@@ -18,8 +18,11 @@ from app.io.export import XLSX, csv_lines, disposition, write_lines_xlsx
 from app.security.headers import send_attachment
 
 
-def csv_download(headers: list[str], lines: Iterable[Iterable[Any]], file_name: str) -> Response:
-    response = Response(stream_with_context(csv_lines(headers, lines)),
+def csv_download(headers: list[str], lines: Iterable[Iterable[Any]], file_name: str,
+                 chunks: Iterator[bytes] | None = None) -> Response:
+    """`chunks`: the file's bytes already made (app/io/export_rows.py), else csv_lines."""
+    body = chunks if chunks is not None else csv_lines(headers, lines)
+    response = Response(stream_with_context(body),
                         mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = disposition(file_name)
     return response

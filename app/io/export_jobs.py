@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,15 +81,18 @@ def counted(lines: Iterable[Any], progress: Any) -> Iterator[Any]:
 
 
 def write(target: Target, headers: list[str], lines: Iterable[Any], title: str,
-          file_name: str, percent: list[int], fmt: str) -> Response:
-    """The rows into storage (the job's file); the response only says so."""
+          file_name: str, percent: list[int], fmt: str,
+          chunks: Callable[[Any], Iterable[bytes]] | None = None) -> Response:
+    """The rows into storage (the job's file); the response only says so. `chunks`: the
+    CSV's bytes made by the database, given the progress to tell (the download's stream)."""
     from app.io.export import csv_lines, write_lines_xlsx
 
     rows = counted(lines, target.progress)
     if fmt == "csv":
         handle, path = tempfile.mkstemp(suffix=".csv")
+        body = chunks(target.progress) if chunks is not None else csv_lines(headers, rows)
         with os.fdopen(handle, "wb") as out:
-            for chunk in csv_lines(headers, rows):
+            for chunk in body:
                 out.write(chunk)
     else:
         path = write_lines_xlsx(headers, rows, title, percent)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import prison
@@ -35,7 +36,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app import list_count
 from app.audit import trail
 from app.context import db_session, flask_app
-from app.io import export_jobs, runs
+from app.io import export_jobs, export_rows, runs
 from app.io.columns import columns
 from app.io.downloads import csv_download, xlsx_download
 from app.io.export import XLSX, batched, column_lines, disposition, percent_columns
@@ -44,7 +45,7 @@ from app.io.models import ImportRun
 from app.io.template import build_error_report, build_template
 from app.jobs import runner
 from app.jobs.models import Job
-from app.labels import current_locale
+from app.labels import current_locale, render
 from app.system import settings
 
 IMPORT_SUFFIXES = (".xlsx", ".csv")
@@ -73,18 +74,27 @@ def stream_export(entity: Any, model: type, query: Any, names: list[str] | None,
     cols = columns(entity, names)
     headers = [c.header for c in cols]
     cut = export_cut(limit, total)
-    if limit:
-        query = query.limit(limit)
     if target is not None:
         target.note = cut
-    lines = column_lines(cols, batched(_eager(query, model, entity)))
+    rows = export_rows.plan(entity, model, cols, render())
+    chunks: Any = None
+    lines: Iterable[Any]
+    if rows is None:  # a column only the ORM row can give
+        limited = query.limit(limit) if limit else query
+        lines = column_lines(cols, batched(_eager(limited, model, entity)))
+    else:
+        lines = rows.lines(query, limit or None)
+        if fmt == "csv" and rows.copyable and _copies(query):
+            def chunks(progress: Any = None) -> Any:
+                return rows.csv_chunks(query, limit or None, progress)
     suffix = ".csv" if fmt == "csv" else ".xlsx"
     title = entity.label.get(current_locale())
     if target is not None:
         return export_jobs.write(target, headers, lines, title, _file_name(entity, suffix),
-                                 percent_columns(cols), fmt)
+                                 percent_columns(cols), fmt, chunks)
     if fmt == "csv":
-        response = csv_download(headers, lines, _file_name(entity, ".csv"))
+        response = csv_download(headers, lines, _file_name(entity, ".csv"),
+                                chunks() if chunks is not None else None)
     else:
         response = xlsx_download(headers, lines, title, _file_name(entity, ".xlsx"),
                                  percent_columns(cols))
@@ -103,6 +113,12 @@ def export_cut(limit: int, total: int) -> str | None:
         shown = _("about %(count)s", count=list_count.about(total, current_locale()))
     return _("Only the first %(limit)s of %(total)s rows are exported (the most an export "
              "holds, in the settings).", limit=limit, total=shown)
+
+
+def _copies(query: Any) -> bool:
+    """PostgreSQL through psycopg: the database writes the CSV lines (COPY)."""
+    dialect = query.session.get_bind().dialect
+    return bool(dialect.name == "postgresql" and dialect.driver == "psycopg")
 
 
 def _template_response(entity: Any) -> Response:

@@ -29,6 +29,7 @@ class NumberLike(FieldType):
     list_input = "number"
     form_value = "number"
     search_control = "range"
+    cell_is_value = True
 
     def validate(self, f: Field, value: Any) -> list[Message]:
         return range_errors(f, value)

@@ -20,6 +20,7 @@ class TextLike(FieldType):
     bounds = "length"
     value_allowed = "text"
     keeps_text_format = True
+    cell_is_value = True
     search_control = "text"
 
     def read(self, reader: Reader, body: Any, path: str, kw: dict[str, Any]) -> None:

@@ -166,6 +166,9 @@ class FieldType:
     resolves_by_display: ClassVar[bool] = False  # spreadsheets name a row by its text
     kept: ClassVar[bool] = False  # stored, but the app keeps it (rollups): no door writes it
     calendar: ClassVar[bool] = False  # a day or a moment: dashboards group it by year or month
+    # `cell` is the stored value itself (None: blank): exports read the column as it is,
+    # without a call per row (app/io/export_rows.py)
+    cell_is_value: ClassVar[bool] = False
 
     # -- YAML ----------------------------------------------------------------------------
     def read(self, reader: Reader, body: Any, path: str, kw: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ class DateType(MomentLike):
     value_allowed = "a date like 2026-01-31"
     list_input = "date"
     control = "date"
+    cell_is_value = True
 
     def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
         return {"type": "string", "format": "date"}

@@ -20,6 +20,7 @@ class DateTimeType(MomentLike):
     value_allowed = "a date and time like 2026-01-31T08:00:00"
     list_input = "datetime-local"
     control = "datetime"
+    cell_is_value = True
 
     def json_schema(self, f: Field, reading: bool) -> dict[str, Any]:
         # China time without a zone, as the columns hold it (not RFC 3339 `date-time`,

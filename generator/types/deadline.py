@@ -30,6 +30,7 @@ class DeadlineType(DateType):
     importable = False
     list_editable = False
     control = None  # type: ignore[assignment]
+    cell_is_value = False  # reads with the days left, from today
 
     def read(self, reader: Reader, body: Any, path: str, kw: dict[str, Any]) -> None:
         reader.err("SCHEMA-E017", body.where("type"), f"{path}.type", "a deadline is kept by "
