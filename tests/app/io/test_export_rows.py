@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import io
 import zipfile
 from typing import Any
 
@@ -156,4 +155,5 @@ def test_workbook_parts_are_compared_whole() -> None:
     one = write_lines_xlsx(["编号"], [["a"]], "表")
     two = write_lines_xlsx(["编号"], [["b"]], "表")
     assert _sheet_parts(one) != _sheet_parts(two)
-    assert io.BytesIO(open(one, "rb").read()).read(2) == b"PK"
+    with open(one, "rb") as book:
+        assert book.read(2) == b"PK"
