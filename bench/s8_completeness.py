@@ -157,9 +157,10 @@ def child_ours(name: str, reps: str) -> None:
     from app.notices import fanout
     from app.notices.models import Notice
     from app.security.models import Organisation
-    from bench.ourapp import make_app
+    from bench.ourapp import apply, make_app
 
     app = make_app(name, SCHEMA, ADMIN_JOBS_SYNC=True)  # the job runs as the publish returns
+    apply(app)  # a kept database gets the tables and columns added since it was made
     with app.app_context():
         admin = app.extensions["admin"]
         entity = admin.spec.entity("filing.Filing")
