@@ -92,6 +92,15 @@ class NoticeView(BaseView):
         return db_session().execute(select(Notice).where(Notice.id == pk, condition)
                                     ).unique().scalar()
 
+    def _managed(self, pk: int) -> Any:
+        """(publisher, notice) for a notice the signed-in publisher manages; otherwise the
+        answer to give instead (the login page, or 「已不存在」)."""
+        user = self._publisher()
+        if user is None:
+            return redirect(self.appbuilder.get_url_for_login)
+        notice = self._find(pk, user, managing=True)
+        return (user, notice) if notice is not None else self._gone()
+
     def _gone(self) -> Any:
         flash(str(GONE), "warning")
         return redirect(url_for(".index"))
@@ -176,12 +185,10 @@ class NoticeView(BaseView):
 
     @expose("/<int:pk>/edit", methods=["GET", "POST"])
     def edit(self, pk: int) -> Any:
-        user = self._publisher()
-        if user is None:
-            return redirect(self.appbuilder.get_url_for_login)
-        notice = self._find(pk, user, managing=True)
-        if notice is None:
-            return self._gone()
+        found = self._managed(pk)
+        if not isinstance(found, tuple):
+            return found
+        user, notice = found
         return self._form(user, notice)
 
     def _form(self, user: Any, notice: Notice | None) -> Any:
@@ -239,13 +246,11 @@ class NoticeView(BaseView):
         return self._move(pk, UNPUBLISHED)
 
     def _move(self, pk: int, target: str) -> Any:
-        user = self._publisher()
-        if user is None:
-            return redirect(self.appbuilder.get_url_for_login)
+        found = self._managed(pk)
+        if not isinstance(found, tuple):
+            return found
+        user, notice = found
         session = db_session()
-        notice = self._find(pk, user, managing=True)
-        if notice is None:
-            return self._gone()
         sources = (DRAFT, UNPUBLISHED) if target == PUBLISHED else (PUBLISHED,)
         values: dict[str, Any] = {"state": target}
         if target == PUBLISHED:
@@ -271,13 +276,11 @@ class NoticeView(BaseView):
 
     @expose("/<int:pk>/delete", methods=["POST"])
     def delete(self, pk: int) -> Any:
-        user = self._publisher()
-        if user is None:
-            return redirect(self.appbuilder.get_url_for_login)
+        found = self._managed(pk)
+        if not isinstance(found, tuple):
+            return found
+        user, notice = found
         session = db_session()
-        notice = self._find(pk, user, managing=True)
-        if notice is None:
-            return self._gone()
         if notice.state == PUBLISHED:
             flash(_("A published notice cannot be deleted; withdraw it first."), "warning")
             return redirect(url_for(".show", pk=pk))
