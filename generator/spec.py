@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from generator.spec_rules import FILED_AT as FILED_AT
@@ -23,15 +24,12 @@ if TYPE_CHECKING:
     from generator.spec_dashboards import Dashboard
     from generator.types import FieldType
 
-_TYPES: dict[str, FieldType] = {}
-
-
+@cache
 def _types() -> dict[str, FieldType]:
     """generator.types, imported on first use (it imports this module)."""
     from generator.types import TYPES
 
-    _TYPES.update(TYPES)
-    return _TYPES
+    return TYPES
 
 
 # Data ranges, in the words Chinese admins know: 全部数据 / 本级及下级 / 本单位.
@@ -181,7 +179,7 @@ class Field:
     @property
     def kind(self) -> FieldType:
         """The type object: everything the field's type means (generator/types)."""
-        return (_TYPES or _types())[self.type]  # read per cell by imports: kept cheap
+        return _types()[self.type]  # read per cell by imports: no import statement per call
 
     @property
     def target(self) -> str:
