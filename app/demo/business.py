@@ -216,7 +216,8 @@ def basic(session: Any, users: dict[str, Any], orgs: dict[str, Any]) -> dict[str
     info = model("basic.EnterpriseInfo")
     have = set(session.execute(select(info.org_id)).scalars())
     infos = 0
-    legal = {"ln_maker": "ln_legal", "ln_importer": "ln_import", "sc_importer": "sc_import"}
+    legal = {"ln_maker": "ln_legal", "ln_importer": "ln_import", "sc_importer": "sc_import",
+             "nx_maker": "nx_maker", "nx_wholesale": "nx_wholesale", "nx_pharmacy": "nx_pharmacy"}
     for unit, (kind, person, contact, mobile, address) in ENTERPRISE_INFO.items():
         if orgs[unit].id in have:
             continue

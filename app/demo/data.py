@@ -37,10 +37,18 @@ UNITS = (
          "enterprise"),
     Unit("sc_importer", uscc("91", "510104", "MA6AJ002"), "成都安进医药科技有限公司", "510104",
          "enterprise"),
+    # 宁夏 (seed 004): a maker, a wholesaler and a retail pharmacy of 银川市, for the subsystems
+    Unit("nx_maker", uscc("91", "640105", "MA7CK001"), "宁夏塞上康源制药有限公司", "640105",
+         "enterprise"),
+    Unit("nx_wholesale", uscc("91", "640104", "MA7FC002"), "宁夏凤城医药有限公司", "640104",
+         "enterprise"),
+    Unit("nx_pharmacy", uscc("92", "640104", "MA7KM003"), "银川市兴庆区康民大药房", "640104",
+         "enterprise"),
 )
 UNIT = {u.key: u for u in UNITS}
 # The divisions the units hang under (all in GB/T 2260, loaded with the divisions).
-REGIONS = {"ln": ("210000", "210100", "210102"), "sc": ("510000", "510100", "510104")}
+REGIONS = {"ln": ("210000", "210100", "210102"), "sc": ("510000", "510100", "510104"),
+           "nx": ("640000", "640100", "640104")}
 INSTITUTIONS = ("ln_hospital1", "ln_hospital2", "sc_hospital1", "sc_hospital2")
 
 
@@ -79,6 +87,18 @@ ACCOUNTS = (
     Account("sc_legal", "legal_person", "sc_maker", "蒋涛"),
     Account("sc_agent", "agent", "sc_maker", "冯雪", modules="export_dossier"),
     Account("sc_import", "legal_person", "sc_importer", "卢俊"),
+    # 宁夏回族自治区 → 银川市 → 兴庆区: the smart-regulation subsystems of seed 004
+    Account("nx_admin", "sys_admin", "640000", "马文斌"),
+    Account("nx_reg", "province_regulator", "640000", "田晓梅"),
+    Account("nx_leader", "leader", "640000", "白振宇"),
+    Account("nx_city", "city", "640100", "杨志刚"),
+    Account("nx_city_leader", "leader", "640100", "丁海燕"),
+    Account("nx_county", "county", "640104", "冯立新"),
+    Account("nx_inspector", "inspector", "640104", "海军"),
+    Account("nx_inspector2", "inspector", "640104", "苏婷"),
+    Account("nx_maker", "legal_person", "nx_maker", "李明远"),
+    Account("nx_wholesale", "legal_person", "nx_wholesale", "王立军"),
+    Account("nx_pharmacy", "legal_person", "nx_pharmacy", "张秀兰"),
 )
 
 # -- enterprises -------------------------------------------------------------------------------
@@ -90,6 +110,12 @@ ENTERPRISE_INFO = {  # unit key -> (kind, legal representative, contact, mobile,
     "sc_importer": ("overseas_agent", "卢俊", "卢俊", "13908002403",
                     "四川省成都市锦江区东大街 168 号"),
     # sc_maker has none: its legal person meets the module gates
+    "nx_maker": ("manufacturer", "李明远", "马丽", "13909511101",
+                 "宁夏回族自治区银川市西夏区文萃南街 66 号"),
+    "nx_wholesale": ("other", "王立军", "王立军", "13909511202",
+                     "宁夏回族自治区银川市兴庆区解放东街 120 号"),
+    "nx_pharmacy": ("other", "张秀兰", "张秀兰", "13909511303",
+                    "宁夏回族自治区银川市兴庆区鼓楼南街 18 号"),
 }
 
 

@@ -65,7 +65,7 @@ def test_the_first_run_says_what_it_made(demo: Any) -> None:
     assert "ln_hospital1" in result.output and "沈阳市和平区第一人民医院" in result.output
 
 
-def test_one_account_per_role_in_both_provinces(demo: Any) -> None:
+def test_one_account_per_role_in_every_province(demo: Any) -> None:
     app, _ = demo
     from app.security.models import AppUser
 
@@ -76,7 +76,8 @@ def test_one_account_per_role_in_both_provinces(demo: Any) -> None:
         held = Counter(role.name for user in users for role in user.roles)
         assert {r.key for r in spec.roles} <= set(held)
         assert held == Counter(a.role for a in ACCOUNTS)
-        assert held["institution"] == 4 and held["sys_admin"] == 3
+        assert held["institution"] == 4 and held["sys_admin"] == 4  # national, 辽宁, 四川, 宁夏
+        assert held["inspector"] == 2 and held["leader"] == 2
         for user in users:
             assert user.user_class == classes[user.roles[0].name], user.username
             assert user.org is not None
