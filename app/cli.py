@@ -216,12 +216,13 @@ def org_cli() -> None:
 
 
 @org_cli.command("add")
-@click.option("--code", required=True, help="GB/T 2260 code, or 统一社会信用代码 for a unit.")
+@click.option("--code", required=True,
+              help="GB/T 2260 code, or 统一社会信用代码 for a unit (a person: ZR + 14 digits).")
 @click.option("--name", required=True)
 @click.option("--level", required=True,
               type=click.Choice(["province", "city", "county", "unit"]))
 @click.option("--parent", default=None, help="Code of the parent (not for provinces).")
-@click.option("--kind", default=None, type=click.Choice(["enterprise", "institution"]))
+@click.option("--kind", default=None, type=click.Choice(["enterprise", "institution", "person"]))
 @with_appcontext
 def org_add(code: str, name: str, level: str, parent: str | None, kind: str | None) -> None:
     """Add one organisation to the tree."""

@@ -35,7 +35,7 @@ def _types() -> dict[str, FieldType]:
 # Data ranges, in the words Chinese admins know: 全部数据 / 本级及下级 / 本单位.
 SCOPES = ("all", "jurisdiction", "own")
 LEVELS = ("national", "province", "city", "county", "unit")
-USER_CLASSES = ("regulator", "legal_person", "agent", "institution", "admin")
+USER_CLASSES = ("regulator", "legal_person", "agent", "institution", "admin", "citizen")
 ADMIN_DUTIES = ("system", "security", "audit")
 
 

@@ -54,7 +54,8 @@ SOURCES: dict[str, Source] = {
             ("unit", Label("单位", "Unit")))),
         SourceField("kind", Label("单位类型", "Kind"), "kind", values=(
             ("enterprise", Label("企业", "Enterprise")),
-            ("institution", Label("医疗机构", "Medical institution")))),
+            ("institution", Label("医疗机构", "Medical institution")),
+            ("person", Label("自然人", "Natural person")))),
         SourceField("valid_from", Label("启用日期", "Valid from"), "valid_from", calendar=True),
     )),
     # 绩效考核: sign-ins and records written, per organisation and month, from the audit trail

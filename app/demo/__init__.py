@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.demo import business, flows, usage
+from app.demo import identity as demo_identity
 from app.demo import notices as demo_notices
 from app.demo.data import ACCOUNTS, OPEN_BATCH, PASSWORD
 from app.demo.people import (
@@ -71,6 +72,7 @@ def load(app: Any) -> Report:
                 report.created["sign_ins"] = usage.sign_ins(session, users)
             # also into a demo loaded before 通知公告 existed: only while there are none
             report.created.update(demo_notices.load(session, users, orgs))
+            report.created.update(demo_identity.load(session, users, orgs))
             session.commit()
         except Exception:
             session.rollback()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from app.security.orgs import person_code
 from generator.identifiers import compose_uscc as uscc
 
 PASSWORD = "Demo@2026yk"  # every demo account; changed at the first sign-in
@@ -44,11 +45,16 @@ UNITS = (
          "enterprise"),
     Unit("nx_pharmacy", uscc("92", "640104", "MA7KM003"), "银川市兴庆区康民大药房", "640104",
          "enterprise"),
+    # 北京 (seed 003, the service portal): an enterprise of 朝阳区 and a 自然人, who holds a unit
+    # of their own (kind person) so that their rows are theirs alone
+    Unit("bj_maker", uscc("91", "110105", "MA8JK001"), "北京京康医药科技有限公司", "110105",
+         "enterprise"),
+    Unit("bj_person", person_code("110105", 1), "孙浩然", "110105", "person"),
 )
 UNIT = {u.key: u for u in UNITS}
 # The divisions the units hang under (all in GB/T 2260, loaded with the divisions).
 REGIONS = {"ln": ("210000", "210100", "210102"), "sc": ("510000", "510100", "510104"),
-           "nx": ("640000", "640100", "640104")}
+           "nx": ("640000", "640100", "640104"), "bj": ("110000", "110105")}
 INSTITUTIONS = ("ln_hospital1", "ln_hospital2", "sc_hospital1", "sc_hospital2")
 
 
@@ -99,6 +105,11 @@ ACCOUNTS = (
     Account("nx_maker", "legal_person", "nx_maker", "李明远"),
     Account("nx_wholesale", "legal_person", "nx_wholesale", "王立军"),
     Account("nx_pharmacy", "legal_person", "nx_pharmacy", "张秀兰"),
+    # 北京市 → 朝阳区: the two sides of the service portal (seed 003), an enterprise and a person
+    Account("bj_admin", "sys_admin", "110000", "周晓东"),
+    Account("bj_reg", "province_regulator", "110000", "韩雪"),
+    Account("bj_legal", "legal_person", "bj_maker", "钱家豪"),
+    Account("bj_person", "citizen", "bj_person", "孙浩然"),
 )
 
 # -- enterprises -------------------------------------------------------------------------------

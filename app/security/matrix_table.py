@@ -34,7 +34,8 @@ HEADERS = ("角色", "角色标识", "模块", "实体", "权限标识", *ACTION
 SCOPE_LABELS = {"all": "全部数据", "jurisdiction": "本级及下级", "own": "本单位"}
 LEVEL_LABELS = {"national": "国家", "province": "省", "city": "市", "county": "县", "unit": "单位"}
 USER_CLASS_LABELS = {"regulator": "监管人员", "legal_person": "企业法人", "agent": "企业经办人",
-                     "institution": "医疗机构", "admin": "系统管理员"}
+                     "institution": "医疗机构", "admin": "系统管理员",
+                     "citizen": "自然人"}
 ADMIN_DUTY_LABELS = {"system": "系统管理员", "security": "安全管理员", "audit": "审计管理员"}
 ROLE_HEADERS = ("角色标识", "角色", "所在层级", "用户类别", "管理职责")
 BUILT_IN = "内置：全部权限"

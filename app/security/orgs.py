@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -15,7 +16,14 @@ from generator.identifiers import is_uscc, normalize_code
 from generator.spec import LEVELS
 
 DIVISIONS_CSV = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "divisions.csv")
-UNIT_KINDS = ("enterprise", "institution")
+UNIT_KINDS = ("enterprise", "institution", "person")
+# 自然人 (seed 003 ch. 1) hold a unit of their own, so that "own" (本单位) rows are theirs alone;
+# it has no credit code: ZR + the county's GB/T 2260 code + 8 digits
+PERSON_CODE = re.compile(r"ZR\d{14}")
+
+
+def person_code(division: str, number: int) -> str:
+    return f"ZR{division}{number:08d}"
 PARENT_LEVELS = {  # which levels a node of each level may hang under
     "province": ("national",),
     "city": ("province",),
@@ -41,12 +49,15 @@ def national(session: Session) -> Organisation:
 
 def add_org(session: Session, code: str, name: str, level: str, parent: str | None = None,
             kind: str | None = None) -> Organisation:
-    """Add one node; units are keyed by a valid 统一社会信用代码."""
+    """Add one node; units are keyed by a valid 统一社会信用代码 (自然人 by `person_code`)."""
     if level not in LEVELS or level == "national":
         raise OrgError(f"level '{level}' is not allowed; expected one of "
                        f"{', '.join(LEVELS[1:])}")
     code = normalize_code(code)
-    if level == "unit":
+    if level == "unit" and kind == "person":
+        if not PERSON_CODE.fullmatch(code):
+            raise OrgError(f"'{code}' is not a natural person's code (ZR + 14 digits)")
+    elif level == "unit":
         if not is_uscc(code):
             raise OrgError(f"'{code}' is not a valid unified social credit code")
         if kind not in UNIT_KINDS:

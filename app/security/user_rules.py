@@ -42,6 +42,7 @@ USER_CLASS_LABELS = {
     "agent": lazy_gettext("Agent"),
     "institution": lazy_gettext("Medical institution"),
     "admin": lazy_gettext("System administrator"),
+    "citizen": lazy_gettext("Natural person"),
 }
 
 LEVEL_LABELS = {

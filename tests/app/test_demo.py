@@ -76,7 +76,7 @@ def test_one_account_per_role_in_every_province(demo: Any) -> None:
         held = Counter(role.name for user in users for role in user.roles)
         assert {r.key for r in spec.roles} <= set(held)
         assert held == Counter(a.role for a in ACCOUNTS)
-        assert held["institution"] == 4 and held["sys_admin"] == 4  # national, 辽宁, 四川, 宁夏
+        assert held["institution"] == 4 and held["sys_admin"] == 5  # CN 辽 川 宁 京
         assert held["inspector"] == 2 and held["leader"] == 2
         for user in users:
             assert user.user_class == classes[user.roles[0].name], user.username
@@ -203,6 +203,25 @@ def test_a_demo_account_signs_in_and_sees_its_rows_only(demo: Any) -> None:
     assert _count(_login(app, "lcb"), "demand") == 4 * per_institution - 1
     assert _count(_login(app, "ln_import"), "product_binding") == 4
     assert _count(_login(app, "sc_import"), "product_binding") == 2
+
+
+def test_the_portal_s_person_and_enterprise_see_different_content(demo: Any) -> None:
+    """bj_person (自然人) holds a unit of their own and reaches no enterprise module; bj_legal
+    (企业法人) has its 企业信息 filled in (no gate)."""
+    from app.security.models import AppUser
+
+    app, _ = demo
+    with app.app_context():
+        person = app.appbuilder.session.execute(
+            select(AppUser).filter_by(username="bj_person")).unique().scalar_one()
+        assert (person.user_class, person.org.kind, person.org.level) == (
+            "citizen", "person", "unit")
+        assert person.org.parent.code == "110105"
+    citizen, legal = _login(app, "bj_person"), _login(app, "bj_legal")
+    assert citizen.get("/api/v1/enterprise_info/").status_code in (401, 403)
+    assert _count(legal, "enterprise_info") == 1
+    page = citizen.get("/").text
+    assert "通知公告" in page and "企业信息" not in page
 
 
 def test_the_readme_lists_every_demo_account_and_the_password() -> None:

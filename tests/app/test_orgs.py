@@ -51,7 +51,11 @@ def test_add_org_checks_codes_and_parents(app: Any) -> None:
         under_city = add_org(session, "91110000600037341L", "东莞企业", "unit", "441900",
                              "enterprise")
         assert under_city.parent.code == "441900"
+        person = add_org(session, "zr11010500000007", "孙浩然", "unit", "110105", "person")
+        assert person.code == "ZR11010500000007" and person.kind == "person"
         for args, message in [
+            (("ZR1101050000001", "x", "unit", "110105", "person"), "natural person"),
+            (("91350100M000100Y43", "x", "unit", "110105", "person"), "natural person"),
             (("91350100M000100Y44", "x", "unit", "350102", "enterprise"), "unified social"),
             (("12100000400000624D", "x", "unit", "350102", None), "--kind"),
             (("12100000400000624D", "x", "unit", "999999", "institution"), "does not exist"),

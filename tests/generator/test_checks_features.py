@@ -42,7 +42,7 @@ def test_every_mistake_is_reported_with_its_place() -> None:
         "SCHEMA-E027 bad.yaml:10 workflows.flow.transitions.send.all: a transition that needs "
         "a reason cannot run on all rows at once; expected all: false, or no reason",
         "SCHEMA-E017 bad.yaml:12 gate.user_classes: 'alien' is not allowed; expected one of "
-        "regulator, legal_person, agent, institution, admin",
+        "regulator, legal_person, agent, institution, admin, citizen",
         "SCHEMA-E019 bad.yaml:18 entities.Row.workflow: the workflow writes its review log into "
         "'missing_log', which is not a text field here; expected a field missing_log: "
         "{type: text}",

@@ -99,7 +99,7 @@ def test_every_mistake_is_reported_with_its_place(tmp_path: Path) -> None:
         "SCHEMA-E002 entities.yaml:10 workflows.flow.transitions.back.todo: is text; expected "
         "yes/no (true or false)",
         "SCHEMA-E017 entities.yaml:14 landing.user_classes: 'alien' is not allowed; expected "
-        "one of regulator, legal_person, agent, institution, admin",
+        "one of regulator, legal_person, agent, institution, admin, citizen",
         "SCHEMA-E003 entities.yaml:15 landing.colour: unknown key 'colour'; expected one of "
         "title, user_classes, choices",
         "SCHEMA-E017 entities.yaml:22 landing.choices.now.window: 'soon' is not allowed; "
