@@ -55,7 +55,7 @@ from app.notices import fanout as notice_fanout  # noqa: F401 - its tables and j
 from app.notices import init_app as notices_init_app
 from app.registry import register
 from app.security import api_csrf, assign, headers, matrix_view, online, sessions, users
-from app.security.models import Organisation
+from app.security.models import AppUser, Organisation
 from app.storage import storage_from_config
 from app.system import dictionary, dictionary_view, settings, settings_view
 from app.workflow import changes as workflow_changes  # noqa: F401 - table in FAB's metadata
@@ -141,7 +141,7 @@ def _create_app(test_config: Mapping[str, Any] | None) -> Flask:
     spec = load_spec_cached(app.config["ADMIN_SCHEMA"], CATALOGUE,
                             app.config.get("ADMIN_CACHE_FOLDER"), [HOOKS])
     base = declarative_base(metadata=MetaData(naming_convention=NAMING))
-    models = build_models(spec, base, Organisation)
+    models = build_models(spec, base, Organisation, AppUser)
     rollups.install(spec, models)
 
     settings.init_app(app)  # APP_NAME: the title 参数设置 gives, else the YAML's

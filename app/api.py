@@ -385,6 +385,10 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
                 except Invalid as exc:
                     errors.setdefault(f.name, []).append(str(exc))
                     continue
+                if f.kind.person and value is not None:  # named by user name or name
+                    from app.people import resolve
+
+                    value = resolve(f, value)
                 if f.kind.refers and value is not None:
                     target = admin.load_choice(f, value)  # scope and the field's choices
                     if target is None:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.audit import trail
 from app.help.manual_pdf import render as pdf_of
 from app.labels import current_locale
+from app.labels import render as labels_render
 from app.security.headers import send_attachment
 from app.security.scope import is_admin, role_names, scope_condition
 from generator.permissions import right
@@ -81,7 +82,7 @@ def number_of(session: Any, entity: Entity, document: Document, record_id: int) 
 def context(entity: Entity, row: Any, number: str, spec: Any) -> dict[str, Any]:
     """What the template reads: every field as people read it, the lines as lists of such
     rows, the number, the organisation and today's date."""
-    render = Render(current_locale(), _)
+    render = Render(current_locale(), _, labels_render().person)
     data: dict[str, Any] = {f.name: "" for f in entity.fields}
     for f in entity.fields:
         value = getattr(row, f.name, None)

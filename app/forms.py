@@ -111,6 +111,32 @@ class PickField(SelectField):
         return super().iter_choices()
 
 
+class PersonField(SelectField):
+    """A `user` field: the accounts the person may choose now (app/people.py), and the one
+    the row holds; the id sent is checked again by the field's rules."""
+
+    def __init__(self, label: Any = None, validators: Any = None, *, spec_field: Field,
+                 **kwargs: Any):
+        super().__init__(label, validators, choices=[], validate_choice=False,
+                         coerce=_person_id, **kwargs)
+        self.spec_field = spec_field
+
+    def iter_choices(self) -> Any:
+        from app.people import choices
+
+        self.choices = [("", ""), *choices(self.spec_field, keep=self.data)]
+        return super().iter_choices()
+
+
+def _person_id(raw: Any) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, int):
+        return raw
+    text = str(raw)
+    return int(text) if text.isdigit() and len(text) <= 10 else -1  # -1: nobody
+
+
 class DateTimeInput(TextInput):
     input_type = "datetime-local"
 
@@ -148,6 +174,8 @@ def build_field(spec: Spec, entity: Entity, f: Field, models: dict[str, Any],
     if control == "select":
         return PickField(spec_field=f, widget=Select2Widget(), validate_choice=False,
                          coerce=lambda v: v or None, **kw)
+    if control == "person":
+        return PersonField(spec_field=f, widget=Select2Widget(), **kw)
     if control == "reference":
         if f.depends_on is not None:
             kw["depends"] = f.depends_on.field

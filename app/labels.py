@@ -32,7 +32,13 @@ def lazy_title(label: Label, zh: str, en: str) -> LazyString:
 
 def render() -> Render:
     """What the field types need to format a value or a message for the current reader."""
-    return Render(current_locale(), gettext)
+    return Render(current_locale(), gettext, _person)
+
+
+def _person(person_id: int) -> str:
+    from app.people import name_of  # the database, only when a `user` field is shown
+
+    return name_of(person_id)
 
 
 def say(message: Message) -> str:

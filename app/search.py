@@ -43,6 +43,10 @@ def _choices(entity: Entity, name: str) -> list[tuple[str, str]]:
     if flow is not None and name == flow.field:
         return [(s.key, s.label.get(current_locale())) for s in flow.states]
     f = entity.field(name)
+    if f.kind.person:  # the accounts the person could choose
+        from app.people import choices
+
+        return choices(f)
     return list(f.kind.choices(f, render(), every=True))  # rows may hold a disabled value
 
 

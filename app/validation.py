@@ -51,6 +51,11 @@ def field_errors(field: Field, value: Any, stored: Any = NEW) -> list[str]:
     messages = kind.validate(field, value)
     if not messages and (stored is NEW or stored != value):
         messages = kind.new_value_errors(field, value)
+        if kind.person and not messages:  # whom the signed-in person may choose
+            from app.people import refusal
+
+            refused = refusal(field, value)
+            return [refused] if refused else []
     return [say(m) for m in messages] if messages else []
 
 

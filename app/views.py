@@ -106,6 +106,10 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
                 getattr(listed, "template_args", {}).get("count"))
             kwargs["pending_changes"] = self._pending_changes()
             kwargs["list_narrowed"] = self._narrowed()
+            mine: dict[str, Any] = {todo.MINE_ARGUMENT: "1"}
+            kwargs["mine_url"] = (url_for(".list", **mine)
+                                  if todo.mine_fields(self.entity)
+                                  and not todo.mine_narrowed() else None)
             kwargs["search_form"] = form_inputs(self)
         if template in (self.list_template, self.add_template, self.edit_template,
                         self.show_template):
@@ -155,6 +159,10 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
         notes = []
         args: dict[str, Any] = {k: v for k, v in request.args.to_dict(flat=False).items()
                                 if not k.startswith("page_")}
+        if todo.mine_narrowed() and todo.mine_fields(self.entity):
+            rest = {k: v for k, v in args.items() if k != todo.MINE_ARGUMENT}
+            notes.append({"text": _("Only the records you handle are listed."),
+                          "url": url_for(".list", **rest)})
         if todo.list_narrowed() and self.entity.workflow is not None:
             rest = {k: v for k, v in args.items() if k != todo.LIST_ARGUMENT}
             notes.append({"text": _("Only the records waiting for you are listed."),

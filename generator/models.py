@@ -38,10 +38,18 @@ def class_name(entity: Entity) -> str:
     return "".join(part.capitalize() for part in entity.module.split("_")) + entity.key
 
 
-def _columns(spec: Spec, field: Field) -> list[tuple[str, Column]]:
-    """The column(s) one field stores, as (attribute name, Column): the type's to say."""
+def _columns(spec: Spec, field: Field, user_model: type | None = None
+             ) -> list[tuple[str, Column]]:
+    """The column(s) one field stores, as (attribute name, Column): the type's to say; a
+    `user` field's refers to the account model when there is one."""
     target = spec.entity(field.to).table if field.to else None
-    return field.kind.columns(field, target)
+    columns = field.kind.columns(field, target)
+    if field.kind.person and user_model is not None:
+        table = user_model.__table__  # type: ignore[attr-defined]
+        fk = ForeignKey(table.c.id, ondelete="SET NULL",
+                        name=f"fk_{field.name}_{table.name}"[:63])
+        columns = [(name, Column(Integer, fk, nullable=True)) for name, _column in columns]
+    return columns
 
 
 class FileRef(NamedTuple):
@@ -94,10 +102,12 @@ def _org_columns(entity: Entity, org_model: type) -> dict[str, Any]:
     }
 
 
-def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[str, type]:
+def build_models(spec: Spec, base: type, org_model: type | None = None,
+                 user_model: type | None = None) -> dict[str, type]:
     """Return {qualified entity name: mapped class} for every entity of the Spec.
 
-    `org_model` is the organisation class rows of org-scoped entities refer to."""
+    `org_model` is the organisation class rows of org-scoped entities refer to, `user_model`
+    the account class `user` fields refer to."""
     classes: dict[str, type] = {}
     for entity in spec.entities:
         attrs: dict[str, Any] = {
@@ -115,7 +125,7 @@ def build_models(spec: Spec, base: type, org_model: type | None = None) -> dict[
                 attrs[FILED_AT] = Column(DateTime, nullable=True)
         readable = [f.name for f in entity.fields if f.is_column and f.kind.in_expressions]
         for field in entity.fields:
-            for name, column in _columns(spec, field):
+            for name, column in _columns(spec, field, user_model):
                 attrs[name] = column
             if field.name in entity.initials_fields:
                 attrs[initials_column(field.name)] = initials_of(field.name,

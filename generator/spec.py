@@ -175,6 +175,7 @@ class Field:
     depends_on: DependsOn | None = None  # reference: cascading from another field
     rollup: Rollup | None = None  # rollup: what it aggregates (`entity` holds the rows)
     choices_by: ChoicesBy | None = None  # enum: cascading from another field
+    roles: tuple[str, ...] = ()  # user: the roles the chosen account holds one of
 
     @property
     def kind(self) -> FieldType:
@@ -247,6 +248,7 @@ class State:
     hidden_from: tuple[str, ...] = ()  # roles that do not see rows in this state
     correction: bool = False  # 退回补正: the rounds of 补正历史 start here
     time_limit: TimeLimit | None = None  # rows in it are due (办理期限)
+    todo_for: str | None = None  # a `user` field: its rows are 待办 only of that person
 
 
 @dataclass(frozen=True)

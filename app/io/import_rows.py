@@ -125,6 +125,8 @@ class RowRules:
         """Texts naming rows, looked up in the user's reach; a text looked up in an earlier
         chunk is not asked again."""
         for column in self.columns:
+            if column.field is not None and column.field.kind.person:
+                self._people(column, parsed)
             if not column.by_display:
                 continue
             asked = self.asked.setdefault(column.key, set())
@@ -147,6 +149,24 @@ class RowRules:
                 for obj in self.session.execute(query.where(key.in_(wanted))).scalars():
                     found.setdefault(str(getattr(obj, key.key)), []).append(obj)
             self._name_rows(column, parsed, found)
+
+    def _people(self, column: Column, parsed: list[Parsed]) -> None:
+        """A `user` column: each person named (user name or name) or given by id becomes the
+        account the importing person may choose, else the row's error."""
+        from app.people import refusal, resolve
+
+        assert column.field is not None
+        for row in parsed:
+            value = row.cells.get(column.key)
+            if value is None:
+                continue
+            value = resolve(column.field, value, self.user)
+            refused = refusal(column.field, value, self.user)
+            if refused:
+                row.cells[column.key] = None
+                row.errors.append(RowError(row.number, column.header, refused))
+            else:
+                row.cells[column.key] = value
 
     def _name_rows(self, column: Column, parsed: list[Parsed],
                    found: dict[str, list[Any]]) -> None:

@@ -82,6 +82,7 @@ def condition(entity: Entity, model: Any, user: Any) -> Any:
     state = getattr(model, flow.field)
     parts = []
     plain: set[str] = set()
+    personal = {s.key: s.todo_for for s in flow.states if s.todo_for is not None}
     for t in transitions(entity, user):
         guards = [w for w in (t.when, _fill_when(entity, t, user)) if w is not None]
         if not guards:
@@ -89,8 +90,12 @@ def condition(entity: Entity, model: Any, user: Any) -> Any:
         else:
             parts.append(and_(state.in_(t.sources),
                               *[when_condition(w, entity, model) for w in guards]))
+    mine = sorted(plain & set(personal))
+    plain -= set(personal)
     if plain:
         parts.insert(0, state.in_(sorted(plain)))
+    for key in mine:  # todo_for: the rows of the state whose person is the user
+        parts.append(and_(state == key, getattr(model, personal[key]) == user.id))
     window = _window(entity, model, user)
     if window is not None and parts:
         parts = [and_(or_(*parts), window)]
@@ -181,11 +186,42 @@ class TodoFilter(BaseFilter):
         return query.filter(condition(entity, self.model, current()))
 
 
+MINE_ARGUMENT = "mine"  # ?mine=1: only rows whose `user` fields name the signed-in person
+
+
+def mine_fields(entity: Entity) -> list[str]:
+    """The entity's `user` fields (我承办的 lists the rows naming the person in one)."""
+    return [f.name for f in entity.fields if f.kind.person]
+
+
+def mine_narrowed() -> bool:
+    return has_request_context() and request.args.get(MINE_ARGUMENT) == "1"
+
+
+class MineFilter(BaseFilter):
+    """FAB base filter of lists and their exports: with ?mine=1 only the rows naming the
+    signed-in person in one of their `user` fields (我承办的)."""
+
+    name = "mine"
+    arg_name = "mine"
+
+    def apply(self, query: Any, entity: Entity) -> Any:
+        if not mine_narrowed():
+            return query
+        user = current()
+        if user is None:
+            return query.filter(false())
+        return query.filter(or_(*[getattr(self.model, n) == user.id
+                                  for n in mine_fields(entity)]))
+
+
 def narrowing(entity: Entity) -> list[list[Any]]:
     """FAB base filters of an entity's lists, exports and REST list that narrow it on request:
     ?todo=1 (the person's 待办) and ?window=open|closed (rows of batches whose reporting
     window is open / over: the landing's 新批次报量 and 历史报量查询)."""
     filters: list[list[Any]] = []
+    if mine_fields(entity):
+        filters.append(["id", MineFilter, entity])
     if entity.workflow is not None:
         filters.append(["id", TodoFilter, entity])
         if entity.workflow.due_field is not None:

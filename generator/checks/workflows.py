@@ -19,7 +19,8 @@ from generator.working_days import CALENDARS
 WORKFLOW_KEYS = ("field", "initial", "states", "transitions", "changes", "log_field",
                  "state_label")
 CHANGE_KEYS = ("states", "roles", "approvers")
-STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction", "time_limit")
+STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction", "time_limit",
+              "todo_for")
 LIMIT_KEYS = ("days", "calendar")
 TRANSITION_KEYS = ("label", "from", "to", "roles", "reason", "requires", "batch", "all",
                    "needs", "when", "todo", "notify")
@@ -76,10 +77,16 @@ def _states(ctx: Context, body: Node, path: str) -> list[State]:
         ctx.keys(spec, STATE_KEYS, at)
         hidden = [r for r, where in ctx.names(spec, "hidden_from", at)
                   if ctx.known_role(r, where, f"{at}.hidden_from")]
+        todo_for = spec.get("todo_for")
+        if todo_for is not None and not (isinstance(todo_for, str)
+                                         and FIELD_NAME.match(todo_for)):
+            ctx.err("SCHEMA-E017", spec.where("todo_for"), f"{at}.todo_for",
+                    f"{todo_for!r} is not allowed", "the name of a `user` field")
+            todo_for = None
         states.append(State(name, ctx.label(spec, "label", at, name),
                             ctx.flag(spec, "edit", at), ctx.flag(spec, "delete", at),
                             tuple(hidden), ctx.flag(spec, "correction", at),
-                            _time_limit(ctx, spec, at)))
+                            _time_limit(ctx, spec, at), todo_for))
     calendars = {s.time_limit.calendar for s in states if s.time_limit is not None}
     if len(calendars) > 1:
         ctx.err("SCHEMA-E017", raw.where(), f"{path}.states", "time limits mix working and "
@@ -285,6 +292,15 @@ def entity_workflow(ctx: Context, entity: EntityDraft, flows: Workflows) -> None
             ctx.err("SCHEMA-E019", body.where("workflow"), f"{path}.workflow",
                     f"the workflow writes its review log into '{flow.log_field}', which is "
                     "not a text field here", f"a field {flow.log_field}: {{type: text}}")
+    for state in flow.kw["states"]:
+        if state.todo_for is None:
+            continue
+        found = entity.field(state.todo_for)
+        if found is None or not found.kind.person:
+            ctx.err("SCHEMA-E019", body.where("workflow"), f"{path}.workflow",
+                    f"state '{state.key}' is 待办 of the person in '{state.todo_for}', which "
+                    "is not a user field here",
+                    f"a field {state.todo_for}: {{type: user, roles: [...]}}")
     notify_placeholders(ctx, entity, flow)
     entity.workflow = flow
     _due_field(ctx, entity, flow, names)

@@ -42,10 +42,12 @@ MSG_REQUIRED = N_("This field is required.")
 
 
 class Render(NamedTuple):
-    """What formatting for people needs from the app: the locale and its gettext."""
+    """What formatting for people needs from the app: the locale and its gettext, and the
+    name of an account by its id (`user` fields; None: names are not at hand)."""
 
     locale: str
     gettext: Callable[..., str]
+    person: Callable[[int], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,14 @@ class Reader:
         """What a YAML value is, in words ("a mapping", "text" ...)."""
         raise NotImplementedError
 
+    def names(self, node: Any, key: str, path: str) -> list[tuple[str, Any]]:
+        """A list of names under `key`, each with where it is written."""
+        raise NotImplementedError
+
+    def known_role(self, role: str, at: Any, path: str) -> bool:
+        """Whether `role` is defined (an unknown one is reported)."""
+        raise NotImplementedError
+
 
 class FieldType:
     """Base of every field type. Subclasses set `name` and override what differs."""
@@ -163,6 +173,7 @@ class FieldType:
     refers: ClassVar[bool] = False  # the value is one row of another entity (`to`)
     lines: ClassVar[bool] = False  # the value is a list of rows of another entity
     uploads: ClassVar[bool] = False  # the value is an uploaded file
+    person: ClassVar[bool] = False  # the value is a user account's id (`user`)
     resolves_by_display: ClassVar[bool] = False  # spreadsheets name a row by its text
     kept: ClassVar[bool] = False  # stored, but the app keeps it (rollups): no door writes it
     calendar: ClassVar[bool] = False  # a day or a moment: dashboards group it by year or month

@@ -46,6 +46,8 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[tuple[Any, Any]], list[Any]]] = {
                                 ("Overseas", "overseas")], ["alien", True, {}]),
     "reference": ({"to": "m.Target"}, [("12", 12), (12, 12)],
                   ["abc", True, -1, "0", 2**31, "99999999999999999999", 1.5]),
+    "user": ({"roles": ("inspector",)}, [("12", 12), (12, 12), (12.0, 12)],
+             [True, -1, "0", 0, 2**31, "99999999999999999999", 1.5, {}, []]),
     "child": ({"entity": "m.Line"}, [], []),
     "file": ({}, [], []),
     "computed": ({"expr": "a + 1", "format": "percent", "places": 1}, [], []),
