@@ -6,7 +6,9 @@ The new row is added to the session of the write that fired the rule, so it is s
 same transaction (and its rollups, organisation and audit entry follow through the flush, as
 for any created row). It belongs to the organisation of the row that fired it, which the
 person acting reached through their data range (or, when that row has none, to the person's
-own). Its audit entry names the person and says the rule did it on their behalf.
+own), or with `org: <reference>` to the organisation of the row that reference points to
+(which the person could pick only within their range). Its audit entry names the person and
+says the rule did it on their behalf.
 """
 
 from __future__ import annotations
@@ -123,6 +125,10 @@ def create(session: Any, bound: Bound, row: Any, user: Any) -> Any:
     if bound.target.org_scoped and not bound.target.parent_scoped:
         made.org = getattr(row, "org", None) if bound.source.org_scoped else getattr(
             user, "org", None)
+        if bound.rule.org is not None:  # 转办: the referenced row's organisation
+            other = getattr(row, bound.rule.org)
+            if other is not None and getattr(other, "org", None) is not None:
+                made.org = other.org
     name = ((getattr(user, "first_name", "") or "") + (getattr(user, "last_name", "") or "")
             ).strip() or getattr(user, "username", "") or ""
     made._audit_user = user  # an import job has no signed-in user to read

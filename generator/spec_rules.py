@@ -17,13 +17,15 @@ class AutoRule:
     "create") or moved by the transition `on`, a row of `target` is created with `values`
     (target field -> an expression over the row's fields, or `reference.field` read from
     the row a reference points to), in the same transaction, audited as done by the rule on
-    behalf of the person who acted."""
+    behalf of the person who acted. `org` names a reference of the row: the new row belongs
+    to the organisation of the row it points to (转办 to the reported enterprise's region)."""
 
     key: str
     label: Label
     on: str  # "create" or a transition key
     target: str  # qualified entity name
     values: tuple[tuple[str, str], ...]
+    org: str | None = None  # a reference of the source row; None: the source row's own
 
 
 @dataclass(frozen=True)

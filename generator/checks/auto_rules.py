@@ -54,10 +54,14 @@ def _rule(ctx: Context, entity: EntityDraft, key: str, body: Node, path: str,
     if on is None or target is None or values is None:
         return None
     writable = {f.name: f for f in target.fields if f.stored and not f.kind.kept
-                and not f.kind.uploads}
-    out = []
+                and not f.kind.uploads}  # and `org` on an entity with `scope`
+    out, org = [], None
     for name, source in values.items():
         at = f"{path}.values.{name}"
+        if name == "org" and target.scoped and not target.kw.get("parent_scoped"):
+            if ctx.expect(source, str, values.where(name), at):
+                org = _org_ok(ctx, entity, str(source), values, name, at, index)
+            continue
         if name not in writable:
             ctx.err("SCHEMA-E019", values.where(name), at, f"'{name}' is not a field the rule "
                     f"can set on {target.key}", f"one of {listing(sorted(writable))}")
@@ -66,7 +70,20 @@ def _rule(ctx: Context, entity: EntityDraft, key: str, body: Node, path: str,
                 ctx, entity, writable[name], str(source), values, name, at, index):
             out.append((str(name), str(source)))
     label = ctx.label(body, "label", path, key)
-    return AutoRule(key, label, on, target.qualified, tuple(out))
+    return AutoRule(key, label, on, target.qualified, tuple(out), org)
+
+
+def _org_ok(ctx: Context, entity: EntityDraft, source: str, values: Node, name: Any,
+            at: str, index: Index) -> str | None:
+    """`org: <reference>`: a reference of the row to an org-scoped entity, whose row's
+    organisation the created row takes."""
+    scoped = sorted(f.name for f in entity.fields if f.kind.refers and (
+        (other := index.by_name.get(f.get("to") or "")) is not None and other.scoped))
+    if source.strip() in scoped:
+        return source.strip()
+    ctx.err("SCHEMA-E020", values.where(name), at, f"'{source}' is not a reference to rows "
+            "that belong to an organisation", f"one of {listing(scoped) or '(none)'}")
+    return None
 
 
 def _trigger(ctx: Context, entity: EntityDraft, body: Node, path: str) -> str | None:

@@ -43,6 +43,7 @@ entities:
         create: Profile
         values: {total: points, uscc: profile.nothing, points: "points +", nope: note}
       loop: {on: create, create: Item, values: {note: "concat('x', note)"}}
+      moved: {on: {transition: finish}, create: Item, values: {org: note, note: note}}
 """
 
 
@@ -78,4 +79,6 @@ def test_every_rule_mistake_is_reported_where_it_is(tmp_path: Path) -> None:
         'not a field the rule can set on Profile; expected one of points, uscc',
         'SCHEMA-E033 entities.yaml:35 entities.Item.rules.loop.create: rules create rows in a'
         ' circle: Item -> Item; expected rules whose created rows do not lead back to Item',
+        "SCHEMA-E020 entities.yaml:36 entities.Item.rules.moved.values.org: 'note' is not a "
+        'reference to rows that belong to an organisation; expected one of profile',
     ]
