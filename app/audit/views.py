@@ -31,6 +31,7 @@ ACTIONS = {
     "change_request": lazy_gettext("Change requested"),
     "change_decision": lazy_gettext("Change decided"),
     "user_created": lazy_gettext("User created"),
+    "accounts_import": lazy_gettext("Accounts imported"),
     "user_edited": lazy_gettext("User details changed"),
     "user_deactivated": lazy_gettext("User deactivated"),
     "user_activated": lazy_gettext("User re-enabled"),

@@ -24,7 +24,9 @@ def accounts_sweep(session: Any, params: dict[str, Any]) -> dict[str, int]:
     from app.security.accounts import sweep
 
     policy = security().password_policy
-    deadline = params.get("initial_deadline")
+    from app.system import settings
+
+    deadline = params.get("initial_deadline") or settings.value("initial_password_deadline")
     dry_run = bool(params.get("dry_run"))
     findings = sweep(session, policy, current_app.config["AUTH_ROLE_ADMIN"],
                      initial_deadline=dt.date.fromisoformat(deadline) if deadline else None,

@@ -450,6 +450,8 @@ class UserManagementView(ModelView):
             buttons[pk] = {"name": user.username, "active": bool(user.active), "own": own,
                            "manage": not own and may_manage(g.user, user)}
         widget.template_args["row_buttons"] = buttons
+        widget.template_args["bulk_import"] = self.appbuilder.sm.has_access(
+            "can_add", self.class_permission_name)
         return widgets
 
     @expose("/delete/<pk>", methods=["POST"])
@@ -521,6 +523,9 @@ def screen_title() -> str:
 
 
 def init_app(appbuilder: Any) -> None:
+    from app.security import bulk_view
+
+    bulk_view.init_app(appbuilder)
     appbuilder.add_view(UserManagementView, "user_management", icon="fa-users",
                         label=LazyString(lambda: screen_title()), category="system_admin",
                         category_label=lazy_gettext("System administration"),

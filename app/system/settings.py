@@ -11,6 +11,7 @@ request, without a restart.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -30,7 +31,7 @@ from app.system.models import Setting
 
 KIND = versions.SETTINGS  # the versions counter
 AUDIT_ACTION = "settings"
-TEXT, FLAG, NUMBER = "text", "flag", "number"
+TEXT, FLAG, NUMBER, DATE = "text", "flag", "number", "date"
 
 
 def _policy() -> Any:
@@ -87,6 +88,14 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("lockout_minutes", lazy_gettext("Locked for (minutes)"), NUMBER,
               lambda: _policy().lockout_minutes, 1, 24 * 60, "", _ACCOUNTS,
               lambda: (_policy().lockout_minutes, 24 * 60)),
+    # seed 004 三(三): accounts that kept their initial password past this date are disabled by
+    # the nightly sweep (the schedule's own `initial_deadline` wins when it names one)
+    Parameter("initial_password_deadline", lazy_gettext("Initial passwords changed by"), DATE,
+              lambda: "", help=lazy_gettext("A date such as 2026-03-31; blank: no deadline. The "
+                                            "nightly account sweep disables accounts that "
+                                            "still have their initial password after this "
+                                            "date."),
+              group=_ACCOUNTS),
     Parameter("export_row_limit", lazy_gettext("Rows an export holds at most"), NUMBER,
               lambda: 0, 0, 1_000_000, lazy_gettext("0: no limit."),
               lazy_gettext("Import and export")),
@@ -140,6 +149,14 @@ def parse(parameter: Parameter, raw: str | None) -> Any:
     text = (raw or "").strip()
     if parameter.kind == FLAG:
         return text == "1"
+    if parameter.kind == DATE:
+        if text:
+            try:
+                dt.date.fromisoformat(text)
+            except ValueError:
+                raise Refused(_("%(name)s: a date such as 2026-03-31, or blank.",
+                                name=parameter.label)) from None
+        return text
     if parameter.kind == TEXT:
         if not parameter.low <= len(text) <= parameter.high:
             raise Refused(_("%(name)s: between %(low)d and %(high)d characters.",

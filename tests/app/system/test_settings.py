@@ -80,6 +80,19 @@ def test_values_outside_their_bounds_are_refused_together(world: Any) -> None:
     assert value(world["app"], "system_title") == "数据字典测试"
 
 
+def test_the_initial_password_deadline_is_a_date_or_blank(world: Any) -> None:
+    client = sign_in(world["app"], "sys")
+    shown = client.get(PAGE).text
+    assert "初始密码修改截止日期" in shown and "不设截止日期" in shown
+    page = save(client, initial_password_deadline="2026-02-30")
+    assert "初始密码修改截止日期：请填写日期（如 2026-03-31）或留空。" in page
+    assert value(world["app"], "initial_password_deadline") == ""
+    save(client, initial_password_deadline="2026-03-31")
+    assert value(world["app"], "initial_password_deadline") == "2026-03-31"
+    save(client, initial_password_deadline="")
+    assert value(world["app"], "initial_password_deadline") == ""
+
+
 def test_a_change_takes_effect_on_a_second_instance_without_restart(world: Any) -> None:
     app, other = world["app"], world["other"]
     clerk = sign_in(other, "clerk")  # the second host has read the old values
