@@ -67,7 +67,8 @@ def install(session: Any, spec: Spec, models: dict[str, type]) -> None:
             for bound in getattr(type(row), RULES, ()):
                 if bound.rule.on == "create":
                     made = create(sess, bound, row, current())
-                    if getattr(type(made), RULES, ()):
+                    if made is not None and bound.rule.update is None and bool(
+                            getattr(type(made), RULES, ())):
                         waiting.append(made)
 
     event.listen(session, "before_flush", before_flush)
@@ -108,9 +109,12 @@ def rows_imported(session: Any, model: Any, ids: list[int], user: Any) -> None:
 
 
 def create(session: Any, bound: Bound, row: Any, user: Any) -> Any:
-    """One row of the rule's target from `row`, added to the session; RuleFailed when a
+    """One row of the rule's target from `row`, added to the session (with `update`: the
+    row its reference points to, changed; None when it points nowhere); RuleFailed when a
     value does not fit its field."""
-    made = bound.model()
+    made = bound.model() if bound.rule.update is None else getattr(row, bound.rule.update)
+    if made is None:
+        return None
     for name, source, expression in bound.expressions:
         field = bound.target.field(name)
         value = _value(row, source, expression)
@@ -122,7 +126,8 @@ def create(session: Any, bound: Bound, row: Any, user: Any) -> Any:
                                    rule=bound.rule.label.zh, field=field.label.zh,
                                    why=_(exc.message.msgid, **exc.message.params))) from None
         setattr(made, name, value)
-    if bound.target.org_scoped and not bound.target.parent_scoped:
+    if bound.rule.update is None and bound.target.org_scoped and not \
+            bound.target.parent_scoped:
         made.org = getattr(row, "org", None) if bound.source.org_scoped else getattr(
             user, "org", None)
         if bound.rule.org is not None:  # 转办: the referenced row's organisation
@@ -134,7 +139,8 @@ def create(session: Any, bound: Bound, row: Any, user: Any) -> Any:
     made._audit_user = user  # an import job has no signed-in user to read
     setattr(made, AUDIT_REASON, _("By the rule “%(rule)s” on behalf of %(name)s",
                                   rule=bound.rule.label.zh, name=name))
-    session.add(made)
+    if bound.rule.update is None:
+        session.add(made)
     return made
 
 

@@ -6,6 +6,11 @@ ORM writes (forms, REST, list editing, change requests, deletes) reach it throug
 session's flush; the bulk statements (transitions in app/workflow/engine.py, imports in
 app/io/importer.py) call `rows_written` themselves.
 
+A rollup with `match` counts the rows whose reference equals the parent's `match` reference
+(a 信用档案 keyed by its enterprise sums the 扣分记录 naming that enterprise): the values
+passed around are then the referenced ids, and a parent created, or re-pointed, after its rows
+is refreshed by its own flush.
+
 Concurrency: the parents are locked (`FOR NO KEY UPDATE`, in id order) before the sum is
 taken, in a statement of its own, so under READ COMMITTED the sum sees every row committed by
 a writer that held the lock before: two writers adding rows to one parent both count.
@@ -26,6 +31,7 @@ from app.workflow.rules import chunks
 from generator.spec import Entity, Field, Spec
 
 ROLLUPS = "__rollups__"  # attribute of an aggregated entity's class: its Kept rollups
+KEYED = "__keyed_rollups__"  # attribute of a parent's class: its rollups with `match`
 THIS_YEAR = "this_year"  # a `where` value: the current year (a schedule refreshes on 1 January)
 
 
@@ -37,8 +43,9 @@ class Kept:
     field: Field
     rows: Any
     rows_entity: Entity
-    link: str  # the rows' column pointing at the parent
+    link: str  # the rows' column pointing at the parent (or at what its `match` names)
     watched: frozenset[str]  # the rows' attributes whose change moves the value
+    key: str = "id"  # the parent's column the link equals: `id`, or the `match` column
 
     def value(self) -> Any:
         """The aggregate of one parent row, as a correlated scalar subquery."""
@@ -49,7 +56,7 @@ class Kept:
             measure: Any = func.count(table.c.id)
         else:
             measure = getattr(func, rollup.aggregate)(table.c[self.column(rollup.field)])
-        query = select(measure).where(table.c[self.link] == parent.c.id)
+        query = select(measure).where(table.c[self.link] == parent.c[self.key])
         for condition in rollup.where:
             column = table.c[self.column(condition.field)]
             known = [dt.date.today().year if v == THIS_YEAR else v
@@ -81,22 +88,31 @@ def install(spec: Spec, models: dict[str, type]) -> None:
             names = {link.name, link.column} | {c.field for c in f.rollup.where}
             if f.rollup.field:
                 names.add(f.rollup.field)
-            kept = Kept(models[parent.qualified], f, rows, rows_entity, link.column,
-                        frozenset(names))
+            key = "id" if f.rollup.match is None else parent.field(f.rollup.match).column
+            owner = models[parent.qualified]
+            kept = Kept(owner, f, rows, rows_entity, link.column, frozenset(names), key)
             setattr(rows, ROLLUPS, (*vars(rows).get(ROLLUPS, ()), kept))
+            if key != "id":
+                setattr(owner, KEYED, (*vars(owner).get(KEYED, ()), kept))
 
 
-def refresh(session: Any, kept: Kept, parent_ids: Iterable[Any]) -> None:
-    """Recompute the rollup of these parents: lock them, then one UPDATE per chunk."""
-    ids = sorted({i for i in parent_ids if isinstance(i, int)})
-    if not ids:
+def refresh(session: Any, kept: Kept, parent_ids: Iterable[Any], *, by_id: bool = False
+            ) -> None:
+    """Recompute the rollup of these parents (the values of the rows' link: parent ids,
+    or with `match` the ids it names; `by_id`: parent ids anyway): lock them, then one
+    UPDATE per chunk."""
+    keys = sorted({i for i in parent_ids if isinstance(i, int)})
+    if not keys:
         return
     connection = session.connection()
     table = kept.parent.__table__
-    for chunk in chunks(ids):
-        connection.execute(select(table.c.id).where(table.c.id.in_(chunk))
-                           .order_by(table.c.id).with_for_update(key_share=True))
-        connection.execute(update(table).where(table.c.id.in_(chunk))
+    column = table.c.id if by_id else table.c[kept.key]
+    ids: list[int] = []
+    for chunk in chunks(keys):
+        ids += connection.execute(select(table.c.id).where(column.in_(chunk))
+                                  .order_by(table.c.id).with_for_update(key_share=True)
+                                  ).scalars()
+        connection.execute(update(table).where(column.in_(chunk))
                            .values({kept.field.column: kept.value()}))
     for pk in ids:  # loaded parents read the new value on next access
         row = session.identity_map.get(identity_key(kept.parent, pk))
@@ -142,8 +158,18 @@ def _after_flush(session: Any, _context: Any) -> None:
             parents, moved = _pointed(row, kept)
             if moved or row in created or row in gone:
                 touched.setdefault(id(kept), (kept, set()))[1].update(parents)
+    keyed: dict[int, tuple[Kept, set[Any]]] = {}
+    for row in (*created, *session.dirty):  # a parent created or re-pointed after its rows
+        for kept in getattr(type(row), KEYED, ()):
+            attrs = inspect(row).attrs
+            names = (str(kept.field.rollup.match), kept.key)  # type: ignore[union-attr]
+            if row in created or any(attrs[n].history.has_changes() for n in names
+                                     if n in attrs):
+                keyed.setdefault(id(kept), (kept, set()))[1].add(row.id)
     for kept, parents in touched.values():
         refresh(session, kept, parents)
+    for kept, parents in keyed.values():
+        refresh(session, kept, parents, by_id=True)
 
 
 event.listen(Session, "after_flush", _after_flush)
@@ -173,7 +199,7 @@ def verify(session: Any, spec: Spec, models: dict[str, type], fix: bool = False
             found += [Drift(parent.qualified, kept.field.name, r[0], r[1], r[2])
                       for r in rows]
             if fix and rows:
-                refresh(session, kept, [r[0] for r in rows])
+                refresh(session, kept, [r[0] for r in rows], by_id=True)
     return found
 
 

@@ -106,6 +106,9 @@ class Rollup:
     via: str = ""  # the reference field of `entity` pointing back (the checks fill it in)
     field: str | None = None  # None: count
     where: tuple[Condition, ...] = ()
+    # `match`: a reference field of this entity; the rows counted are those whose `via`
+    # equals it (both point at the same row), not those pointing at this row itself
+    match: str | None = None
 
 
 @dataclass(frozen=True)

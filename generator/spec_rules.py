@@ -26,6 +26,9 @@ class AutoRule:
     target: str  # qualified entity name
     values: tuple[tuple[str, str], ...]
     org: str | None = None  # a reference of the source row; None: the source row's own
+    # `update: <reference>` instead of `create:`: the rule sets `values` on the row this
+    # reference points to (an approved 信用等级调整 sets the 信用档案's adjusted grade)
+    update: str | None = None
 
 
 @dataclass(frozen=True)

@@ -117,8 +117,10 @@ def install(session: Any) -> None:
             entity = getattr(type(obj), "__entity__", None)
             if entity is not None and sess.is_modified(obj, include_collections=False):
                 changes = _changes(obj, created=False)
-                if changes:
-                    sess.add(entry("edit", entity.qualified, obj.id, changes))
+                if changes:  # a row an automatic rule changed says so (app/auto_rules.py)
+                    sess.add(entry("edit", entity.qualified, obj.id, changes,
+                                   user=vars(obj).pop("_audit_user", None),
+                                   reason=vars(obj).pop("_audit_reason", None)))
         for obj in sess.deleted:
             entity = getattr(type(obj), "__entity__", None)
             if entity is not None:

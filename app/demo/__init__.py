@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from app.demo import business, flows, usage
 from app.demo import identity as demo_identity
+from app.demo import credit as demo_credit
 from app.demo import notices as demo_notices
 from app.demo.data import ACCOUNTS, OPEN_BATCH, PASSWORD
 from app.demo.people import (
@@ -73,6 +74,7 @@ def load(app: Any) -> Report:
             # also into a demo loaded before 通知公告 existed: only while there are none
             report.created.update(demo_notices.load(session, users, orgs))
             report.created.update(demo_identity.load(session, users, orgs))
+            report.created.update(demo_credit.load(session, users, orgs))
             session.commit()
         except Exception:
             session.rollback()

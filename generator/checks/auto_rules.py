@@ -16,7 +16,7 @@ from generator.expr import ExprError, compile_expr
 from generator.loader import Node
 from generator.spec import AutoRule
 
-RULE_KEYS = ("label", "on", "create", "values")
+RULE_KEYS = ("label", "on", "create", "update", "values")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 LOOKUP = re.compile(r"^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
 
@@ -39,7 +39,7 @@ def resolve_rules(ctx: Context, index: Index) -> None:
             rule = _rule(ctx, entity, key, body, path, index)
             if rule is not None:
                 found.append(rule)
-                if rule.on == "create":
+                if rule.on == "create" and rule.update is None:
                     edges.setdefault(entity.qualified, []).append((rule.target, key, body))
         entity.kw["rules"] = tuple(found)
     _circles(ctx, edges, index)
@@ -47,9 +47,15 @@ def resolve_rules(ctx: Context, index: Index) -> None:
 
 def _rule(ctx: Context, entity: EntityDraft, key: str, body: Node, path: str,
           index: Index) -> AutoRule | None:
-    ctx.keys(body, RULE_KEYS, path, required=("on", "create", "values"))
+    ctx.keys(body, RULE_KEYS, path, required=("on", "values"))
     on = _trigger(ctx, entity, body, path)
-    target = index.resolve(ctx, body, "create", path, entity.module)
+    update = body.get("update")
+    if ("create" in body) == (update is not None):
+        ctx.err("SCHEMA-E004", body.where(), path, "say either 'create' or 'update'",
+                "create: <entity> (a new row), or update: <reference> (the row it points to)")
+        return None
+    target = _updated(ctx, entity, body, path, index) if update is not None else \
+        index.resolve(ctx, body, "create", path, entity.module)
     values = ctx.mapping(body, "values", f"{path}.values")
     if on is None or target is None or values is None:
         return None
@@ -58,7 +64,8 @@ def _rule(ctx: Context, entity: EntityDraft, key: str, body: Node, path: str,
     out, org = [], None
     for name, source in values.items():
         at = f"{path}.values.{name}"
-        if name == "org" and target.scoped and not target.kw.get("parent_scoped"):
+        if name == "org" and update is None and target.scoped and not target.kw.get(
+                "parent_scoped"):
             if ctx.expect(source, str, values.where(name), at):
                 org = _org_ok(ctx, entity, str(source), values, name, at, index)
             continue
@@ -70,7 +77,8 @@ def _rule(ctx: Context, entity: EntityDraft, key: str, body: Node, path: str,
                 ctx, entity, writable[name], str(source), values, name, at, index):
             out.append((str(name), str(source)))
     label = ctx.label(body, "label", path, key)
-    return AutoRule(key, label, on, target.qualified, tuple(out), org)
+    return AutoRule(key, label, on, target.qualified, tuple(out), org,
+                    None if update is None else str(update))
 
 
 def _org_ok(ctx: Context, entity: EntityDraft, source: str, values: Node, name: Any,
@@ -84,6 +92,19 @@ def _org_ok(ctx: Context, entity: EntityDraft, source: str, values: Node, name: 
     ctx.err("SCHEMA-E020", values.where(name), at, f"'{source}' is not a reference to rows "
             "that belong to an organisation", f"one of {listing(scoped) or '(none)'}")
     return None
+
+
+def _updated(ctx: Context, entity: EntityDraft, body: Node, path: str,
+             index: Index) -> EntityDraft | None:
+    """`update: <reference>`: the entity of the row a reference of this entity points to."""
+    references = {f.name: f for f in entity.fields if f.kind.refers}
+    name = body.get("update")
+    target = index.by_name.get(references[name].get("to") or "") \
+        if isinstance(name, str) and name in references else None
+    if target is None:
+        ctx.err("SCHEMA-E019", body.where("update"), f"{path}.update", f"'{name}' is not a "
+                f"reference of {entity.key}", f"one of {listing(sorted(references)) or '(none)'}")
+    return target
 
 
 def _trigger(ctx: Context, entity: EntityDraft, body: Node, path: str) -> str | None:

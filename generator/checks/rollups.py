@@ -1,6 +1,8 @@
 """`rollup` fields, once every module is read: the rows they aggregate (`entity`), the
 reference of those rows back to this entity (`via`), the number aggregated (`field`) and
-the rows counted (`where` on their fields and workflow state)."""
+the rows counted (`where` on their fields and workflow state). With `match` (a unique reference
+of this entity) the rows are those whose `via` points where `match` points: a 信用档案 keyed
+by its enterprise sums the 扣分记录 that name the same enterprise."""
 
 from __future__ import annotations
 
@@ -19,24 +21,35 @@ def resolve_rollups(ctx: Context, index: Index) -> None:
             if rollup is None or rows is None:
                 continue
             path = f"{entity.path}.fields.{f.name}"
+            match = f.node.get("match")
+            target = entity.qualified
+            if match is not None:
+                keyed = sorted(x.name for x in entity.fields if x.kind.refers
+                               and x.get("unique") is True and x.get("to"))
+                if match not in keyed:
+                    ctx.err("SCHEMA-E019", f.node.where("match"), f"{path}.match",
+                            f"'{match}' is not a unique reference of {entity.key}",
+                            f"one of {listing(keyed) or '(none: add unique: true)'}")
+                    continue
+                target = str(entity.field(str(match)).get("to"))  # type: ignore[union-attr]
             links = sorted(x.name for x in rows.fields
-                           if x.kind.refers and x.get("to") == entity.qualified)
+                           if x.kind.refers and x.get("to") == target)
             via = f.node.get("via")
             if via is None and len(links) == 1:
                 via = links[0]
             if via not in links:
                 at = f.node.where("via") if "via" in f.node else f.node.where("entity")
+                to = entity.key if match is None else index.by_name[target].key
                 if not links:
                     ctx.err("SCHEMA-E014", at, f"{path}.via", f"{rows.key} has no reference "
-                            f"to {entity.key}", f"a field of type reference with to: "
-                            f"{entity.key} in {rows.key}")
+                            f"to {to}", f"a field of type reference with to: {to} in "
+                            f"{rows.key}")
                 elif via is None:
                     ctx.err("SCHEMA-E019", at, f"{path}.via", f"{rows.key} has several "
-                            f"references to {entity.key}: say which one",
-                            f"one of {listing(links)}")
+                            f"references to {to}: say which one", f"one of {listing(links)}")
                 else:
                     ctx.err("SCHEMA-E019", at, f"{path}.via", f"'{via}' is not a reference "
-                            f"of {rows.key} to {entity.key}", f"one of {listing(links)}")
+                            f"of {rows.key} to {to}", f"one of {listing(links)}")
                 continue
             numbers = sorted(x.name for x in rows.fields
                              if x.stored and x.kind.summable and not x.kind.kept)
@@ -51,4 +64,4 @@ def resolve_rollups(ctx: Context, index: Index) -> None:
             check_condition_fields(ctx, where, rows.condition_pool(), f.node, "where", path)
             f.kw["rollup"] = dataclasses.replace(
                 rollup, via=str(via), field=None if rollup.aggregate == "count" else counted,
-                where=where)
+                where=where, match=None if match is None else str(match))

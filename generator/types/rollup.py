@@ -19,8 +19,8 @@ AGGREGATES = ("sum", "count", "min", "max")
 
 class RollupType(DecimalType):
     name = "rollup"
-    keys = ("entity", "via", "aggregate", "field", "where", "precision",  # type: ignore[assignment]
-            "scale")
+    keys = ("entity", "via", "match", "aggregate", "field", "where",  # type: ignore[assignment]
+            "precision", "scale")
     target_key = "entity"  # resolved like a child's lines (generator/checks/references.py)
     kept = True
     accepts_default = False

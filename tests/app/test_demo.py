@@ -259,3 +259,13 @@ def test_the_demo_s_past_sign_ins_fill_the_usage_dashboard(demo: Any) -> None:
     shown = int(page.split('card-value">')[1].split("<")[0].replace(",", ""))
     assert before[True] > 0 and before[False] > 0
     assert shown == before[True] + 1  # and ln_province's own sign-in just now
+
+
+def test_the_ningxia_credit_demo(demo: Any) -> None:
+    app, _ = demo
+    assert states(app, "credit.Deduction") == Counter({"approved": 1, "pending": 1})
+    assert states(app, "credit.GradeAdjustment") == Counter({"proposed": 1})
+    client = _login(app, "nx_wholesale")
+    [own] = client.get("/api/v1/credit_profile/").json["result"]
+    assert (own["deducted"], own["score"], own["grade"]) == ("20.0", "80.0", "B")
+    assert _count(_login(app, "nx_city"), "credit_profile") == 3

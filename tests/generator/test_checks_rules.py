@@ -82,3 +82,58 @@ def test_every_rule_mistake_is_reported_where_it_is(tmp_path: Path) -> None:
         "SCHEMA-E020 entities.yaml:36 entities.Item.rules.moved.values.org: 'note' is not a "
         'reference to rows that belong to an organisation; expected one of profile',
     ]
+
+
+KEYED = """\
+module: m
+roles:
+  boss: {label: 局, level: province}
+workflows:
+  flow:
+    states: {open: {label: 待办, edit: true}, done: {label: 办结}}
+    transitions: {finish: {label: 办结, from: open, to: done, roles: [boss]}}
+entities:
+  Firm:
+    fields: {name: string}
+  Profile:
+    fields:
+      firm: {type: reference, to: Firm, unique: true}
+      loose: {type: reference, to: Firm}
+      grade: string
+      total: {type: rollup, entity: Item, match: firm, aggregate: count}
+      bad_match: {type: rollup, entity: Item, match: loose, aggregate: count}
+      bad_via: {type: rollup, entity: Item, match: firm, via: profile, aggregate: count}
+  Item:
+    workflow: flow
+    fields:
+      firm: {type: reference, to: Firm}
+      profile: {type: reference, to: Profile}
+      note: string
+    rules:
+      both: {on: {transition: finish}, create: Profile, update: profile, values: {grade: note}}
+      neither: {on: {transition: finish}, values: {grade: note}}
+      bad_ref: {on: {transition: finish}, update: note, values: {grade: note}}
+      bad_field: {on: {transition: finish}, update: profile, values: {total: note}}
+      good: {on: {transition: finish}, update: profile, values: {grade: note}}
+"""
+
+
+def test_keyed_rollups_and_update_rules_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "entities.yaml"
+    path.write_text(KEYED, encoding="utf-8")
+    assert [str(p) for p in check_path(str(path))] == [
+        "SCHEMA-E019 entities.yaml:17 entities.Profile.fields.bad_match.match: 'loose' is "
+        "not a unique reference of Profile; expected one of firm",
+        "SCHEMA-E019 entities.yaml:18 entities.Profile.fields.bad_via.via: 'profile' is not "
+        "a reference of Item to Firm; expected one of firm",
+        "SCHEMA-E004 entities.yaml:26 entities.Item.rules.both: say either 'create' or "
+        "'update'; expected create: <entity> (a new row), or update: <reference> (the row it "
+        "points to)",
+        "SCHEMA-E004 entities.yaml:27 entities.Item.rules.neither: say either 'create' or "
+        "'update'; expected create: <entity> (a new row), or update: <reference> (the row it "
+        "points to)",
+        "SCHEMA-E019 entities.yaml:28 entities.Item.rules.bad_ref.update: 'note' is not a "
+        "reference of Item; expected one of firm, profile",
+        "SCHEMA-E019 entities.yaml:29 entities.Item.rules.bad_field.values.total: 'total' is "
+        "not a field the rule can set on Profile; expected one of firm, grade, loose",
+    ]

@@ -1,0 +1,74 @@
+"""The 宁夏 world of seed 004 for the scenario tests of its subsystems: 宁夏回族自治区 → 银川市
+→ 兴庆区 (and 金凤区), three enterprises with their 企业信息, and the seed's regulators
+(省局, 地市级, 区县级, 执法人员, 分管领导) and legal persons; plus another province's regulator
+who must see none of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.identifiers import compose_uscc
+from tests.conftest import (
+    PASSWORD,
+    ROOT,
+    apply_schema,
+    dispose,
+    ensure_admin,
+    make_app,
+    seed_people,
+)
+from tests.modules.conftest import add_row
+
+SCHEMA = ROOT / "schema" / "entities.yaml"
+MAKER = compose_uscc("91", "640105", "MA7CK001")  # 宁夏塞上康源制药有限公司 (西夏区)
+WHOLESALE = compose_uscc("91", "640104", "MA7FC002")  # 宁夏凤城医药有限公司 (兴庆区)
+PHARMACY = compose_uscc("92", "640104", "MA7KM003")  # 银川市兴庆区康民大药房 (兴庆区)
+NAMES = {MAKER: "宁夏塞上康源制药有限公司", WHOLESALE: "宁夏凤城医药有限公司",
+         PHARMACY: "银川市兴庆区康民大药房"}
+ORGS = {
+    "640000": ("宁夏回族自治区", "province", None, None),
+    "640100": ("银川市", "city", "640000", None),
+    "640104": ("兴庆区", "county", "640100", None),
+    "640105": ("西夏区", "county", "640100", None),
+    MAKER: (NAMES[MAKER], "unit", "640105", "enterprise"),
+    WHOLESALE: (NAMES[WHOLESALE], "unit", "640104", "enterprise"),
+    PHARMACY: (NAMES[PHARMACY], "unit", "640104", "enterprise"),
+    "210000": ("辽宁省", "province", None, None),
+}
+USERS = {
+    "nx_reg": ("province_regulator", "640000", "regulator"),
+    "nx_leader": ("leader", "640000", "regulator"),
+    "nx_city": ("city", "640100", "regulator"),
+    "nx_city_leader": ("leader", "640100", "regulator"),
+    "nx_county": ("county", "640104", "regulator"),
+    "nx_county_leader": ("leader", "640104", "regulator"),
+    "nx_inspector": ("inspector", "640104", "regulator"),
+    "nx_inspector2": ("inspector", "640104", "regulator"),
+    "nx_xixia": ("county", "640105", "regulator"),
+    "nx_maker": ("legal_person", MAKER, "legal_person"),
+    "nx_wholesale": ("legal_person", WHOLESALE, "legal_person"),
+    "nx_pharmacy": ("legal_person", PHARMACY, "legal_person"),
+    "ln_reg": ("province_regulator", "210000", "regulator"),
+}
+INFO = {"kind": "other", "legal_person": "李明远", "contact": "马丽", "mobile": "13909511101",
+        "address": "宁夏银川市"}
+
+
+def make_world(database_url: str, files: Any) -> dict[str, Any]:
+    """The app on the bundled schema with the 宁夏 organisations, accounts and 企业信息."""
+    from app.security.models import Organisation
+
+    app = make_app(database_url, SCHEMA, files)
+    apply_schema(app)
+    ensure_admin(app)
+    with app.app_context():
+        session = app.appbuilder.session
+        seed_people(app, ORGS, USERS, PASSWORD)
+        session.commit()
+        orgs = {o.code: o.id for o in session.query(Organisation)}
+    infos = {uscc: add_row(app, "basic.EnterpriseInfo", uscc, name=name, uscc=uscc, **INFO)
+             for uscc, name in NAMES.items()}
+    return {"app": app, "orgs": orgs, "infos": infos}
+
+
+__all__ = ["MAKER", "PHARMACY", "SCHEMA", "WHOLESALE", "dispose", "make_world"]
