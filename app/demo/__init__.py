@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import select
 
 from app.demo import business, flows, usage
-from app.demo import identity as demo_identity
 from app.demo import credit as demo_credit
+from app.demo import identity as demo_identity
 from app.demo import notices as demo_notices
 from app.demo.data import ACCOUNTS, OPEN_BATCH, PASSWORD
 from app.demo.people import (
