@@ -20,7 +20,8 @@ WINDOWS = {Perm(f"can_{a}", "hooks:window") for a in CRUD} | {
     Perm(MENU_ACCESS, "reporting_windows"), Perm(MENU_ACCESS, "window_admin")}
 EXTENSIONS = {Perm(f"can_{a}", "hooks:window_extension") for a in CRUD} | {
     Perm(MENU_ACCESS, "window_extensions"), Perm(MENU_ACCESS, "window_admin")}
-REGULATORS = ("nmpa_regulator", "province_regulator", "county", "city", "province", "national")
+REGULATORS = ("nmpa_regulator", "province_regulator", "county", "city", "province", "national",
+              "inspector", "leader")
 FEEDBACK = {Perm("can_list", "help:feedback"), Perm(MENU_ACCESS, "feedback"),
             # 定时任务 (the schedules' run log) beside it
             Perm("can_list", "jobs:schedule_runs"), Perm(MENU_ACCESS, "schedule_runs")}
