@@ -10,15 +10,9 @@ import math
 from functools import cached_property
 from typing import Any
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g
 from flask_appbuilder.const import LOGMSG_WAR_SEC_LOGIN_FAILED
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import (
-    Permission,
-    PermissionView,
-    ViewMenu,
-    assoc_permissionview_role,
-)
 from flask_appbuilder.security.utils import is_null_password
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
@@ -33,7 +27,7 @@ from app.hooks.password_policy import (
     check_password,
 )
 from app.labels import current_locale
-from app.security import login, sessions
+from app.security import login, rights_cache, sessions
 from app.security.models import AppUser, PasswordHistory
 from app.security.scope import current, is_admin
 from app.security.users import ChangeMyPasswordView
@@ -122,22 +116,10 @@ class AppSecurityManager(SecurityManager):
 
     def exist_permission_on_roles(self, view_name: str, permission_name: str,
                                   role_ids: list[int]) -> bool:
-        """All (permission, view) pairs of the roles in one query per request, not one query
-        per button and menu item (a list page asks a dozen times)."""
-        key = tuple(sorted(role_ids))
-        cache = g.get("_role_permissions") if has_request_context() else None
-        if cache is None or cache[0] != key:
-            table = assoc_permissionview_role
-            query = (select(Permission.name, ViewMenu.name)
-                     .select_from(table)
-                     .join(PermissionView, PermissionView.id == table.c.permission_view_id)
-                     .join(Permission, Permission.id == PermissionView.permission_id)
-                     .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
-                     .where(table.c.role_id.in_(key)))
-            cache = (key, {tuple(row) for row in self.session.execute(query)})
-            if has_request_context():
-                g._role_permissions = cache
-        return (permission_name, view_name) in cache[1]
+        """All (permission, view) pairs of the roles from the process's copy, read again only
+        when the permissions counter moved (app/security/rights_cache.py), not one query per
+        button and menu item (a list page asks a dozen times)."""
+        return (permission_name, view_name) in rights_cache.pairs(self.session, role_ids)
 
     def has_access(self, permission_name: str, view_name: str) -> bool:
         """The roles' rights, narrowed to the modules assigned to (or delegated to) the user."""
@@ -153,6 +135,7 @@ class AppSecurityManager(SecurityManager):
 
     def register_views(self) -> None:
         super().register_views()
+        rights_cache.watch()
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         _check_overrides(app.config.get("ADMIN_PASSWORD_POLICY"))
         if self.is_auth_limited:

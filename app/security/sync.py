@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from app.audit.views import duty_perms as audit_duty_perms
 from app.security.duties import duty_perms
+from app.system import versions
 from generator.builders.matrix import MENU_ACCESS, Perm, desired
 
 PUBLIC_ROLE_PERMS: set[Perm] = set()
@@ -120,6 +121,8 @@ def sync(conn: Connection, wanted: dict[str, set[Perm]]) -> SyncReport:
             conn.execute(delete(table).where(
                 table.c.role_id == role_id,
                 table.c.permission_view_id.in_([pv for r, pv in extra if r == role_id])))
+        if missing or extra or new_pvs:  # every host reads the roles' rights again
+            versions.bump_connection(conn, versions.PERMISSIONS)
         report.added, report.removed = len(missing), len(extra)
         report.seconds = time.perf_counter() - started
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import g, has_app_context
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from app.system.models import Version
 
 _KEY = "_system_versions"
-DICTIONARY, SETTINGS = "dictionary", "settings"
-KINDS = (DICTIONARY, SETTINGS)
+DICTIONARY, SETTINGS, PERMISSIONS = "dictionary", "settings", "permissions"
+KINDS = (DICTIONARY, SETTINGS, PERMISSIONS)
 
 
 def counter(session: Session, name: str) -> int:
@@ -47,3 +47,13 @@ def bump(session: Session, name: str) -> None:
         session.add(Version(name=name, counter=1))
         session.flush()
     g.pop(_KEY, None)  # this request reads the new counter
+
+
+def bump_connection(connection: Connection, name: str) -> None:
+    """`bump` on a bare connection (the permission sync writes through one)."""
+    done: Any = connection.execute(update(Version.__table__).where(
+        Version.__table__.c.name == name).values(counter=Version.__table__.c.counter + 1))
+    if not done.rowcount:
+        connection.execute(insert(Version.__table__).values(name=name, counter=1))
+    if has_app_context():
+        g.pop(_KEY, None)
