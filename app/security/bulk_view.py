@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.audit import trail
 from app.context import db_session
 from app.security import bulk_accounts
+from app.security.headers import send_attachment
 from app.security.models import AppUser
 from app.security.user_rules import managed_users
 
@@ -40,11 +41,8 @@ def _workbook(sheets: list[tuple[str, list[list[str]]]]) -> bytes:
 
 
 def _download(data: bytes, name: str) -> Response:
-    from urllib.parse import quote
-
-    response = Response(data, mimetype=XLSX)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response.headers["Cache-Control"] = "no-store"
+    response = send_attachment(io.BytesIO(data), name, XLSX)  # ASCII name, nosniff
+    response.headers["Cache-Control"] = "no-store"  # the sheet of passwords: never cached
     return response
 
 

@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from tests.conftest import SCHEMAS, apply_schema, ensure_admin, make_app, seed_people
+from tests.conftest import sign_in as login
 
 SCHEMA = SCHEMAS / "users" / "entities.yaml"
 PASSWORD = "Pass@12345"
@@ -41,13 +42,6 @@ def world(database_url: str, tmp_path_factory: Any) -> dict[str, Any]:
         seed_people(app, ORGS, USERS, PASSWORD)
         app.appbuilder.session.commit()
     return {"app": app}
-
-
-def login(app: Any, username: str, password: str = PASSWORD) -> Any:
-    client = app.test_client()
-    response = client.post("/login/", data={"username": username, "password": password})
-    assert response.headers["Location"] == "/", f"{username} could not sign in"
-    return client
 
 
 def xlsx(rows: list[list[Any]], head: list[str] = HEAD) -> bytes:
