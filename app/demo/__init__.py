@@ -21,6 +21,7 @@ from app.demo import business, flows, usage
 from app.demo import credit as demo_credit
 from app.demo import identity as demo_identity
 from app.demo import notices as demo_notices
+from app.demo import sampling as demo_sampling
 from app.demo.data import ACCOUNTS, OPEN_BATCH, PASSWORD
 from app.demo.people import (
     DemoError,
@@ -75,6 +76,7 @@ def load(app: Any) -> Report:
             report.created.update(demo_notices.load(session, users, orgs))
             report.created.update(demo_identity.load(session, users, orgs))
             report.created.update(demo_credit.load(session, users, orgs))
+            report.created.update(demo_sampling.load(session, users, orgs))
             session.commit()
         except Exception:
             session.rollback()

@@ -269,3 +269,20 @@ def test_the_ningxia_credit_demo(demo: Any) -> None:
     [own] = client.get("/api/v1/credit_profile/").json["result"]
     assert (own["deducted"], own["score"], own["grade"]) == ("20.0", "80.0", "B")
     assert _count(_login(app, "nx_city"), "credit_profile") == 3
+
+
+def test_the_ningxia_sampling_demo(demo: Any) -> None:
+    app, _ = demo
+    assert states(app, "sampling.SamplingPlan") == Counter({"issued": 1, "draft": 1})
+    assert states(app, "sampling.Sample") == Counter(
+        {"sampled": 1, "testing": 1, "qualified": 1, "unqualified": 1})
+    assert states(app, "sampling.Disposal") == Counter({"pending": 1})
+    assert states(app, "sampling.Objection") == Counter({"filed": 1})
+    county = _login(app, "nx_county")
+    [own] = county.get("/api/v1/sampling_task/").json["result"]
+    assert (own["planned"], own["sampled"], own["tested"], own["failed"]) == (5, "4", "2", "1")
+    assert _count(county, "disposal") == 1
+    assert _count(_login(app, "nx_wholesale"), "objection") == 1
+    assert _count(_login(app, "nx_pharmacy"), "objection") == 0
+    assert _count(_login(app, "ln_reg"), "sample") == 0
+    assert _count(_login(app, "ln_county"), "sample") == 0
