@@ -32,6 +32,15 @@ def pytest_configure(config: Any) -> None:
     os.environ.setdefault("ADMIN_CACHE_FOLDER", tempfile.mkdtemp(prefix="admin-test-cache-"))
 
 
+def pytest_sessionfinish(session: Any) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller, after every worker
+        from tests.world_cache import drop_templates
+
+        factory = getattr(session.config, "_tmp_path_factory", None)
+        if factory is not None:
+            drop_templates(factory.getbasetemp())
+
+
 @contextmanager
 def new_database(backend: str, folder: Path) -> Iterator[str]:
     """The URL of a fresh, empty database on `backend`, dropped afterwards."""

@@ -4,19 +4,31 @@ tests that sign in as the demo accounts, and of the browser walks (`serve`)."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import make_server
 
-from tests.conftest import ROOT, make_app
+from tests.conftest import ROOT, dispose, make_app
+from tests.world_cache import restore
 
 SCHEMA = ROOT / "schema" / "entities.yaml"
 
 
 def demo_app(database_url: str, files: Path, **config: Any) -> Any:
+    """The demo in `database_url` (an empty database) and `files` (a folder of the session's
+    tmp_path_factory), loaded once per session, backend and configuration (message channels
+    decide what the demo's messages hold) and copied (tests/world_cache.py)."""
+    name = "demo_" + hashlib.sha256(repr(sorted(config.items())).encode()).hexdigest()[:8]
+    restore(name, database_url, files, partial(_build, config=config))
+    return make_app(database_url, SCHEMA, files, **config)
+
+
+def _build(database_url: str, files: Path, config: dict[str, Any]) -> None:
     from app.apply import apply_schema
     from app.cli import demo_cli
     from app.security.models import AppUser
@@ -31,7 +43,7 @@ def demo_app(database_url: str, files: Path, **config: Any) -> Any:
         for user in session.query(AppUser):
             user.must_change_password = False
         session.commit()
-    return app
+    dispose(app)
 
 
 def serve(app: Any) -> Iterator[str]:

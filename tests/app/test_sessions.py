@@ -426,9 +426,9 @@ def test_the_check_is_inside_the_users_statement_and_writes_once_a_minute(app: A
 
     touching = page()
     assert len(touching) == 1 and "FROM ab_user" in touching[0], touching
-    # the user, the counters of 参数设置 and 数据字典 (app/system/versions.py), the rights, count,
-    # rows, the unread messages of the top bar
-    assert len(statements) == 6 and sum("sys_version" in s for s in statements) == 1, statements
+    # the user, the counters of 参数设置, 数据字典 and the rights (app/system/versions.py; the
+    # rights themselves are kept per host), count, rows, the unread messages of the top bar
+    assert len(statements) == 5 and sum("sys_version" in s for s in statements) == 1, statements
     with app.app_context():  # a minute later
         app.appbuilder.session.execute(update(AuthSession).where(
             AuthSession.token_hash == hashlib.sha256(token_of(client).encode()).hexdigest()

@@ -95,5 +95,5 @@ def test_nmpa_sees_a_returned_report_and_sends_an_overdue_reminder(server: dict[
         "全部逾期催报（所有逾期未报单位）")
     shot(page, "95-annual-completeness-overdue")
     submit(page, page.locator(".completeness-remind-all"))
-    assert "已向 3 个单位发送逾期催报消息。" in page.locator(".alert").first.inner_text()
+    assert "已向 7 个单位发送逾期催报消息。" in page.locator(".alert").first.inner_text()
     shot(page, "96-annual-overdue-reminded")

@@ -144,8 +144,11 @@ def test_a_returned_annual_report_is_shown_returned_and_overdue_units_get_an_ove
     client = sign_in(demo, "nmpa")
     html = client.get(ANNUAL).text
     assert ">2025</option>" in html
-    assert groups(html) == [["辽宁省", "2", "0", "0", "0", "1", "0.0%", "0.0%"],
-                            ["四川省", "2", "1", "0", "0", "0", "50.0%", "0.0%"]]
+    # 北京 and 宁夏 hold enterprises of the demo that filed nothing
+    assert groups(html) == [["北京市", "1", "0", "0", "0", "0", "0.0%", "0.0%"],
+                            ["辽宁省", "2", "0", "0", "0", "1", "0.0%", "0.0%"],
+                            ["四川省", "2", "1", "0", "0", "0", "50.0%", "0.0%"],
+                            ["宁夏回族自治区", "3", "0", "0", "0", "0", "0.0%", "0.0%"]]
     assert units(html)["沈阳海纳医药有限公司"] == "退回补正"
     assert units(html)["辽宁康瑞制药有限公司"] == "未上报"
     assert "逾期催报所选单位" in html and "全部逾期催报（所有逾期未报单位）" in html
@@ -153,7 +156,7 @@ def test_a_returned_annual_report_is_shown_returned_and_overdue_units_get_an_ove
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
     done = client.post(f"{ANNUAL}remind", data={"csrf_token": token, "all": "1"},
                        follow_redirects=True)
-    assert "已向 3 个单位发送逾期催报消息。" in done.text
+    assert "已向 7 个单位发送逾期催报消息。" in done.text
     told = [m for m in messages_of(demo, "ln_import") if m.kind == "reminder"]
     assert [m.title for m in told] == ["逾期催报：年度报告采集"]
     assert told[0].body == ("李国华（全国）催报：请尽快提交2025年度报告。"
