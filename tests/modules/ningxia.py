@@ -10,6 +10,7 @@ import pytest
 from generator.identifiers import compose_uscc
 from tests.conftest import PASSWORD, ROOT, apply_schema, dispose, make_app, seed_people
 from tests.modules.enterprise import complete_info
+from tests.world_cache import restore
 
 SCHEMA = ROOT / "schema" / "entities.yaml"
 MAKER = compose_uscc("91", "640104", "NX000001")
@@ -44,15 +45,23 @@ LOGINS = {"maker": MAKER, "pharmacy": PHARMACY, "szs_firm": SZS_FIRM}
 
 @pytest.fixture(scope="module", name="nx")
 def nx_world(database_url: str, tmp_path_factory: Any) -> Any:
-    """The app with the 宁夏 organisations and accounts, each enterprise's 企业信息 filled."""
-    app = make_app(database_url, SCHEMA, tmp_path_factory.mktemp("files"))
+    """The app with the 宁夏 organisations and accounts, each enterprise's 企业信息 filled
+    (made once per session and backend, then copied: tests/world_cache.py)."""
+    files = tmp_path_factory.mktemp("files")
+    restore("ningxia", database_url, files, _build)
+    app = make_app(database_url, SCHEMA, files)
+    yield app
+    dispose(app)
+
+
+def _build(database_url: str, files: Any) -> None:
+    app = make_app(database_url, SCHEMA, files)
     apply_schema(app)
     with app.app_context():
         seed_people(app, ORGS, USERS, PASSWORD)
         app.appbuilder.session.commit()
     for username, uscc in LOGINS.items():
         complete_info(app, username, NAMES[uscc], uscc, address="宁夏银川市兴庆区解放东街1号")
-    yield app
     dispose(app)
 
 

@@ -18,6 +18,7 @@ from tests.conftest import (
     seed_people,
 )
 from tests.modules.conftest import add_row
+from tests.world_cache import restore
 
 SCHEMA = ROOT / "schema" / "entities.yaml"
 MAKER = compose_uscc("91", "640105", "MA7CK001")  # 宁夏塞上康源制药有限公司 (西夏区)
@@ -55,20 +56,33 @@ INFO = {"kind": "other", "legal_person": "李明远", "contact": "马丽", "mobi
 
 
 def make_world(database_url: str, files: Any) -> dict[str, Any]:
-    """The app on the bundled schema with the 宁夏 organisations, accounts and 企业信息."""
+    """The app on the bundled schema with the 宁夏 organisations, accounts and 企业信息 (made
+    once per session and backend, then copied: tests/world_cache.py)."""
+    from sqlalchemy import select
+
     from app.security.models import Organisation
 
+    restore("nx_world", database_url, files, _build)
+    app = make_app(database_url, SCHEMA, files)
+    with app.app_context():
+        session = app.appbuilder.session
+        orgs = {o.code: o.id for o in session.query(Organisation)}
+        info = app.extensions["admin"].models["basic.EnterpriseInfo"]
+        infos = {uscc: pk for uscc, pk in session.execute(select(info.uscc, info.id))
+                 if uscc in NAMES}
+    return {"app": app, "orgs": orgs, "infos": infos}
+
+
+def _build(database_url: str, files: Any) -> None:
     app = make_app(database_url, SCHEMA, files)
     apply_schema(app)
     ensure_admin(app)
     with app.app_context():
-        session = app.appbuilder.session
         seed_people(app, ORGS, USERS, PASSWORD)
-        session.commit()
-        orgs = {o.code: o.id for o in session.query(Organisation)}
-    infos = {uscc: add_row(app, "basic.EnterpriseInfo", uscc, name=name, uscc=uscc, **INFO)
-             for uscc, name in NAMES.items()}
-    return {"app": app, "orgs": orgs, "infos": infos}
+        app.appbuilder.session.commit()
+    for uscc, name in NAMES.items():
+        add_row(app, "basic.EnterpriseInfo", uscc, name=name, uscc=uscc, **INFO)
+    dispose(app)
 
 
 __all__ = ["MAKER", "PHARMACY", "SCHEMA", "WHOLESALE", "dispose", "make_world"]
