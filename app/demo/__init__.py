@@ -21,6 +21,7 @@ from app.demo import business, flows, usage
 from app.demo import credit as demo_credit
 from app.demo import identity as demo_identity
 from app.demo import notices as demo_notices
+from app.demo import regulation as demo_regulation
 from app.demo import sampling as demo_sampling
 from app.demo.data import ACCOUNTS, OPEN_BATCH, PASSWORD
 from app.demo.people import (
@@ -77,6 +78,7 @@ def load(app: Any) -> Report:
             report.created.update(demo_identity.load(session, users, orgs))
             report.created.update(demo_credit.load(session, users, orgs))
             report.created.update(demo_sampling.load(session, users, orgs))
+            report.created.update(demo_regulation.load(session, users, orgs))
             session.commit()
         except Exception:
             session.rollback()

@@ -110,7 +110,8 @@ def test_procurement_batches_items_demand_and_states(demo: Any) -> None:
 
         from app.hooks.models import Window, beijing_now
 
-        windows = {w.batch: w for w in session.execute(select(Window)).unique().scalars()}
+        windows = {w.batch: w for w in session.execute(select(Window).where(
+            Window.window == "procurement")).unique().scalars()}
         now = beijing_now()
         assert windows[str(current.id)].is_open
         assert windows[str(current.id)].opens_at < now < windows[str(current.id)].closes_at
@@ -286,3 +287,17 @@ def test_the_ningxia_sampling_demo(demo: Any) -> None:
     assert _count(_login(app, "nx_pharmacy"), "objection") == 0
     assert _count(_login(app, "ln_reg"), "sample") == 0
     assert _count(_login(app, "ln_county"), "sample") == 0
+
+
+def test_the_ningxia_complaints_and_licences_demo(demo: Any) -> None:
+    app, _ = demo
+    assert states(app, "complaints.Complaint") == Counter(
+        {"registered": 2, "transferred": 1, "replied": 1, "rejected": 1})
+    assert states(app, "complaints.ComplaintCheck") == Counter({"assigned": 1})
+    assert states(app, "approval.LicenceBackfill") == Counter(
+        {"approved": 1, "submitted": 1, "returned": 1})
+    # the check went to 兴庆区, where 宁夏凤城医药 is; the enterprise reads only its own
+    assert _count(_login(app, "nx_county"), "complaint_check") == 1
+    assert _count(_login(app, "nx_wholesale"), "complaint") == 1
+    assert _count(_login(app, "nx_pharmacy"), "licence_backfill") == 1
+    assert _count(_login(app, "ln_reg"), "complaint") == 0

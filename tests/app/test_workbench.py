@@ -229,7 +229,8 @@ def test_a_closed_window_leaves_nothing_to_do(demo: Any) -> None:
 
     with demo.app_context():
         session = demo.appbuilder.session
-        window = session.execute(select(Window).where(Window.is_open.is_(True))).scalar_one()
+        window = session.execute(select(Window).where(
+            Window.window == "procurement", Window.is_open.is_(True))).scalar_one()
         window.is_open = False
         window_id = window.id
         session.commit()
@@ -284,7 +285,8 @@ def test_the_window_line_says_how_long_is_left(demo: Any, opens: int, closes: in
 
     with demo.app_context():
         session = demo.appbuilder.session
-        window = session.execute(select(Window).where(Window.is_open.is_(True))).scalar_one()
+        window = session.execute(select(Window).where(
+            Window.window == "procurement", Window.is_open.is_(True))).scalar_one()
         window_id, before = window.id, (window.opens_at, window.closes_at)
         now = beijing_now()
         window.opens_at = now + dt.timedelta(hours=opens)
