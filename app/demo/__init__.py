@@ -20,6 +20,7 @@ from sqlalchemy import select
 from app.demo import business, flows, usage
 from app.demo import credit as demo_credit
 from app.demo import identity as demo_identity
+from app.demo import interaction as demo_interaction
 from app.demo import notices as demo_notices
 from app.demo import regulation as demo_regulation
 from app.demo import sampling as demo_sampling
@@ -79,6 +80,7 @@ def load(app: Any) -> Report:
             report.created.update(demo_credit.load(session, users, orgs))
             report.created.update(demo_sampling.load(session, users, orgs))
             report.created.update(demo_regulation.load(session, users, orgs))
+            report.created.update(demo_interaction.load(session, users, orgs))
             session.commit()
         except Exception:
             session.rollback()

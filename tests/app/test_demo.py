@@ -301,3 +301,16 @@ def test_the_ningxia_complaints_and_licences_demo(demo: Any) -> None:
     assert _count(_login(app, "nx_wholesale"), "complaint") == 1
     assert _count(_login(app, "nx_pharmacy"), "licence_backfill") == 1
     assert _count(_login(app, "ln_reg"), "complaint") == 0
+
+
+def test_the_ningxia_interaction_demo(demo: Any) -> None:
+    app, _ = demo
+    assert states(app, "interaction.SelfInspection") == Counter({"issued": 1, "submitted": 1})
+    assert states(app, "interaction.Inquiry") == Counter({"sent": 1})
+    assert states(app, "interaction.DataReport") == Counter({"submitted": 1, "draft": 1})
+    assert _count(_login(app, "nx_county"), "self_inspection") == 2
+    assert _count(_login(app, "nx_county"), "data_report") == 1  # drafts are the enterprise's
+    pharmacy = _login(app, "nx_pharmacy")
+    assert (_count(pharmacy, "self_inspection"), _count(pharmacy, "inquiry")) == (1, 1)
+    assert _count(_login(app, "nx_maker"), "data_report") == 1
+    assert _count(_login(app, "ln_reg"), "self_inspection") == 0
