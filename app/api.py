@@ -139,6 +139,9 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
                 if f.required and f.name in schema.fields:
                     schema.fields[f.name].required = True
                     schema.fields[f.name].error_messages["required"] = _lazy_required
+        for f in self.entity.fields:  # a blank person (协办人) is read back and kept on a PUT
+            if f.kind.person and f.name in schema.fields:
+                schema.fields[f.name].allow_none = True
         return schema
 
     # -- field rights: hidden fields never leave the server, read-only ones are refused -----

@@ -43,6 +43,7 @@ class Bound:
     target: Entity
     model: Any  # the target's mapped class
     expressions: tuple[tuple[str, str, Expr | None], ...]  # field, source, compiled
+    where: Expr | None = None  # the rule's `where`: rows on which it does not hold fire nothing
 
 
 def install(session: Any, spec: Spec, models: dict[str, type]) -> None:
@@ -57,7 +58,9 @@ def install(session: Any, spec: Spec, models: dict[str, type]) -> None:
             target = spec.entity(rule.target)
             compiled = tuple((name, source, _compiled(entity, target, name, source, readable))
                              for name, source in rule.values)
-            bound.append(Bound(rule, entity, target, models[target.qualified], compiled))
+            where = compile_expr(rule.where, readable) if rule.where is not None else None
+            bound.append(Bound(rule, entity, target, models[target.qualified], compiled,
+                               where))
         setattr(models[entity.qualified], RULES, tuple(bound))
 
     def before_flush(sess: Any, _context: Any, _instances: Any) -> None:
@@ -112,6 +115,9 @@ def create(session: Any, bound: Bound, row: Any, user: Any) -> Any:
     """One row of the rule's target from `row`, added to the session (with `update`: the
     row its reference points to, changed; None when it points nowhere); RuleFailed when a
     value does not fit its field."""
+    if bound.where is not None and not bound.where.evaluate(
+            {n: getattr(row, n) for n in bound.where.names}):
+        return None  # `where` does not hold on this row (None counts as not)
     made = bound.model() if bound.rule.update is None else getattr(row, bound.rule.update)
     if made is None:
         return None

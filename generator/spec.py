@@ -216,6 +216,8 @@ class Grant:
     scope: str  # one of SCOPES; meaningful for org-scoped entities
     readonly: tuple[str, ...] = ()
     hidden: tuple[str, ...] = ()
+    # `user` fields: the role reaches only the rows naming the person in one of them (承办人)
+    assigned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -448,6 +450,9 @@ class Entity:
     rules: tuple[AutoRule, ...] = ()  # automatic actions
     documents: tuple[Document, ...] = ()  # 文书
     completeness: Completeness | None = None
+    # `org_from: <reference>`: each row belongs to the organisation of the row the reference
+    # points to (a 检查任务 is held by the enterprise inspected), set on every write
+    org_from: str | None = None
 
     def document(self, key: str) -> Document | None:
         return next((d for d in self.documents if d.key == key), None)

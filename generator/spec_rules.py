@@ -29,6 +29,7 @@ class AutoRule:
     # `update: <reference>` instead of `create:`: the rule sets `values` on the row this
     # reference points to (an approved 信用等级调整 sets the 信用档案's adjusted grade)
     update: str | None = None
+    where: str | None = None  # an expression over the row: the rule fires only where it holds
 
 
 @dataclass(frozen=True)

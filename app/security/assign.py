@@ -1,7 +1,9 @@
 """Every row of an org-scoped entity gets its organisation (and path) when it is saved.
 
 A new row belongs to the organisation chosen on the form or in the API call (checked to lie
-in the user's jurisdiction before we get here), else to the creating user's organisation.
+in the user's jurisdiction before we get here), else to the creating user's organisation;
+with `org_from`, to the organisation of the row that reference points to (which the person
+could pick only within their data range).
 Lines of a parent follow the parent, also when the parent moves.
 """
 
@@ -43,6 +45,9 @@ def install(session: Any, spec: Spec) -> None:
                 if parent is not None:
                     obj.org, obj.org_path = parent.org, parent.org_path
                 continue
+            source = getattr(obj, entity.org_from, None) if entity.org_from else None
+            if source is not None and getattr(source, "org", None) is not None:
+                obj.org = source.org  # `org_from`: the referenced row's organisation
             if obj.org is None:
                 user = current()
                 obj.org = getattr(user, "org", None)

@@ -71,6 +71,17 @@ def hidden_states(entity: Entity, user: Any) -> list[str]:
     return [s.key for s in flow.states if s.hidden_from and held <= set(s.hidden_from)]
 
 
+def assigned(entity: Entity, user: Any) -> tuple[str, ...]:
+    """The `user` fields that narrow the user's rows: only when every grant the user holds
+    on the entity says `assigned` (rights add up: a county regulator who is also an
+    inspector sees the county's rows)."""
+    names = role_names(user)
+    grants = [g for g in entity.grants if g.role in names]
+    if not grants or not all(g.assigned for g in grants):
+        return ()
+    return tuple(dict.fromkeys(n for g in grants for n in g.assigned))
+
+
 def scope_condition(entity: Entity, model: Any, user: Any = None) -> Any:
     """SQL condition limiting `model` to the user's rows, or None for no limit."""
     user = user if user is not None else current()
@@ -92,6 +103,9 @@ def _area_condition(entity: Entity, model: Any, user: Any) -> Any:
     if scope is None or org is None:
         return false()
     area = model.org_id == org.id if scope == "own" else within(model.org_path, org.path)
+    persons = assigned(entity, user)
+    if persons:  # `assigned`: the rows naming the person (承办人) in one of the fields
+        area = and_(area, or_(*(getattr(model, name) == user.id for name in persons)))
     owner = entity.owner
     if owner is not None and role_names(user) & set(owner.roles) and org.code:
         # the rows naming the user's organisation: read only (checks/owner.py)

@@ -33,7 +33,7 @@ def api_options(entity: Entity) -> ApiOptions:
              + ((ORG,) if entity.org_scoped else ()))
     kept = {f.name for f in stored if f.kind.kept}  # rollups: the app keeps them
     writable = tuple(n for n in columns if n != log_field(entity) and n not in kept)
-    writable += (ORG,) if entity.scope is not None else ()
+    writable += (ORG,) if entity.scope is not None and entity.org_from is None else ()
     labels: dict[str, Label] = {"id": Label("ID", "ID"), ORG: ORG_LABEL,
                                 "row_version": ROW_VERSION}
     descriptions: dict[str, Label] = {"row_version": ROW_VERSION}

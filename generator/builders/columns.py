@@ -29,7 +29,8 @@ def sheet_columns(entity: Entity, names: tuple[str, ...] | None = None,
         base = name.removesuffix("_file")
         if base == ORG:
             if entity.org_scoped:
-                out.append(SheetColumn(ORG, ORG_LABEL, None, entity.scope is not None))
+                out.append(SheetColumn(ORG, ORG_LABEL, None, entity.scope is not None
+                                       and entity.org_from is None))
             continue
         if flow is not None and base == flow.field:  # the state: exported, never imported
             if not for_import:

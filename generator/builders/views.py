@@ -86,7 +86,8 @@ def view_options(entity: Entity) -> ViewOptions:
     orderable = entity.order_columns or tuple(
         f.name for f in entity.fields if f.is_column and f.kind.orderable)
     order = entity.default_order or ("id", "desc")
-    own_org = (ORG,) if entity.scope is not None else ()  # lines follow their parent
+    # lines follow their parent; `org_from` rows the referenced row's organisation
+    own_org = (ORG,) if entity.scope is not None and entity.org_from is None else ()
     state = (entity.workflow.field,) if entity.workflow is not None else ()
     due = entity.workflow.due_field if entity.workflow is not None else None
     listed = entity.list_columns + ((due,) if due and due not in entity.list_columns else ())

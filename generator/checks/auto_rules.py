@@ -16,7 +16,7 @@ from generator.expr import ExprError, compile_expr
 from generator.loader import Node
 from generator.spec import AutoRule
 
-RULE_KEYS = ("label", "on", "create", "update", "values")
+RULE_KEYS = ("label", "on", "create", "update", "values", "where")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 LOOKUP = re.compile(r"^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
 
@@ -24,6 +24,7 @@ LOOKUP = re.compile(r"^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)$")
 def resolve_rules(ctx: Context, index: Index) -> None:
     edges: dict[str, list[tuple[str, str, Node]]] = {}  # on: create rules: entity -> targets
     for entity in index.by_name.values():
+        _org_from(ctx, entity, index)
         raw = ctx.mapping(entity.node, "rules", f"{entity.path}.rules")
         if raw is None:
             continue
@@ -78,7 +79,24 @@ def _rule(ctx: Context, entity: EntityDraft, key: str, body: Node, path: str,
             out.append((str(name), str(source)))
     label = ctx.label(body, "label", path, key)
     return AutoRule(key, label, on, target.qualified, tuple(out), org,
-                    None if update is None else str(update))
+                    None if update is None else str(update), _where(ctx, entity, body, path))
+
+
+def _where(ctx: Context, entity: EntityDraft, body: Node, path: str) -> str | None:
+    """`where: <expression>`: the rule fires only for rows on which it holds (a task
+    approved with the conclusion 不符合)."""
+    source = body.get("where")
+    if source is None:
+        return None
+    if not ctx.expect(source, str, body.where("where"), f"{path}.where"):
+        return None
+    try:
+        compile_expr(str(source), sorted(entity.names(readable=True)))
+    except ExprError as exc:
+        ctx.err("SCHEMA-E015", body.where("where"), f"{path}.where", exc.message.rstrip("."),
+                exc.allowed.rstrip("."))
+        return None
+    return str(source)
 
 
 def _org_ok(ctx: Context, entity: EntityDraft, source: str, values: Node, name: Any,
@@ -92,6 +110,31 @@ def _org_ok(ctx: Context, entity: EntityDraft, source: str, values: Node, name: 
     ctx.err("SCHEMA-E020", values.where(name), at, f"'{source}' is not a reference to rows "
             "that belong to an organisation", f"one of {listing(scoped) or '(none)'}")
     return None
+
+
+def _org_from(ctx: Context, entity: EntityDraft, index: Index) -> None:
+    """`org_from: <reference>` on an entity with `scope`: its rows belong to the organisation
+    of the row the reference points to (an org-scoped entity's); no import writes them in
+    bulk past that rule."""
+    body, at = entity.node, f"{entity.path}.org_from"
+    source = body.get("org_from")
+    if source is None:
+        return
+    if not ctx.expect(source, str, body.where("org_from"), at):
+        return
+    if entity.kw.get("scope") is None:
+        ctx.err("SCHEMA-E017", body.where("org_from"), at, "only rows held by an "
+                "organisation take one from a reference", "an entity with scope")
+        return
+    importers = sorted(g.role for g in entity.kw.get("grants", ()) if "import" in g.actions)
+    if importers:
+        ctx.err("SCHEMA-E017", body.where("org_from"), at, f"{listing(importers)} may import "
+                f"{entity.key}, whose rows take their organisation from '{source}'",
+                "no import grant on an entity with org_from")
+        return
+    name = _org_ok(ctx, entity, str(source), body, "org_from", at, index)
+    if name is not None:
+        entity.kw["org_from"] = name
 
 
 def _updated(ctx: Context, entity: EntityDraft, body: Node, path: str,

@@ -39,7 +39,7 @@ ENTITY_KEYS = (
     "label", "table", "display", "icon", "fields", "list", "search", "filters", "order",
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
-    "filled_by", "visible_to_owner", "rules", "documents", "completeness",
+    "filled_by", "visible_to_owner", "rules", "documents", "completeness", "org_from",
 )
 INDEX_KEYS = ("fields", "unique", "name", "where")
 MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -160,6 +160,7 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
     _screens(ctx, entity, broken)
     entity.kw["indexes"] = _indexes(ctx, entity, table)
     entity.kw["grants"] = read_grants(ctx, body, path, entity.names(), scope)
+    _assigned(ctx, entity)
     hooks = ctx.hook_map(body, path, "entity")
     references = sorted(f.name for f in entity.fields if f.kind.refers)
     for ref in hooks:  # a hook parameter naming a field must name one of this entity's
@@ -175,6 +176,23 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
     entity.filled_by_node = read_filled_by(ctx, entity)
     entity.kw["owner"] = read_owner(ctx, entity)
     entity.kw["documents"] = read_documents(ctx, entity)
+
+
+def _assigned(ctx: Context, entity: EntityDraft) -> None:
+    """`assigned: [fields]` of a grant names `user` fields of an org-scoped entity."""
+    persons = sorted(f.name for f in entity.fields if f.kind.person)
+    for grant in entity.kw["grants"]:
+        if not grant.assigned:
+            continue
+        spec = entity.node["permissions"][grant.role]
+        at = f"{entity.path}.permissions.{grant.role}.assigned"
+        if entity.kw.get("scope") is None:
+            ctx.err("SCHEMA-E017", spec.where("assigned"), at, "only rows held by an "
+                    "organisation are narrowed to their persons", "an entity with scope")
+        for name in grant.assigned:
+            if name not in persons:
+                ctx.err("SCHEMA-E019", spec.where("assigned"), at, f"'{name}' is not a user "
+                        f"field of {entity.key}", f"one of {listing(persons) or '(none)'}")
 
 
 def _screens(ctx: Context, entity: EntityDraft, broken: set[str]) -> None:

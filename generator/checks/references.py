@@ -125,7 +125,8 @@ def lines_follow_parents(index: Index) -> None:
             names = line.names()
             inherited = tuple(dataclasses.replace(
                 g, readonly=tuple(n for n in g.readonly if n in names),
-                hidden=tuple(n for n in g.hidden if n in names)) for g in parent.kw["grants"])
+                hidden=tuple(n for n in g.hidden if n in names),
+                assigned=()) for g in parent.kw["grants"])
             line.kw["parent_scoped"] = True
             line.kw["grants"] = line.kw["grants"] or inherited
 

@@ -14,7 +14,7 @@ from generator.spec import ADMIN_DUTIES, LEVELS, SCOPES, USER_CLASSES, Grant, Ro
 
 ROLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 ROLE_KEYS = ("label", "level", "user_class", "admin", "issues")
-GRANT_KEYS = ("actions", "scope", "readonly", "hidden")
+GRANT_KEYS = ("actions", "scope", "readonly", "hidden", "assigned")
 
 
 def read_roles(ctx: Context, documents: list[Any]) -> None:
@@ -120,5 +120,7 @@ def read_grants(ctx: Context, body: Node, path: str, fields: set[str], scope: st
         grant_scope = ctx.choice(spec, "scope", at, SCOPES) or scope or "all"
         readonly = ctx.pick(spec, "readonly", at, names)
         hidden = ctx.pick(spec, "hidden", at, names)
-        out.append(Grant(str(role), tuple(dict.fromkeys(good)), grant_scope, readonly, hidden))
+        assigned = ctx.pick(spec, "assigned", at, names)
+        out.append(Grant(str(role), tuple(dict.fromkeys(good)), grant_scope, readonly, hidden,
+                         assigned))
     return tuple(out)

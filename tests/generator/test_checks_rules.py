@@ -1,5 +1,6 @@
-"""Cross-entity rules in the YAML (rollups, visible_to_owner, automatic actions): every
-mistake reported at once, located, with what is allowed."""
+"""Cross-entity rules in the YAML (rollups, visible_to_owner, automatic actions and their
+`where`, `org_from`, grants `assigned` to persons): every mistake reported at once, located,
+with what is allowed."""
 
 from __future__ import annotations
 
@@ -136,4 +137,74 @@ def test_keyed_rollups_and_update_rules_are_checked(tmp_path: Path) -> None:
         "reference of Item; expected one of firm, profile",
         "SCHEMA-E019 entities.yaml:29 entities.Item.rules.bad_field.values.total: 'total' is "
         "not a field the rule can set on Profile; expected one of firm, grade, loose",
+    ]
+
+
+ASSIGNED = """\
+module: m
+roles:
+  boss: {label: 局, level: province}
+  staff: {label: 执法人员, level: province}
+workflows:
+  flow:
+    states: {open: {label: 待办, edit: true}, done: {label: 办结}}
+    transitions: {finish: {label: 办结, from: open, to: done, roles: [boss]}}
+entities:
+  Firm:
+    scope: jurisdiction
+    fields: {name: string}
+  Plain:
+    fields: {name: string}
+  Task:
+    scope: jurisdiction
+    workflow: flow
+    org_from: firm
+    fields:
+      firm: {type: reference, to: Firm}
+      plain: {type: reference, to: Plain}
+      handler: {type: user, roles: [staff]}
+      result: string
+    rules:
+      failed: {on: {transition: finish}, where: "result ==", create: Plain, values: {name: result}}
+      fine: {on: {transition: finish}, where: "result == 'x'", create: Plain, values: {name: "'x'"}}
+    permissions:
+      boss: [list, show, add, edit]
+      staff: {actions: [list, show], assigned: [handler, result]}
+  Loose:
+    org_from: plain
+    fields: {plain: {type: reference, to: Plain}, handler: {type: user, roles: [staff]}}
+    permissions:
+      staff: {actions: [list], assigned: [handler]}
+  Imported:
+    scope: jurisdiction
+    org_from: plain
+    fields: {plain: {type: reference, to: Plain}}
+    permissions:
+      boss: [list, import]
+  Wrong:
+    scope: jurisdiction
+    org_from: plain
+    fields: {plain: {type: reference, to: Plain}}
+"""
+
+
+def test_assigned_grants_org_from_and_rule_conditions_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "entities.yaml"
+    path.write_text(ASSIGNED, encoding="utf-8")
+    assert [str(p) for p in check_path(str(path))] == [
+        "SCHEMA-E015 entities.yaml:25 entities.Task.rules.failed.where: Syntax error: invalid "
+        "syntax (column 0); expected numbers, 'text', True/False/None, field names, unary + - "
+        "not, binary + - * / // %, comparisons == != < <= > >= (and 'is None' / 'is not "
+        "None'), and/or, 'a if c else b'",
+        "SCHEMA-E019 entities.yaml:29 entities.Task.permissions.staff.assigned: 'result' is "
+        "not a user field of Task; expected one of handler",
+        "SCHEMA-E017 entities.yaml:31 entities.Loose.org_from: only rows held by an "
+        "organisation take one from a reference; expected an entity with scope",
+        "SCHEMA-E017 entities.yaml:34 entities.Loose.permissions.staff.assigned: only rows "
+        "held by an organisation are narrowed to their persons; expected an entity with scope",
+        "SCHEMA-E017 entities.yaml:37 entities.Imported.org_from: boss may import Imported, "
+        "whose rows take their organisation from 'plain'; expected no import grant on an "
+        "entity with org_from",
+        "SCHEMA-E020 entities.yaml:43 entities.Wrong.org_from: 'plain' is not a reference to "
+        "rows that belong to an organisation; expected one of (none)",
     ]
