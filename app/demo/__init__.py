@@ -24,6 +24,7 @@ from app.demo import interaction as demo_interaction
 from app.demo import notices as demo_notices
 from app.demo import regulation as demo_regulation
 from app.demo import sampling as demo_sampling
+from app.demo import supervision as demo_supervision
 from app.demo.data import ACCOUNTS, OPEN_BATCH, PASSWORD
 from app.demo.people import (
     DemoError,
@@ -81,6 +82,7 @@ def load(app: Any) -> Report:
             report.created.update(demo_sampling.load(session, users, orgs))
             report.created.update(demo_regulation.load(session, users, orgs))
             report.created.update(demo_interaction.load(session, users, orgs))
+            report.created.update(demo_supervision.load(session, users, orgs))
             session.commit()
         except Exception:
             session.rollback()

@@ -264,7 +264,8 @@ def test_the_demo_s_past_sign_ins_fill_the_usage_dashboard(demo: Any) -> None:
 
 def test_the_ningxia_credit_demo(demo: Any) -> None:
     app, _ = demo
-    assert states(app, "credit.Deduction") == Counter({"approved": 1, "pending": 1})
+    # the pending ones: a 违法记录's and a 不符合 inspection's (日常监管)
+    assert states(app, "credit.Deduction") == Counter({"approved": 1, "pending": 2})
     assert states(app, "credit.GradeAdjustment") == Counter({"proposed": 1})
     client = _login(app, "nx_wholesale")
     [own] = client.get("/api/v1/credit_profile/").json["result"]
@@ -314,3 +315,24 @@ def test_the_ningxia_interaction_demo(demo: Any) -> None:
     assert (_count(pharmacy, "self_inspection"), _count(pharmacy, "inquiry")) == (1, 1)
     assert _count(_login(app, "nx_maker"), "data_report") == 1
     assert _count(_login(app, "ln_reg"), "self_inspection") == 0
+
+
+def test_the_ningxia_supervision_demo(demo: Any) -> None:
+    app, _ = demo
+    assert states(app, "supervision.InspectionPlan") == Counter({"issued": 3})
+    assert states(app, "supervision.InspectionTask") == Counter(
+        {"pending": 1, "inspecting": 1, "reviewing": 1, "closed": 2})
+    mine = _login(app, "nx_inspector").get("/api/v1/inspection_task/?todo=1").json
+    assert sorted(r["task_no"] for r in mine["result"]) == ["YC-2026-001", "YC-2026-002"]
+    helper = _login(app, "nx_inspector2").get("/api/v1/inspection_task/").json["result"]
+    assert sorted(r["task_no"] for r in helper) == [
+        "FX-2026-001", "YC-2026-002", "ZX-2026-001", "ZX-2026-002"]
+    reviews = _login(app, "nx_city_leader").get("/api/v1/inspection_task/?todo=1").json
+    assert [r["task_no"] for r in reviews["result"]] == ["ZX-2026-001"]
+    [deduction] = [r for r in _login(app, "nx_city").get("/api/v1/deduction/").json["result"]
+                   if r["ref_no"] == "JC-FX-2026-001"]
+    assert (deduction["state"], deduction["points"], deduction["source"]) == (
+        "pending", "5.0", "inspection")
+    # the enterprise reads its two finished tasks
+    own = _login(app, "nx_wholesale").get("/api/v1/inspection_task/").json["result"]
+    assert sorted(r["task_no"] for r in own) == ["FX-2026-001", "ZX-2026-002"]

@@ -127,7 +127,7 @@ def test_a_role_sees_the_modules_it_may_list_in_their_order(spec: Any) -> None:
     shown = _labels(sidebar(spec, (), _may(spec, "province_regulator"), "zh_CN"))
     assert [label for label, _links in shown] == [
         "服务门户", "基础数据", "企业信息采集管理", "出口药品档案", "产品绑定/解绑管理",
-        "行政审批", "投诉举报", "信用管理", "检验检测", "政企互动"]
+        "行政审批", "日常监管", "投诉举报", "信用管理", "检验检测", "政企互动"]
 
 
 def test_a_summary_is_a_link_of_its_module_for_its_roles_only(spec: Any) -> None:
@@ -223,6 +223,7 @@ SIDEBARS = {
                ("出口药品档案", ["出口药品档案信息"]),
                ("产品绑定/解绑管理", ["产品绑定/解绑管理"]),
                ("行政审批", ["许可信息补录", "许可信息补录进度"]),
+               ("日常监管", ["检查计划", "检查任务"]),
                ("投诉举报", ["投诉举报登记", "转办核查"]),
                ("信用管理", ["扣分标准", "信用档案", "违法记录", "扣分记录", "信用等级调整"]),
                ("检验检测", ["抽检计划", "抽检任务", "抽检进度", "抽样登记", "核查处置",
@@ -257,8 +258,9 @@ def test_the_built_in_administrator_sees_every_module_and_fab_s_screens_in_chine
     client.post("/login/", data={"username": "admin", "password": ADMIN_PASSWORD})
     groups = dict(_page(client, "/").groups)
     assert list(groups) == ["服务门户", "基础数据", "集采需求报量", "企业信息采集管理",
-                            "出口药品档案", "产品绑定/解绑管理", "行政审批", "投诉举报", "信用管理",
-                            "检验检测", "政企互动", "数据分析", "系统管理", "安全", "上报时间管理"]
+                            "出口药品档案", "产品绑定/解绑管理", "行政审批", "日常监管", "投诉举报",
+                            "信用管理", "检验检测", "政企互动", "数据分析", "系统管理", "安全",
+                            "上报时间管理"]
     assert groups["数据分析"] == ["智慧监管总览", "监管相对人分析", "集采需求报量分析",
                               "年度报告分析", "出口药品档案分析", "绩效考核统计"]
     assert groups["安全"] == ["用户列表", "角色列表", "用户组列表", "用户统计", "基础权限",

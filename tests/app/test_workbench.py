@@ -159,6 +159,17 @@ def test_reviewers_count_the_rows_at_their_step(demo: Any) -> None:
     assert listed_ids(client, f"{DEMAND}/list/?todo=1") == set()
 
 
+def test_ningxia_inspections_wait_for_their_handler_and_the_leader(demo: Any) -> None:
+    """日常监管: a task waits for its 承办人 alone, a submitted one for the leaders."""
+    tasks = "/supervision/inspection_task/list/?todo=1"
+    expected = {"nx_inspector": 2, "nx_inspector2": 0, "nx_city_leader": 1, "nx_leader": 1}
+    for username, count in expected.items():
+        client = sign_in(demo, username)
+        assert todos(client.get("/").text)["检查任务"] == (count, tasks), username
+        assert len(listed_ids(client, tasks)) == count, username
+    assert "检查任务" not in todos(sign_in(demo, "nx_wholesale").get("/").text)
+
+
 def test_withdraw_and_send_back_are_not_work_waiting(demo: Any) -> None:
     # 沈阳市和平区中医院 has 29 rows it could 撤回 and one returned row to correct
     client = sign_in(demo, "ln_hospital2")
