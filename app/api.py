@@ -132,6 +132,11 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
         return self.response(403, message=refused.message)
 
     def adjust_schema(self, name: str, schema: Any) -> Any:
+        for f in self.entity.fields:
+            if f.kind.person and f.name in schema.fields:
+                # a blank 协办人 stays blank: a PUT sends the stored value back through the
+                # schema, and FAB makes the account's foreign key a non-null integer
+                schema.fields[f.name].allow_none = True
         if name == "add_model_schema":
             # Columns stay nullable in the database; "required" is the schema's rule, so say
             # it in the generated OpenAPI and _info too.
@@ -139,9 +144,6 @@ class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
                 if f.required and f.name in schema.fields:
                     schema.fields[f.name].required = True
                     schema.fields[f.name].error_messages["required"] = _lazy_required
-        for f in self.entity.fields:  # a blank person (协办人) is read back and kept on a PUT
-            if f.kind.person and f.name in schema.fields:
-                schema.fields[f.name].allow_none = True
         return schema
 
     # -- field rights: hidden fields never leave the server, read-only ones are refused -----

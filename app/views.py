@@ -198,7 +198,8 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
         requests = changes.shown(session, self.entity, item.id)
         waiting = any(r.request.status == changes.PENDING for r in requests)
         may_request = changeable and sm.has_access("can_request_change", name)
-        events = history.history(session, self.entity, item.id)
+        hidden = frozenset(field_rights(self.entity).hidden)  # not in its history either
+        events = history.history(session, self.entity, item.id, hidden)
         for event in events:  # 申请变更 / 变更审批 entries read as the audit log names them
             if event.action in ("change_request", "change_decision"):
                 event.action = str(AUDIT_ACTIONS[event.action])
@@ -211,7 +212,7 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
                                                       self._granted),
             "row_name": rules.row_name(self.entity, item),
             "history": events,
-            "rounds": history.correction_rounds(session, self.entity, item.id),
+            "rounds": history.correction_rounds(session, self.entity, item.id, hidden),
             "documents": documents.offered(self.entity, item, g.user, sm),
             "locale": current_locale(),
         }

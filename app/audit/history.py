@@ -64,7 +64,9 @@ def _who(known: dict[int, str], entry: AuditEntry) -> str:
         entry.username or "")
 
 
-def history(session: Any, entity: Entity, record_id: int) -> list[Event]:
+def history(session: Any, entity: Entity, record_id: int,
+            hidden: frozenset[str] = frozenset()) -> list[Event]:
+    """The record's entries, without the changes of the fields in `hidden`."""
     events = []
     found = entries(session, entity, record_id)
     known = names(session, found)
@@ -72,11 +74,12 @@ def history(session: Any, entity: Entity, record_id: int) -> list[Event]:
         action = (render.transition_label(entity, e.transition) if e.action == "transition"
                   and e.transition else render.action_label(ACTIONS, e.action))
         events.append(Event(e.at, _who(known, e), e.org_name or "", action, e.reason,
-                            render.changes(entity, e.changes)))
+                            render.changes(entity, e.changes, hidden)))
     return events
 
 
-def correction_rounds(session: Any, entity: Entity, record_id: int) -> list[Round]:
+def correction_rounds(session: Any, entity: Entity, record_id: int,
+                      hidden: frozenset[str] = frozenset()) -> list[Round]:
     """Each return for correction opens a round; the edits until it is resubmitted are the
     round's changes (old -> new, as the regulator sees them)."""
     flow = entity.workflow
@@ -97,5 +100,6 @@ def correction_rounds(session: Any, entity: Entity, record_id: int) -> list[Roun
                 current.resubmitted_at = e.at
                 current = None
         elif e.action in ("edit", "import") and current is not None:
-            current.changes.extend(c for c in render.changes(entity, e.changes) if c.pair)
+            current.changes.extend(c for c in render.changes(entity, e.changes, hidden)
+                                   if c.pair)
     return rounds

@@ -247,8 +247,10 @@ def _shadowed(entity: Entity | None, name: str, data: Mapping[str, Any]) -> bool
     return f is not None and f.kind.uploads and name == f.name and f"{name}_name" in data
 
 
-def changes(entity: Entity | None, raw: str | None) -> list[Change]:
-    """The lines of an entry (or of a change request's proposal), for people."""
+def changes(entity: Entity | None, raw: str | None,
+            hidden: frozenset[str] = frozenset()) -> list[Change]:
+    """The lines of an entry (or of a change request's proposal), for people; none of the
+    fields in `hidden` (those the reader's role may not see)."""
     data = load(raw)
     if data is None:
         return []
@@ -259,6 +261,8 @@ def changes(entity: Entity | None, raw: str | None) -> list[Change]:
         name = str(name)
         label = field_label(entity, name)
         if label is None or _shadowed(entity, name, data):
+            continue
+        if hidden and getattr(_field(entity, name), "name", name) in hidden:
             continue
         if _is_pair(value):
             old, new = (display_value(entity, name, v) for v in value)
