@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from app.demo import business, flows, usage
 from app.demo import credit as demo_credit
+from app.demo import enforcement as demo_enforcement
 from app.demo import identity as demo_identity
 from app.demo import interaction as demo_interaction
 from app.demo import notices as demo_notices
@@ -79,6 +80,7 @@ def load(app: Any) -> Report:
             report.created.update(demo_notices.load(session, users, orgs))
             report.created.update(demo_identity.load(session, users, orgs))
             report.created.update(demo_credit.load(session, users, orgs))
+            report.created.update(demo_enforcement.load(session, users, orgs))
             report.created.update(demo_sampling.load(session, users, orgs))
             report.created.update(demo_regulation.load(session, users, orgs))
             report.created.update(demo_interaction.load(session, users, orgs))

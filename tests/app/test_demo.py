@@ -336,3 +336,23 @@ def test_the_ningxia_supervision_demo(demo: Any) -> None:
     # the enterprise reads its two finished tasks
     own = _login(app, "nx_wholesale").get("/api/v1/inspection_task/").json["result"]
     assert sorted(r["task_no"] for r in own) == ["FX-2026-001", "ZX-2026-002"]
+
+
+def test_the_ningxia_enforcement_demo(demo: Any) -> None:
+    app, _ = demo
+    assert states(app, "enforcement.Clue") == Counter({"registered": 1, "dismissed": 1,
+                                                       "converted": 3})
+    assert states(app, "enforcement.Case") == Counter({"filing": 1, "investigating": 1,
+                                                       "decided": 1})
+    assert states(app, "enforcement.SimpleCase") == Counter({"decided": 1})
+    # 海军 handles the case under investigation and closes the decided one; the leader
+    # approves the one in 立案审批
+    assert _login(app, "nx_inspector").get("/api/v1/case/?todo=1").json["count"] == 2
+    assert _login(app, "nx_inspector2").get("/api/v1/case/?todo=1").json["count"] == 1
+    assert _login(app, "nx_leader").get("/api/v1/case/?todo=1").json["count"] == 1
+    # 宁夏凤城医药 reads its decided case only, and its 行政处罚决定书
+    client = _login(app, "nx_wholesale")
+    [own] = client.get("/api/v1/case/").json["result"]
+    assert own["fine"] == "100000.00" and "investigation" not in own
+    document = client.get(f"/documents/enforcement/case/{own['id']}/decision.docx")
+    assert document.status_code == 200
