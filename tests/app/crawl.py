@@ -16,8 +16,9 @@ BUTTON_TYPES = {"submit", "button", "reset"}
 # Elements whose content is not text on the page.
 SILENT = {"script", "style", "template", "noscript"}
 
-# Latin words a Chinese government UI uses as they are (file formats, the spreadsheet program).
-ALLOWED_WORDS = {"PDF", "pdf", "CSV", "csv", "xlsx", "XLSX", "xls", "Excel", "API", "URL",
+# Latin words a Chinese government UI uses as they are (file formats, the spreadsheet and the
+# word processor).
+ALLOWED_WORDS = {"PDF", "pdf", "CSV", "csv", "xlsx", "XLSX", "xls", "Excel", "Word", "API", "URL",
                  "ID", "REST", "JSON", "OpenAPI", "Swagger"}
 # Data, not UI: the language menu names each language in that language; 登录日志 and 在线用户
 # show the browser each sign-in came from, and the crawl's client names itself as Werkzeug's.

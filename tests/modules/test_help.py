@@ -29,6 +29,7 @@ def _text(data: bytes) -> str:
     ("annual_report", "企业信息采集管理", "退回补正"),
     ("export_dossier", "出口药品档案", "变更"),
     ("binding", "产品绑定/解绑管理", "产品解绑"),
+    ("enforcement", "稽查执法", "立案审批"),
 ])
 def test_000_8_every_bundled_module_ships_its_manual(app: Any, module: str, label: str,
                                                      section: str) -> None:
