@@ -1,6 +1,7 @@
 """Writes the 稽查执法 文书 templates of schema/modules/enforcement.yaml into
-schema/modules/documents/: 立案审批表, 行政处罚决定书 and 当场行政处罚决定书, Word documents with docxtpl tags (docs/schema.md
-"documents"). Run once after changing the wording; the .docx files are committed.
+schema/modules/documents/: 立案审批表, 行政处罚决定书 and 当场行政处罚决定书, Word documents
+with docxtpl tags (docs/schema.md "documents"). Run once after changing the wording; the
+.docx files are committed.
 
     .venv/bin/python scripts/make_enforcement_templates.py
 """
