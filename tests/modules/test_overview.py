@@ -23,6 +23,8 @@ LINES = {  # a card of each business line: (its title, entity, condition on the 
     "投诉举报总件数": ("complaints.Complaint", None),
     "抽样总批次": ("sampling.Sample", None),
     "许可信息补录总数": ("approval.LicenceBackfill", None),
+    "检查任务总数": ("supervision.InspectionTask", None),
+    "稽查案件总数": ("enforcement.Case", None),
 }
 
 
@@ -57,7 +59,7 @@ def test_the_province_sees_every_business_line_of_its_own_region(demo: Any) -> N
     page = sign_in(demo, "nx_reg", PASSWORD).get(BOARD)
     assert page.status_code == 200
     shown = panels(page.text)
-    assert len(shown) >= 20, list(shown)
+    assert len(shown) >= 30, list(shown)
     for title, (entity, state) in LINES.items():
         assert shown[title] == {"value": str(counted(demo, entity, ningxia, state))}, title
     assert counted(demo, "complaints.Complaint", ningxia) > 0  # the demo holds some
