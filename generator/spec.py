@@ -12,6 +12,7 @@ from generator.spec_rules import (
     AutoRule,
     Completeness,
     Document,
+    Matching,
     Notices,
     Owner,
     Schedule,
@@ -448,6 +449,7 @@ class Entity:
     rules: tuple[AutoRule, ...] = ()  # automatic actions
     documents: tuple[Document, ...] = ()  # 文书
     completeness: Completeness | None = None
+    matching: Matching | None = None  # 进销存 关联匹配 (generator/spec_rules.py)
 
     def document(self, key: str) -> Document | None:
         return next((d for d in self.documents if d.key == key), None)

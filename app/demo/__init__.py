@@ -23,6 +23,7 @@ from app.demo import identity as demo_identity
 from app.demo import notices as demo_notices
 from app.demo import regulation as demo_regulation
 from app.demo import sampling as demo_sampling
+from app.demo import trace as demo_trace
 from app.demo.data import ACCOUNTS, OPEN_BATCH, PASSWORD
 from app.demo.people import (
     DemoError,
@@ -79,6 +80,7 @@ def load(app: Any) -> Report:
             report.created.update(demo_credit.load(session, users, orgs))
             report.created.update(demo_sampling.load(session, users, orgs))
             report.created.update(demo_regulation.load(session, users, orgs))
+            report.created.update(demo_trace.load(session, users, orgs))
             session.commit()
         except Exception:
             session.rollback()
