@@ -59,6 +59,7 @@ def match_entity(session: Any, entity: Entity, model: Any) -> dict[str, int]:
         f"UNION ALL "
         f"SELECT t.id AS id, 0 AS side, t.{col[m.counterparty]} AS a, o.code AS b, {picked} "
         f"FROM {table} t JOIN {ORG_TABLE} o ON o.id = t.org_id WHERE {other}")
+    run("ANALYZE match_rows")
     run("CREATE TEMPORARY TABLE match_result (id INTEGER PRIMARY KEY, state VARCHAR(32) "
         "NOT NULL, mid INTEGER)")
     # pairs equal on everything, then (with a quantity) the rest equal on the keys alone
@@ -71,17 +72,15 @@ def match_entity(session: Any, entity: Entity, model: Any) -> dict[str, int]:
         "SELECT r.id, CASE WHEN r.side = 1 THEN 'missing_other' ELSE 'missing_side' END, "
         "NULL FROM match_rows r "
         "WHERE NOT EXISTS (SELECT 1 FROM match_result x WHERE x.id = r.id)")
+    run("ANALYZE match_result")
     state, row = col[m.state], col[m.row]
-    moved = (f"SELECT x.id FROM match_result x JOIN {table} u ON u.id = x.id "
-             f"WHERE u.{state} IS NULL OR u.{state} <> x.state "
-             f"OR COALESCE(u.{row}, 0) <> COALESCE(x.mid, 0)")
+    moved = (f"x.id = {table}.id AND ({table}.{state} IS NULL OR {table}.{state} <> x.state "
+             f"OR COALESCE({table}.{row}, 0) <> COALESCE(x.mid, 0))")
     counts = dict(session.execute(text(
-        f"SELECT x.state, COUNT(*) FROM match_result x WHERE x.id IN ({moved}) "
+        f"SELECT x.state, COUNT(*) FROM match_result x JOIN {table} ON {moved} "
         "GROUP BY x.state"), params).all())
-    run(f"UPDATE {table} SET "
-        f"{state} = (SELECT x.state FROM match_result x WHERE x.id = {table}.id), "
-        f"{row} = (SELECT x.mid FROM match_result x WHERE x.id = {table}.id) "
-        f"WHERE id IN ({moved})")
+    run(f"UPDATE {table} SET {state} = x.state, {row} = x.mid FROM match_result x "
+        f"WHERE {moved}")
     cleared = run(f"UPDATE {table} SET {state} = NULL, {row} = NULL "
                   f"WHERE {state} IS NOT NULL AND NOT EXISTS "
                   f"(SELECT 1 FROM match_result x WHERE x.id = {table}.id)")
@@ -102,6 +101,7 @@ def _pair(run: _Runner, group: list[str], outcome: str) -> None:
         f"FROM match_rows r WHERE r.a IS NOT NULL AND r.b IS NOT NULL "
         f"AND NOT EXISTS (SELECT 1 FROM match_result x WHERE x.id = r.id)")
     run(f"CREATE INDEX ix_match_ranked ON match_ranked ({partition}, rn)")
+    run("ANALYZE match_ranked")
     equal = " AND ".join(f"p.{n} = s.{n}" for n in ["a", "b", *group, "rn"])
     run(f"CREATE TEMPORARY TABLE match_pairs AS SELECT s.id AS sid, p.id AS pid "
         f"FROM match_ranked s JOIN match_ranked p ON p.side = 0 AND {equal} WHERE s.side = 1")

@@ -1,7 +1,8 @@
-"""The demo's 药品追溯 in 宁夏 (seed 004 §二(七)): 宁夏凤城医药 (批发) reports its sales to 康民大药房
-and its purchase from the maker, the pharmacy its purchases and a stock count; after matching
-two sales answer their purchases, one purchase was not reported (下游未报购进) and one
-quantity differs (数量不符). Rows only while there are none yet."""
+"""The demo's 药品追溯 in 宁夏 (seed 004 §二(七)): 宁夏凤城医药 (批发) reports its sales to
+康民大药房 and its purchase from the maker, the pharmacy its purchases and a stock count; after
+matching two sales answer their purchases, one purchase was not reported (下游未报购进), one
+quantity differs (数量不符) and the maker reports no sale to the wholesaler (上游未报销售).
+Rows only while there are none yet."""
 
 from __future__ import annotations
 

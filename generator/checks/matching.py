@@ -8,6 +8,7 @@ from typing import Any
 from generator.checks.context import Context, listing
 from generator.checks.drafts import EntityDraft, FieldDraft
 from generator.checks.features import conditions
+from generator.loader import Node
 from generator.spec import Condition, EnumValue, Label
 from generator.spec_rules import MATCH_VALUES, Matching
 from generator.types import Render
@@ -168,10 +169,10 @@ def resolve_match_schedules(ctx: Context, modules: list[Any], index: Any) -> Non
         for schedule in module.schedules:
             if schedule.action != "match_records" or not isinstance(raw, list):
                 continue
-            item = next((i for i in raw if hasattr(i, "get")
+            item = next((i for i in raw if isinstance(i, Node)
                          and i.get("name") == schedule.name), None)
             params = item.get("params") if item is not None else None
-            if not hasattr(params, "get") or params.get("entity") is None:
+            if not isinstance(params, Node) or params.get("entity") is None:
                 continue
             path = f"schedules[{raw.index(item)}].params"
             target = index.resolve(ctx, params, "entity", path, module.key)
