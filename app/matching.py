@@ -52,6 +52,11 @@ def match_entity(session: Any, entity: Entity, model: Any) -> dict[str, int]:
     names = [f"k{i}" for i in range(len(keys))]
     picked = ", ".join(f"t.{c} AS {n}" for c, n in zip(keys, names, strict=True))
     run = _Runner(session, params)
+    if session.get_bind().dialect.name == "postgresql":
+        # one matching of an entity at a time (an import and the schedule would otherwise
+        # update the same rows in different orders); released with the transaction
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lock))"),
+                        {"lock": f"matching:{model.__table__.name}"})
     run.drop()
     run(f"CREATE TEMPORARY TABLE match_rows AS "
         f"SELECT t.id AS id, 1 AS side, o.code AS a, t.{col[m.counterparty]} AS b, {picked} "
