@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app import gate
+from app.api_bulk import ApiBulk
 from app.choices import refusal
 from app.compat import RestApiHooks
 from app.context import generated
@@ -81,7 +82,7 @@ class LazySchema:
         obj.__dict__[self.slot] = value
 
 
-class GeneratedRestApi(RestApiHooks, ApiIO, ModelRestApi):
+class GeneratedRestApi(RestApiHooks, ApiIO, ApiBulk, ModelRestApi):
     entity: Entity
     allow_browser_login = True
     list_model_schema = LazySchema("list_columns")

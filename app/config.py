@@ -126,6 +126,8 @@ def defaults() -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+        # POST /api/v1/<resource>/bulk: at most this many rows per request (app/api_bulk.py)
+        "ADMIN_BULK_MAX_ROWS": int(os.environ.get("ADMIN_BULK_MAX_ROWS", "10000")),
         # Background jobs (app/jobs): a Redis broker for `flask worker` processes, or empty
         # for the worker threads inside the web process (`make run`).
         "ADMIN_JOB_BROKER_URL": os.environ.get("JOB_BROKER_URL", ""),

@@ -36,7 +36,8 @@ VIEW_METHODS = {"list": "list", "show": "show", "add": "add", "edit": "edit", "d
                 "request_change": "request_change",
                 "decide_change": "decide_change"}
 API_METHODS = {"get_list": "list", "get": "show", "info": "list", "post": "add", "put": "edit",
-               "delete": "delete", "transition": "show", "transition_many": "list"}
+               "delete": "delete", "transition": "show", "transition_many": "list",
+               "bulk": "add"}
 
 
 def security_options(entity: Entity) -> dict[str, Any]:

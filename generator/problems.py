@@ -43,6 +43,7 @@ CODES: dict[str, str] = {
     "SCHEMA-E047": "a schedule's action parameters are not valid",
     "SCHEMA-E048": "a dashboard indicator cannot be computed as written",
     "SCHEMA-E049": "a dashboard chart does not fit its indicator",
+    "SCHEMA-E050": "an entity's matching cannot be computed as written",
 }
 
 

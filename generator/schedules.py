@@ -109,3 +109,8 @@ register(Action("remind_time_limits", (Param("days", "int", default=2, minimum=0
 # Every rollup recomputed and stored (as `flask schema verify-rollups --fix`): on 1 January a
 # rollup counting `this_year` starts the new year from the rows of the new year.
 register(Action("refresh_rollups"))
+
+# 进销存 关联匹配: every entity with `matching:` (or only `entity`) matched again, set-based
+# in SQL (app/matching.py); the entity is checked once every module is read
+# (generator/checks/matching.py).
+register(Action("match_records", (Param("entity", "text"),)))

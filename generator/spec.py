@@ -12,6 +12,7 @@ from generator.spec_rules import (
     AutoRule,
     Completeness,
     Document,
+    Matching,
     Notices,
     Owner,
     Schedule,
@@ -453,6 +454,7 @@ class Entity:
     # `org_from: <reference>`: each row belongs to the organisation of the row the reference
     # points to (a 检查任务 is held by the enterprise inspected), set on every write
     org_from: str | None = None
+    matching: Matching | None = None  # 进销存 关联匹配 (generator/spec_rules.py)
 
     def document(self, key: str) -> Document | None:
         return next((d for d in self.documents if d.key == key), None)

@@ -114,3 +114,25 @@ class Notices:
 
     def category(self, key: str) -> NoticeCategory | None:
         return next((c for c in self.categories if c.key == key), None)
+
+
+MATCH_VALUES = ("matched", "missing_other", "missing_side", "differs")
+
+
+@dataclass(frozen=True)
+class Matching:
+    """`matching:` of an entity (进销存 关联匹配): each row of one side (`side`, e.g. the
+    sales) is paired with one row of the other side (`other`, the purchases) whose
+    organisation's code equals this row's `counterparty` and whose `counterparty` equals this
+    row's organisation's code, equal on `keys` (and on `quantity`). The app keeps the outcome
+    in the generated fields `state` (MATCH_VALUES) and `row` (the paired row's id), computed
+    set-based in SQL (app/matching.py) by the schedule action `match_records` and after every
+    import or bulk upload of the entity."""
+
+    side: tuple[Any, ...]  # generator.spec.Condition: the rows matched from
+    other: tuple[Any, ...]  # ... and the rows they are matched against
+    counterparty: str  # a text field: the other party's organisation code (统一社会信用代码)
+    keys: tuple[str, ...]  # fields equal on both rows (药品本位码, 批号)
+    quantity: str | None = None  # equal too, else the pair is `differs`
+    state: str = "match_state"
+    row: str = "matched_id"

@@ -21,7 +21,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 
-from app import auto_rules, rollups
+from app import auto_rules, matching, rollups
 from app.audit import trail
 from app.audit.models import AuditEntry
 from app.hooks import runtime
@@ -183,6 +183,9 @@ class Importer(RowRules):
             result.header_errors.append(_("Someone changed some of these records while they "
                                           "were being imported; nothing was imported. Import "
                                           "the file again."))
+        if (write and result.ok and self.entity.matching is not None
+                and (result.created or result.updated)):  # 关联匹配 of what was written
+            matching.match_entity(self.session, self.entity, self.model)
         if progress is not None:
             progress(result.rows)
         return result

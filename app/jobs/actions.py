@@ -144,6 +144,22 @@ def refresh_rollups(session: Any, params: dict[str, Any]) -> dict[str, int]:
     return {"Rows updated": len(drift)}
 
 
+MATCHED = lazy_gettext("Records matched")
+MISMATCHED = lazy_gettext("Records not matched")
+
+
+def match_records(session: Any, params: dict[str, Any]) -> dict[str, int]:
+    """进销存 关联匹配: every entity with `matching:` (or `entity`) matched again
+    (app/matching.py)."""
+    from app import matching
+
+    admin = current_app.extensions["admin"]
+    written = matching.match_all(session, admin.spec, admin.models, params.get("entity"))
+    session.commit()
+    return {"Records matched": written.get("matched", 0),
+            "Records not matched": sum(v for k, v in written.items() if k != "matched")}
+
+
 FUNCTIONS: dict[str, Callable[[Any, dict[str, Any]], dict[str, int]]] = {
     "accounts_sweep": accounts_sweep,
     "update_where": update_where,
@@ -151,8 +167,10 @@ FUNCTIONS: dict[str, Callable[[Any, dict[str, Any]], dict[str, int]]] = {
     "remind_window_closing": remind_window_closing,
     "remind_time_limits": remind_time_limits,
     "refresh_rollups": refresh_rollups,
+    "match_records": match_records,
 }
 COUNT_LABELS = {"Accounts disabled": DISABLED, "Idle sessions signed out": SIGNED_OUT,
                 "Rows updated": UPDATED, "Rows unchanged": UNCHANGED,
                 "Messages sent": SENT, "Messages that could not be sent": NOT_SENT,
-                "Units reminded": REMINDED, "People reminded": TOLD}
+                "Units reminded": REMINDED, "People reminded": TOLD,
+                "Records matched": MATCHED, "Records not matched": MISMATCHED}

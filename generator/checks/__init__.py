@@ -19,6 +19,7 @@ from generator.checks.context import Context, HookCatalogue, kind_of
 from generator.checks.dashboards import read_dashboards
 from generator.checks.entities import MODULE_KEYS, index_name, read_entity, read_module
 from generator.checks.landing import resolve_landings
+from generator.checks.matching import resolve_match_schedules
 from generator.checks.notices import one_board
 from generator.checks.references import (
     Index,
@@ -103,6 +104,7 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
     resolve_rollups(ctx, index)
     resolve_rules(ctx, index)
     resolve_update_where(ctx, modules, index)
+    resolve_match_schedules(ctx, modules, index)
     for entity in index.by_name.values():
         check_guard_fields(ctx, entity)
     app_hooks = ctx.hook_map(data, "", "app")

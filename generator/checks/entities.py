@@ -22,6 +22,7 @@ from generator.checks.features import (
     read_summaries,
 )
 from generator.checks.fields import check_fields, read_field
+from generator.checks.matching import read_matching
 from generator.checks.notices import read_notices
 from generator.checks.owner import read_owner
 from generator.checks.roles import read_grants
@@ -40,6 +41,7 @@ ENTITY_KEYS = (
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
     "filled_by", "visible_to_owner", "rules", "documents", "completeness", "org_from",
+    "matching",
 )
 INDEX_KEYS = ("fields", "unique", "name", "where")
 MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -157,6 +159,7 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
                      label=ctx.label(body, "label", path, name),
                      icon=body.get("icon") if isinstance(body.get("icon"), str) else "fa-table")
     entity_workflow(ctx, entity, flows)
+    read_matching(ctx, entity)
     _screens(ctx, entity, broken)
     entity.kw["indexes"] = _indexes(ctx, entity, table)
     entity.kw["grants"] = read_grants(ctx, body, path, entity.names(), scope)

@@ -54,6 +54,10 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[tuple[Any, Any]], list[Any]]] = {
     "deadline": ({"format": "working"}, [("2026-01-31", dt.date(2026, 1, 31))], ["abc"]),
     "rollup": ({"entity": "m.Line", "rollup": Rollup("sum", "parent", "points"), "scale": 1},
                [("1.5", decimal.Decimal("1.5"))], ["abc"]),
+    "match": ({"values": (EnumValue("matched", Label("已匹配", "Matched")),
+                          EnumValue("differs", Label("数量不符", "Quantities differ")))},
+              [("matched", "matched"), ("数量不符", "differs")], ["lost", True]),
+    "match_row": ({}, [("12", 12), (12, 12)], ["abc", 1.5]),
 }
 BLANKS = [None, "", "  ", "\t"]
 

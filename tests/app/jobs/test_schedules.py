@@ -137,7 +137,7 @@ entities:
         "expression; expected five fields: minute hour day-of-month month day-of-week, e.g. "
         "'0 2 * * *'",
         f"SCHEMA-E046 entities.yaml:{line} schedules[0].action: unknown action 'nothing'; "
-        "expected one of accounts_sweep, deliver_messages, refresh_rollups, "
+        "expected one of accounts_sweep, deliver_messages, match_records, refresh_rollups, "
         "remind_time_limits, remind_window_closing, update_where",
         f"SCHEMA-E047 entities.yaml:{line + 1} schedules[1].params.who: unknown parameter; "
         "expected one of initial_deadline, dry_run",
