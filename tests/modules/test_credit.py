@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.modules.conftest import flashes, login, rows
-from tests.modules.nx_world import MAKER, PHARMACY, WHOLESALE, dispose, make_world
+from tests.modules.nx_world import MAKER, PHARMACY, WHOLESALE, clear, dispose, make_world
 
 PROFILES = "/credit/credit_profile"
 ENTITIES = ("credit.GradeAdjustment", "credit.Deduction", "credit.IllegalRecord",
@@ -36,17 +36,7 @@ def app(world: dict[str, Any]) -> Any:
 
 @pytest.fixture(autouse=True)
 def fresh(app: Any) -> None:
-    from sqlalchemy import delete
-
-    from app.audit.models import AuditEntry
-
-    models = app.extensions["admin"].models
-    with app.app_context():
-        session = app.appbuilder.session
-        for name in ENTITIES:
-            session.execute(delete(models[name]))
-        session.execute(delete(AuditEntry).where(AuditEntry.entity.in_(ENTITIES)))
-        session.commit()
+    clear(app, ENTITIES)
 
 
 def standards(app: Any) -> dict[str, int]:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.modules.conftest import flashes, login, rows
-from tests.modules.nx_world import PHARMACY, WHOLESALE, dispose, make_world
+from tests.modules.nx_world import PHARMACY, WHOLESALE, clear, dispose, make_world
 
 CLUES, CASES, SIMPLE = "/api/v1/clue/", "/api/v1/case/", "/api/v1/simple_case/"
 ENTITIES = ("enforcement.Seizure", "enforcement.Case", "enforcement.Clue",
@@ -40,17 +40,9 @@ def app(world: dict[str, Any]) -> Any:
 def fresh(app: Any) -> None:
     from sqlalchemy import delete
 
-    from app.audit.models import AuditEntry
     from app.documents import DocumentNumber
 
-    models = app.extensions["admin"].models
-    with app.app_context():
-        session = app.appbuilder.session
-        for name in ENTITIES:
-            session.execute(delete(models[name]))
-        session.execute(delete(AuditEntry).where(AuditEntry.entity.in_(ENTITIES)))
-        session.execute(delete(DocumentNumber).where(DocumentNumber.entity.in_(ENTITIES)))
-        session.commit()
+    clear(app, ENTITIES, delete(DocumentNumber).where(DocumentNumber.entity.in_(ENTITIES)))
 
 
 def due(days: int, calendar: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.modules.conftest import flashes, login, make_pdf, rows
-from tests.modules.nx_world import PHARMACY, WHOLESALE, dispose, make_world
+from tests.modules.nx_world import PHARMACY, WHOLESALE, clear, dispose, make_world
 
 ENTITIES = ("sampling.Objection", "sampling.Disposal", "sampling.SampleItem",
             "sampling.Sample", "sampling.SamplingTask", "sampling.SamplingPlan")
@@ -41,17 +41,9 @@ def app(world: dict[str, Any]) -> Any:
 def fresh(app: Any) -> None:
     from sqlalchemy import delete
 
-    from app.audit.models import AuditEntry
     from app.messages.models import Message
 
-    models = app.extensions["admin"].models
-    with app.app_context():
-        session = app.appbuilder.session
-        for name in ENTITIES:
-            session.execute(delete(models[name]))
-        session.execute(delete(AuditEntry).where(AuditEntry.entity.in_(ENTITIES)))
-        session.execute(delete(Message))
-        session.commit()
+    clear(app, ENTITIES, delete(Message))
 
 
 def plan(world: dict[str, Any], shares: dict[str, int] | None = None) -> tuple[int, dict[str, int]]:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.modules.conftest import flashes, login, rows
-from tests.modules.nx_world import PHARMACY, WHOLESALE, dispose, make_world
+from tests.modules.nx_world import PHARMACY, WHOLESALE, clear, dispose, make_world
 
 PLANS = "/supervision/inspection_plan"
 TASKS = "/supervision/inspection_task"
@@ -41,17 +41,7 @@ def app(world: dict[str, Any]) -> Any:
 
 @pytest.fixture(autouse=True)
 def fresh(app: Any) -> None:
-    from sqlalchemy import delete
-
-    from app.audit.models import AuditEntry
-
-    models = app.extensions["admin"].models
-    with app.app_context():
-        session = app.appbuilder.session
-        for name in ENTITIES:
-            session.execute(delete(models[name]))
-        session.execute(delete(AuditEntry).where(AuditEntry.entity.in_(ENTITIES)))
-        session.commit()
+    clear(app, ENTITIES)
 
 
 def png() -> bytes:
