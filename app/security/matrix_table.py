@@ -86,13 +86,24 @@ def _fields(entity: Entity, names: tuple[str, ...]) -> str:
     return JOIN.join(entity.field(n).label.zh for n in names if entity.has_field(n))
 
 
+def scope_label(entity: Entity, grant: Grant | None) -> str:
+    """The 数据范围 cell: the organisations a grant reaches and, for an `assigned` grant, the
+    person fields that must name the user (承办人、协办人), since both narrow every door."""
+    if not entity.org_scoped:
+        text = NOT_SCOPED
+    elif grant is None:
+        return ""
+    else:
+        text = SCOPE_LABELS[grant.scope]
+    if grant is not None and grant.assigned:
+        text = f"{text}，{_fields(entity, grant.assigned)}为本人"
+    return text
+
+
 def entity_row(role_key: str, role_label: str, module_label: str, entity: Entity,
                grant: Grant | None) -> MatrixRow:
     actions = grant.actions if grant is not None else ()
-    if not entity.org_scoped:
-        scope = NOT_SCOPED
-    else:
-        scope = SCOPE_LABELS[grant.scope] if grant is not None else ""
+    scope = scope_label(entity, grant)
     return MatrixRow(
         role=role_key, role_label=role_label, module=module_label, entity=entity.label.zh,
         permission=entity.permission_name, allowed=tuple(a in actions for a in ACTIONS),

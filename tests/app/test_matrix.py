@@ -74,7 +74,10 @@ def assert_cells_are_the_yaml(spec: Spec, got: list[Any]) -> None:
         for action in ACTIONS:
             assert row.allows(action) is (grant is not None and action in grant.actions), (
                 row.role, row.permission, action)
-        if not entity.org_scoped:
+        if grant is not None and grant.assigned:
+            persons = "、".join(entity.field(n).label.zh for n in grant.assigned)
+            assert row.scope.endswith(f"，{persons}为本人"), row.scope
+        elif not entity.org_scoped:
             assert row.scope == "—"
         else:
             assert row.scope == ("" if grant is None else SCOPE_LABELS[grant.scope])
@@ -121,6 +124,19 @@ def test_the_matrix_names_the_examples_of_the_schema() -> None:
     assert (roles["auditor"].levels, roles["auditor"].user_class, roles["auditor"].duty) == (
         "国家、省", "系统管理员", "审计管理员")
     assert roles["clerk"].user_class == "企业经办人"
+
+
+def test_an_assigned_grant_names_the_person_fields_in_the_scope() -> None:
+    """The inspector reaches only tasks naming them as 承办人 or 协办人: the auditor reads it."""
+    from app.hooks import CATALOGUE
+
+    spec = load_spec(str(ROOT / "schema" / "entities.yaml"), CATALOGUE)
+    found = {(r.role, r.permission): r for r in rows(spec)}
+    task = next(e for e in spec.entities if e.grant("inspector") is not None
+                and e.grant("inspector").assigned)
+    inspector = found[("inspector", task.permission_name)]
+    assert inspector.scope == "本级及下级，承办人、协办人为本人"
+    assert found[("county", task.permission_name)].scope == "本级及下级"
 
 
 def test_a_foreign_workbook_is_refused(tmp_path: Path) -> None:
