@@ -290,6 +290,7 @@ class Transition:
     when: When | None = None  # a setting of the row's region decides whether it applies
     todo: bool = True  # rows waiting for it are someone's 待办 (not 撤回, 退回, 解绑 …)
     notify: tuple[Notify, ...] = ()  # messages to the inbox (消息中心) when it moves a row
+    extend: bool = False  # 延长期限: the due date moves on by the target's limit, not from today
 
 
 @dataclass(frozen=True)

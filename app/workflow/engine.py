@@ -20,8 +20,9 @@ from app.security.scope import scope_condition
 from app.workflow import rules
 from app.workflow.rules import IN_CHUNK, chunks, lock_reason, may_fire
 from generator.models import due_on_entering
-from generator.spec import FILED_AT, Entity, Transition
+from generator.spec import FILED_AT, Entity, Transition, Workflow
 from generator.types.base import ROW_ID_MAX
+from generator.working_days import due_date
 
 __all__ = ["IN_CHUNK", "Fired", "allowed_transitions", "chunks", "fire", "lock_reason",
            "log_line", "may_fire"]
@@ -86,10 +87,11 @@ def fire(entity: Entity, model: Any, session: Any, user: Any, key: str, ids: lis
             result.refused.append((pk, refusal))
             continue
         state = getattr(rows[pk], flow.field)
+        extended = _extended_due(flow, transition, rows[pk])
         changed = session.execute(
             update(model).where(model.id == pk, column == state)
             .values({flow.field: transition.target,
-                     "row_version": model.row_version + 1, **log,
+                     "row_version": model.row_version + 1, **log, **extended,
                      **_filed_at(entity, state, transition.target)})
             .execution_options(synchronize_session=False))
         if changed.rowcount != 1:  # someone else moved it first
@@ -114,6 +116,17 @@ def fire(entity: Entity, model: Any, session: Any, user: Any, key: str, ids: lis
     for row in rows.values():
         session.expire(row)
     return result
+
+
+def _extended_due(flow: Workflow, transition: Transition, row: Any) -> dict[str, Any]:
+    """延长期限 (`extend: true`): the row's own due date moved on by the target's limit (an
+    overdue row's too: the extension counts from the day the limit fell, not from today)."""
+    if not transition.extend or flow.due_field is None:
+        return {}
+    limit = next(s.time_limit for s in flow.states if s.key == transition.target)
+    start = getattr(row, flow.due_field, None) or dt.date.today()
+    assert limit is not None  # the schema check makes sure
+    return {flow.due_field: due_date(start, limit.days, limit.calendar)}
 
 
 def _filed_at(entity: Entity, source: str, target: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ STATE_KEYS = ("label", "edit", "delete", "hidden_from", "correction", "time_limi
               "todo_for")
 LIMIT_KEYS = ("days", "calendar")
 TRANSITION_KEYS = ("label", "from", "to", "roles", "reason", "requires", "batch", "all",
-                   "needs", "when", "todo", "notify")
+                   "needs", "when", "todo", "notify", "extend")
 NOTIFY_KEYS = ("to", "roles", "of", "message")
 # what a message template may name besides the row's fields
 NOTIFY_WORDS = ("reason", "actor", "action")
@@ -117,7 +117,8 @@ def _workflow(ctx: Context, key: str, body: Node, path: str) -> WorkflowDraft | 
         ctx.err("SCHEMA-E027", body.where("initial"), f"{path}.initial",
                 f"unknown state '{initial}'", f"one of {listing(names)}")
     broken: set[str] = set()
-    transitions = _transitions(ctx, body, path, names, broken)
+    limited = {s.key for s in states if s.time_limit is not None}
+    transitions = _transitions(ctx, body, path, names, broken, limited)
     _notify_sources(ctx, transitions, broken)
     changes = _changes(ctx, body, path, names)
     log_field = body.get("log_field")
@@ -134,8 +135,8 @@ def _workflow(ctx: Context, key: str, body: Node, path: str) -> WorkflowDraft | 
     return WorkflowDraft(key, kw, transitions, body, path, broken)
 
 
-def _transitions(ctx: Context, body: Node, path: str, names: list[str], broken: set[str]
-                 ) -> list[TransitionDraft]:
+def _transitions(ctx: Context, body: Node, path: str, names: list[str], broken: set[str],
+                 limited: set[str]) -> list[TransitionDraft]:
     out: list[TransitionDraft] = []
     raw = body.get("transitions")
     if not isinstance(raw, Node):
@@ -177,6 +178,9 @@ def _transitions(ctx: Context, body: Node, path: str, names: list[str], broken: 
             ctx.err("SCHEMA-E027", spec.where("batch"), f"{at}.batch",
                     "a transition that needs a reason cannot run on many rows at once",
                     "batch: false, or no reason")
+        extend = ctx.flag(spec, "extend", at)
+        if extend and not bad:
+            _check_extend(ctx, spec, at, sources, target, limited)
         if bad:
             broken.add(name)
             continue
@@ -184,9 +188,24 @@ def _transitions(ctx: Context, body: Node, path: str, names: list[str], broken: 
               "sources": tuple(sources), "target": target, "roles": tuple(roles),
               "reason": reason, "requires": tuple(n for n, _ in ctx.names(spec, "requires", at)),
               "batch": batch, "all": every, "todo": ctx.flag(spec, "todo", at, True),
-              "notify": _notify(ctx, spec, at)}
+              "notify": _notify(ctx, spec, at), "extend": extend}
         out.append(TransitionDraft(kw, spec, at, guards))
     return out
+
+
+def _check_extend(ctx: Context, spec: Node, at: str, sources: list[str], target: str,
+                  limited: set[str]) -> None:
+    """`extend: true` (延长办理期限) moves a row's due date on by the target state's limit,
+    so both ends must have one."""
+    if target not in limited:
+        ctx.err("SCHEMA-E027", spec.where("extend"), f"{at}.extend",
+                f"state '{target}' has no time_limit to extend by",
+                "a `to` state with a time_limit, or no extend")
+    for state in sources:
+        if state not in limited:
+            ctx.err("SCHEMA-E027", spec.where("extend"), f"{at}.extend",
+                    f"state '{state}' has no due date to extend",
+                    "`from` states with a time_limit, or no extend")
 
 
 def _notify(ctx: Context, spec: Node, at: str) -> tuple[Notify, ...]:

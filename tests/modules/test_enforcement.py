@@ -45,10 +45,11 @@ def fresh(app: Any) -> None:
     clear(app, ENTITIES, delete(DocumentNumber).where(DocumentNumber.entity.in_(ENTITIES)))
 
 
-def due(days: int, calendar: str) -> str:
+def due(days: int, calendar: str, extended_by: int = 0) -> str:
     from generator.working_days import due_date
 
-    return due_date(dt.date.today(), days, calendar).isoformat()
+    day = due_date(dt.date.today(), days, calendar)
+    return (due_date(day, extended_by, calendar) if extended_by else day).isoformat()
 
 
 def fire(client: Any, resource: str, pk: int, name: str, reason: str | None = None) -> Any:
@@ -123,7 +124,8 @@ def test_a_clue_is_checked_within_15_working_days_and_turns_into_a_case(
     assert "请填写原因" in flashes(blank.text)
     assert fire(leader, "clue", pk, "extend", "样品检验周期较长").status_code == 200
     [row] = rows(app, "enforcement.Clue")
-    assert (row.state, row.state_due.isoformat()) == ("extended", due(15, "working"))
+    # 延长十五个工作日: counted on from the first limit, not from today
+    assert (row.state, row.state_due.isoformat()) == ("extended", due(15, "working", 15))
     assert "样品检验周期较长" in row.log
     # 转为案源 needs the check's result
     assert fire(inspector, "clue", pk, "to_case").status_code in (409, 422)
@@ -220,6 +222,52 @@ def test_the_ordinary_procedure_with_leader_approvals_time_limits_and_a_hearing(
                  "退回重新调查：罚款幅度需重新核定", "批准处罚决定", "结案归档"):
         assert step in row.log, step
     assert "nx_inspector2" in inspector.get(f"/enforcement/case/show/{pk}").text  # 协办人
+
+
+def test_the_leader_extends_the_time_limit_once_by_30_days(world: dict[str, Any]) -> None:
+    from sqlalchemy import select
+
+    from app.messages.models import Message
+
+    app, pk = world["app"], filed(world)
+    inspector, leader = login(app, "nx_inspector"), login(app, "nx_county_leader")
+    # 第六十四条: 经负责人批准可以延长三十日; only the leader, with a reason
+    assert fire(inspector, "case", pk, "extend_case", "案情复杂").status_code == 403
+    assert fire(leader, "case", pk, "extend_case").status_code in (409, 422)
+    assert fire(leader, "case", pk, "extend_case", "需等待检验机构复检结果").status_code == 200
+    row = case_row(app, pk)
+    assert (row.state, row.state_due.isoformat()) == ("extended", due(90, "calendar", 30))
+    assert "批准延长办案期限：需等待检验机构复检结果" in row.log
+    # once: 延期调查 is not extended again
+    assert fire(leader, "case", pk, "extend_case", "再次延长").status_code in (409, 422)
+    assert case_row(app, pk).state_due.isoformat() == due(90, "calendar", 30)
+    # the 承办人 is told, and it is still his 待办; the investigation goes on from here
+    with app.app_context():
+        told = app.appbuilder.session.execute(select(Message.body).where(
+            Message.entity == "enforcement.Case", Message.record_id == pk,
+            Message.body.contains("延长三十日"))).scalars().all()
+    assert told and "需等待检验机构复检结果" in told[0]
+    assert inspector.get(f"{CASES}?todo=1").json["count"] == 1
+    assert inspector.put(f"{CASES}{pk}", json={"investigation": "复检确认不合格。"}
+                         ).status_code == 200
+    assert fire(inspector, "case", pk, "finish_investigation").status_code == 200
+    assert case_row(app, pk).state == "reviewing"
+
+
+def test_an_overdue_case_is_extended_from_the_day_its_limit_fell(
+        world: dict[str, Any]) -> None:
+    from sqlalchemy import update
+
+    app, pk = world["app"], filed(world)
+    fell = dt.date.today() - dt.timedelta(days=3)
+    model = app.extensions["admin"].models["enforcement.Case"]
+    with app.app_context():
+        session = app.appbuilder.session
+        session.execute(update(model).where(model.id == pk).values(state_due=fell))
+        session.commit()
+    assert fire(login(app, "nx_county_leader"), "case", pk, "extend_case", "补充鉴定"
+                ).status_code == 200
+    assert case_row(app, pk).state_due == fell + dt.timedelta(days=30)
 
 
 def test_the_leader_refuses_filing_with_a_reason_and_the_proposer_is_told(
