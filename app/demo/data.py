@@ -65,6 +65,7 @@ class Account:
     org: str  # a GB/T 2260 code, "CN", or a Unit key
     name: str
     modules: str | None = None  # 子用户授权 of an agent
+    id_no: str | None = None  # 身份证号 (the service portal's people)
 
 
 ACCOUNTS = (
@@ -108,8 +109,8 @@ ACCOUNTS = (
     # 北京市 → 朝阳区: the two sides of the service portal (seed 003), an enterprise and a person
     Account("bj_admin", "sys_admin", "110000", "周晓东"),
     Account("bj_reg", "province_regulator", "110000", "韩雪"),
-    Account("bj_legal", "legal_person", "bj_maker", "钱家豪"),
-    Account("bj_person", "citizen", "bj_person", "孙浩然"),
+    Account("bj_legal", "legal_person", "bj_maker", "钱家豪", id_no="110105197905082341"),
+    Account("bj_person", "citizen", "bj_person", "孙浩然", id_no="110105198803121236"),
 )
 
 # -- enterprises -------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ def load_accounts(session: Any) -> int:
             raise DemoError(f"user '{account.username}' could not be created (see the log)")
         user.org = orgs[org_code(account)]
         user.user_class = roles[account.role].user_class
+        user.id_no = account.id_no
         if account.modules:  # 子用户授权, recorded as the legal person's change of rights
             user.modules = account.modules
             delegate = next(a for a in ACCOUNTS if a.org == account.org

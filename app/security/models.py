@@ -80,6 +80,9 @@ class AppUser(User):
     # When an administrator last re-enabled the account (启用): `accounts sweep` counts the
     # days without a sign-in from then, so a re-enabled account is not disabled again at once.
     activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # 身份证号 of the person behind the account (自然人, 经办人, 法人): the service portal asks for
+    # it before business is done (seed 003 ch. 10.2); 人员管理 and 药监网校 match people by it.
+    id_no: Mapped[str | None] = mapped_column(String(18), nullable=True, index=True)
     password_history = relationship("PasswordHistory", cascade="all, delete-orphan",
                                     order_by="PasswordHistory.id.desc()",
                                     back_populates="user")
