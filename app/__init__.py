@@ -53,6 +53,7 @@ from app.jobs import init_app as jobs_init_app
 from app.messages import models as message_models  # noqa: F401 - tables in FAB's metadata
 from app.notices import fanout as notice_fanout  # noqa: F401 - its tables and job kind
 from app.notices import init_app as notices_init_app
+from app.progress import init_app as progress_init_app
 from app.registry import register
 from app.security import api_csrf, assign, headers, matrix_view, online, sessions, users
 from app.security.models import AppUser, Organisation
@@ -176,6 +177,7 @@ def _create_app(test_config: Mapping[str, Any] | None) -> Flask:
         documents.init_app(appbuilder)
         messages.init_app(appbuilder)
         notices_init_app(appbuilder)
+        progress_init_app(appbuilder)
         jobs_init_app(app, appbuilder)
         dictionary_view.init_app(appbuilder)
         settings_view.init_app(appbuilder)

@@ -17,6 +17,7 @@ from app import completeness, summary
 from app.forms import endpoint_for
 from generator.permissions import (
     MENU_ACCESS,
+    PROGRESS_MENU,
     completeness_menu,
     notices_menu,
     subscriptions_menu,
@@ -28,6 +29,8 @@ INDEX_ENDPOINT = "IndexView.index"
 NOTICES_ENDPOINT = "NoticeView.index"
 SUBSCRIPTIONS_ENDPOINT = "NoticeSubscriptionView.index"
 SUBSCRIPTIONS = Label("订阅设置", "Subscriptions")
+PROGRESS_ENDPOINT = "ProgressView.index"
+PROGRESS = Label("办理进度", "Application progress")
 # Open every group on first sight when there are this few; more start closed except the
 # current page's (the person opens and closes them, the browser remembers).
 OPEN_GROUPS_UP_TO = 3
@@ -69,8 +72,13 @@ def module_groups(spec: Spec, locale: str) -> tuple[Group, ...]:
     notices, then lists and each entity's summaries), rights not applied, in the modules'
     order."""
     groups = []
+    progress_at = next((m.key for m in sorted(spec.modules, key=lambda m: (m.order, m.key))
+                        if any(e.progress is not None for e in m.entities)), None)
     for module in sorted(spec.modules, key=lambda m: (m.order, m.key)):
         links: list[Link] = []
+        if module.key == progress_at:  # 办理进度 spans every module's applications
+            links.append(Link(PROGRESS_MENU, PROGRESS.get(locale), "fa-tasks",
+                              PROGRESS_ENDPOINT))
         if module.notices is not None:
             links += [Link(notices_menu(module.key), module.notices.label.get(locale),
                            "fa-bullhorn", NOTICES_ENDPOINT),

@@ -10,6 +10,7 @@ sends; a range sends `_flt_0_` from and `_flt_1_` to):
 | choice  | is (one of the values; blank: no filter), eq, neq, in | `_flt_0_`: is      |
 | reference | ref (a row id of the target), rel_o_m, nrel_o_m     | `_flt_0_`: ref     |
 | range   | ge (from, inclusive), le (to, inclusive), eq, gt, lt… | `_flt_0_`, `_flt_1_` |
+| exact   | is (the value as the type reads it: 核对码 in any case), eq, neq, in | `_flt_0_`: is |
 
 Values go through the field type's parser (the same as every other door); a value it
 refuses matches no row (never a database error), a blank one is no filter at all. The filters
@@ -193,6 +194,7 @@ FILTERS: dict[str, list[type[BaseFilter]]] = {
              FilterIn],
     "choice": [Is, FilterEqual, FilterNotEqual, FilterIn],
     "reference": [Refers, FilterRelationOneToManyEqual, FilterRelationOneToManyNotEqual],
+    "exact": [Is, FilterEqual, FilterNotEqual, FilterIn],
     "range": [AtLeast, AtMost, FilterEqual, FilterGreater, FilterSmaller, FilterNotEqual,
               FilterIn],
 }

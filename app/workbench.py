@@ -80,6 +80,7 @@ class Workbench:
     landings: list[LandingBox] = field(default_factory=list)
     modules: list[dict[str, Any]] = field(default_factory=list)
     notices: NoticePanel | None = None
+    progress: Any = None  # 办理进度's counts (app/progress/panel.py), for who files
 
 
 def _list_url(entity: Entity, **args: Any) -> str:
@@ -133,6 +134,9 @@ def build(user: Any) -> Workbench:
                 bench.landings.append(box)
     bench.windows = _windows([e for _m, es in modules for e in es], user, session)
     bench.notices = notice_panel(user)
+    from app.progress.panel import panel
+
+    bench.progress = panel(user)
     return bench
 
 

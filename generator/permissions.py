@@ -48,6 +48,9 @@ SYSTEM_CATEGORY = "system_admin"
 # 通知公告 (app/notices/): everybody with a role reads (can_list) and subscribes; the
 # publishers write, publish and withdraw (can_publish) within their jurisdiction.
 PUBLISH = "publish"
+# 办理进度 (app/progress/): the menu item of whoever files applications (add and list on an
+# entity with `progress:`), in the group of the first module holding such an entity
+PROGRESS_MENU = "progress"
 DASHBOARD_CATEGORY = "analytics"  # 数据分析
 DASHBOARD_ACTION = "show"
 PREFIX = "can_"

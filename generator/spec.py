@@ -8,6 +8,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from generator.spec_rules import FILED_AT as FILED_AT
+from generator.spec_rules import PROGRESS_CATEGORIES as PROGRESS_CATEGORIES
 from generator.spec_rules import (
     AutoRule,
     Completeness,
@@ -15,6 +16,7 @@ from generator.spec_rules import (
     Matching,
     Notices,
     Owner,
+    Progress,
     Schedule,
 )
 from generator.spec_rules import (
@@ -456,6 +458,7 @@ class Entity:
     # points to (a 检查任务 is held by the enterprise inspected), set on every write
     org_from: str | None = None
     matching: Matching | None = None  # 进销存 关联匹配 (generator/spec_rules.py)
+    progress: Progress | None = None  # its rows are applications on 办理进度
 
     def document(self, key: str) -> Document | None:
         return next((d for d in self.documents if d.key == key), None)

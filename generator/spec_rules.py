@@ -136,3 +136,25 @@ class Matching:
     quantity: str | None = None  # equal too, else the pair is `differs`
     state: str = "match_state"
     row: str = "matched_id"
+
+
+# 办理进度's kinds of application, in the order the page lists them (seed 003 ch. 4)
+PROGRESS_CATEGORIES = ("licence", "service", "report", "testing")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """`progress:` of an entity: its rows are applications, listed on 办理进度 (app/progress)
+    among every such entity's, 在办 when in `open`, 历史 when in `history` (other states, a
+    draft, are not filed yet and not listed). 申报事项 is `item` (the same for every row) or
+    the value of `item_field`; 核对码 the check_code field `code`, 提交时间 `submitted`,
+    产品名称 `product` (None: the column stays blank)."""
+
+    category: str  # one of PROGRESS_CATEGORIES
+    code: str
+    submitted: str
+    open: tuple[str, ...]
+    history: tuple[str, ...]
+    item: Label | None = None
+    item_field: str | None = None
+    product: str | None = None

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.labels import current_locale
+from app.progress.views import returns_here as progress_page
 from app.security.scope import scope_condition
 from app.workflow import buttons, engine
 
@@ -46,7 +47,7 @@ class TransitionViews:
         buttons.flash_fired(self.entity, fired, key)
         back = request.form.get("next", "")
         listed = url_for(".list")
-        if back.startswith(listed) and not back.startswith("//"):
+        if (back.startswith(listed) and not back.startswith("//")) or progress_page(back):
             return redirect(back)
         if self.datamodel.get(pk, self._base_filters) is None:
             return redirect(listed)

@@ -23,6 +23,7 @@ from generator.permissions import (
     MENU_ACCESS,
     ONLINE_MENU,
     ONLINE_VIEW,
+    PROGRESS_MENU,
     PUBLISH,
     SETTINGS_MENU,
     SETTINGS_VIEW,
@@ -102,6 +103,8 @@ def entity_perms(spec: Spec) -> set[Perm]:
                 perms.add(Perm(MENU_ACCESS, summary_menu(entity, summary)))
             if entity.completeness is not None:
                 perms.add(Perm(MENU_ACCESS, completeness_menu(entity)))
+            if entity.progress is not None:
+                perms.add(Perm(MENU_ACCESS, PROGRESS_MENU))
         perms.add(Perm(MENU_ACCESS, module.key))
         if module.notices is not None:
             perms.update(notice_reader(module.key))
@@ -153,6 +156,8 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
                 if "list" in grant.actions and entity.menu:
                     perms.add(Perm(MENU_ACCESS, entity.qualified))
                     perms.add(Perm(MENU_ACCESS, module.key))
+                if entity.progress is not None and {"list", "add"} <= set(grant.actions):
+                    perms.add(Perm(MENU_ACCESS, PROGRESS_MENU))  # 办理进度: who files
             for transition in entity.workflow.transitions if entity.workflow else ():
                 for role in transition.roles:  # one action per transition, for its roles
                     result[role].add(Perm(right(transition.key), entity.permission_name))

@@ -25,6 +25,7 @@ from generator.checks.fields import check_fields, read_field
 from generator.checks.matching import read_matching
 from generator.checks.notices import read_notices
 from generator.checks.owner import read_owner
+from generator.checks.progress import read_progress
 from generator.checks.roles import read_grants
 from generator.checks.schedules import read_schedules
 from generator.checks.workflows import Workflows, entity_workflow
@@ -41,7 +42,7 @@ ENTITY_KEYS = (
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
     "filled_by", "visible_to_owner", "rules", "documents", "completeness", "org_from",
-    "matching",
+    "matching", "progress",
 )
 INDEX_KEYS = ("fields", "unique", "name", "where")
 MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -179,6 +180,7 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
     entity.filled_by_node = read_filled_by(ctx, entity)
     entity.kw["owner"] = read_owner(ctx, entity)
     entity.kw["documents"] = read_documents(ctx, entity)
+    entity.kw["progress"] = read_progress(ctx, entity)
 
 
 def _assigned(ctx: Context, entity: EntityDraft) -> None:

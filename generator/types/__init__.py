@@ -44,7 +44,7 @@ TYPES: dict[str, FieldType] = _discover()
 # The order the YAML reference lists them in (and error messages offer them in).
 ORDER = ("string", "text", "integer", "decimal", "boolean", "date", "datetime", "enum",
          "reference", "user", "child", "file", "computed", "rollup", "deadline", "match",
-         "match_row")
+         "match_row", "check_code", "timestamp")
 TYPES = {name: TYPES[name] for name in ORDER if name in TYPES} | {
     name: kind for name, kind in TYPES.items() if name not in ORDER}
 

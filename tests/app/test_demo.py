@@ -225,6 +225,31 @@ def test_the_portal_s_person_and_enterprise_see_different_content(demo: Any) -> 
     assert "通知公告" in page and "企业信息" not in page
 
 
+def test_the_portal_enterprise_follows_its_applications_in_every_state(demo: Any) -> None:
+    """办理进度 of bj_legal as the seed's table: 6 在办 (待受理, 在办, 申请撤回), 4 历史; 撤回
+    on the one awaiting acceptance, 申请撤回 on those in handling; bj_reg handles them."""
+    import re
+
+    app, _ = demo
+    assert states(app, "bj_filing.ChangeConsultation") + states(
+        app, "bj_filing.PsychotropicPlan") == Counter(
+        pending=1, handling=3, withdraw_asked=2, withdrawn=2, refused=1, done=2)
+    legal = _login(app, "bj_legal")
+    page = legal.get("/progress/").text
+    assert "在办申请(6)" in page and "历史申请(4)" in page
+    assert "许可事项 <span class=\"progress-count\">(2)</span>" in page
+    assert "服务事项 <span class=\"progress-count\">(8)</span>" in page
+    rows = re.findall(r'data-code="(\w+)">.*?progress-state">([^<]+)<(.*?)</tr>', page, re.S)
+    assert [(code, state) for code, state, _ in rows] == [
+        ("XAJA5XE9", "待受理"), ("NK9QAWX6", "在办"), ("Y4MHTRX9", "在办"), ("3DVBN7KB", "在办"),
+        ("QEMA9HPK", "申请撤回"), ("KMQ8XQZ3", "申请撤回")]
+    actions = [re.findall(r'progress-action-(\w+)', rest) for _c, _s, rest in rows]
+    assert actions == [["withdraw"], ["ask_withdraw"], ["ask_withdraw"], ["ask_withdraw"],
+                       [], []]
+    assert "workbench-progress" in legal.get("/").text
+    assert _count(_login(app, "bj_reg"), "change_consultation") == 8
+
+
 def test_the_readme_lists_every_demo_account_and_the_password() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Demo accounts"):]

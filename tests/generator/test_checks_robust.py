@@ -43,7 +43,8 @@ def test_an_impossible_date_is_located_and_the_rest_still_checked(tmp_path: Path
         "out of range for month); expected a real date like 2026-02-28",
         "SCHEMA-E010 entities.yaml:6 entities.A.fields.n.type: unknown type 'integr'; expected "
         "one of string, text, integer, decimal, boolean, date, datetime, enum, reference, "
-        "user, child, file, computed, rollup, deadline, match, match_row"]
+        "user, child, file, computed, rollup, deadline, match, match_row, check_code, "
+        "timestamp"]
 
 
 def test_yes_and_no_must_be_quoted(tmp_path: Path) -> None:

@@ -58,6 +58,10 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[tuple[Any, Any]], list[Any]]] = {
                           EnumValue("differs", Label("数量不符", "Quantities differ")))},
               [("matched", "matched"), ("数量不符", "differs")], ["lost", True]),
     "match_row": ({}, [("12", 12), (12, 12)], ["abc", 1.5]),
+    "check_code": ({}, [("XAIA2XE9", "XAIA2XE9"), (" xaia2xe9 ", "XAIA2XE9"),
+                        ("XAIA 2XE9", "XAIA2XE9")],
+                   ["XAIA2XE", "XAIA2XE99", "核对码核对码核对码", True, 1.5, {}, "XAIA-XE9"]),
+    "timestamp": ({}, [("2026-01-31 08:30:00", dt.datetime(2026, 1, 31, 8, 30))], ["now"]),
 }
 BLANKS = [None, "", "  ", "\t"]
 
@@ -141,6 +145,16 @@ def test_display_of_each_type() -> None:
 TYPE_COMPARISON = re.compile(
     r"""\.type\s*(==|!=|\bin\b|\bnot in\b)|type\s*==\s*["'](string|"""
     r"""text|integer|decimal|boolean|date|datetime|enum|reference|child|file|computed)["']""")
+
+
+def test_check_codes_are_drawn_from_an_alphabet_without_look_alikes() -> None:
+    from generator.types.check_code import ALPHABET, new_code
+
+    codes = {new_code() for _ in range(2000)}
+    assert len(codes) == 2000  # 31^8 codes: no two of a few thousand alike
+    assert all(len(c) == 8 and set(c) <= set(ALPHABET) for c in codes)
+    assert not set("01ILO") & set(ALPHABET)
+    assert len(set("".join(codes))) == len(ALPHABET)  # every character is drawn
 
 
 def test_only_the_registry_compares_type_names() -> None:
