@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import DateTime, and_, cast, false, func, literal, select, union_all
+from sqlalchemy import and_, false, func, literal, select, true, union_all
 
 from app import gate
 from app.context import generated, security
@@ -174,7 +174,7 @@ def counts(found: list[Entity], user: Any, session: Any, filters: Filters) -> Co
     for entity in found:
         model, p = _model(entity), _progress(entity)
         state = getattr(model, entity.workflow.field)  # type: ignore[union-attr]
-        narrowed = and_(*conditions(entity, model, user, filters))
+        narrowed = and_(true(), *conditions(entity, model, user, filters))
         query = select(func.count().filter(state.in_(p.open + p.history)),
                        func.count().filter(and_(state.in_(p.open), narrowed)),
                        func.count().filter(and_(state.in_(p.history), narrowed)))
@@ -199,7 +199,9 @@ def page(found: list[Entity], user: Any, session: Any, filters: Filters, number:
     for index, entity in enumerate(found):
         model, p = _model(entity), _progress(entity)
         state = getattr(model, entity.workflow.field)  # type: ignore[union-attr]
-        at = cast(getattr(model, entity.field(p.submitted).column), DateTime)
+        # no CAST: SQLite's CAST AS DATETIME is numeric (a year); PostgreSQL's UNION reads
+        # a date beside a timestamp as a timestamp
+        at = getattr(model, entity.field(p.submitted).column)
         selects.append(select(literal(index).label("kind"), model.id.label("pk"),
                               at.label("at")).where(
             state.in_(_states(entity, filters.tab)), *_scoped(entity, model, user),

@@ -233,7 +233,7 @@ def test_the_portal_enterprise_follows_its_applications_in_every_state(demo: Any
     app, _ = demo
     assert states(app, "bj_filing.ChangeConsultation") + states(
         app, "bj_filing.PsychotropicPlan") == Counter(
-        pending=1, handling=3, withdraw_asked=2, withdrawn=2, refused=1, done=2)
+        pending=1, handling=3, withdraw_asked=2, withdrawn=1, refused=1, done=2)
     legal = _login(app, "bj_legal")
     page = legal.get("/progress/").text
     assert "在办申请(6)" in page and "历史申请(4)" in page

@@ -120,14 +120,14 @@ def test_the_code_is_found_exactly_in_the_list_the_api_and_progress(app: Any) ->
     listed = client.get("/bj_filing/change_consultation/list/", query_string={"_flt_0_code": typed})
     assert first["code"] in listed.text and second["code"] not in listed.text
     found = client.get(CHANGES, query_string={
-        "q": f"(filters:!((col:code,opr:is,value:{typed})))"})
+        "q": f"(filters:!((col:code,opr:is,value:'{typed}')))"})
     assert [r["code"] for r in found.json["result"]] == [first["code"]]
     assert codes(page(client, code=f" {typed} ")) == [first["code"]]
     assert codes(page(client, code=first["code"][:7])) == []  # no partial match
     # another enterprise that knows the code finds nothing
     other = login(app, "nx_wholesale")
     assert other.get(CHANGES, query_string={
-        "q": f"(filters:!((col:code,opr:is,value:{typed})))"}).json["count"] == 0
+        "q": f"(filters:!((col:code,opr:is,value:'{typed}')))"}).json["count"] == 0
 
 
 def test_progress_counts_filters_and_pages(app: Any) -> None:
@@ -167,6 +167,11 @@ def test_another_enterprise_and_province_see_none_of_it(app: Any) -> None:
     assert other.get(f"{CHANGES}{mine['id']}").status_code == 404
     assert login(app, "ln_reg").get(CHANGES).json["count"] == 0
     assert login(app, "nx_reg").get(CHANGES).json["count"] == 1
+    # the regulator's export carries the 核对码 and the 提交时间 as the list shows them
+    export = login(app, "nx_reg").get("/bj_filing/change_consultation/export/csv")
+    text = export.data.decode("utf-8-sig")
+    assert "核对码" in text.splitlines()[0] and mine["code"] in text
+    assert mine["submitted_at"][:10] in text
     # 办理进度 is for who files: the regulator works on the lists
     assert login(app, "nx_reg").get("/progress/").status_code == 403
     assert login(app, "nx_maker").get("/").text.count("workbench-progress") == 1
