@@ -167,9 +167,9 @@ def _notice_group(source: Source, user: Any, words: list[str], offset: int, size
     session = db_session()
     count = session.execute(select(func.count()).select_from(Notice).where(where)).scalar_one()
     group = Group(source.key, source.label, int(count))
-    rows = session.execute(select(Notice).where(where).order_by(
+    rows: list[Any] = list(session.execute(select(Notice).where(where).order_by(
         Notice.published_at.desc(), Notice.id.desc()).offset(offset).limit(size)
-    ).unique().scalars() if count else []
+    ).unique().scalars()) if count else []
     for notice in rows:
         day = notice.published_at.strftime("%Y-%m-%d") if notice.published_at else ""
         group.hits.append(Hit(

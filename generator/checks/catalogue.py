@@ -32,9 +32,10 @@ def _tabs(ctx: Context, entity: EntityDraft) -> str | None:
         return None
     name = body["tabs"]
     fixed = sorted(f.name for f in entity.fields if f.stored and f.kind.choices_fixed)
-    if name not in fixed:
+    if not isinstance(name, str) or name not in fixed:
+        shown = f"'{name}'" if isinstance(name, str) else ctx.kind(name)
         ctx.err("SCHEMA-E055", body.where("tabs"), at,
-                f"'{name}' is not a field of {entity.key} with a fixed list of values",
+                f"{shown} is not a field of {entity.key} with a fixed list of values",
                 f"one of {listing(fixed) or '(no enum or yes/no field)'}")
         return None
     return str(name)
