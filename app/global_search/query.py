@@ -93,10 +93,29 @@ def sources(user: Any) -> list[Source]:
     return found
 
 
+_HAN = re.compile(r"^[\u4e00-\u9fff]{4,}$")
+
+
+def loosened(words: list[str]) -> list[str]:
+    """The words with each of four or more Chinese characters cut into pieces of two (most
+    Chinese words are two characters long): 「药品许可证」 -> 药品 许可 证, which finds
+    药品经营许可证 where the whole word does not stand; [] when no word is cut."""
+    if not any(_HAN.match(w) for w in words):
+        return []
+    out: list[str] = []
+    for word in words:
+        out += [word[i:i + 2] for i in range(0, len(word), 2)] if _HAN.match(word) else [word]
+    return list(dict.fromkeys(out))
+
+
 def search(user: Any, text: str, only: str | None = None, page: int = 1) -> list[Group]:
     """The groups of hits, one per source with any: PER_GROUP hits each, or with `only`
     (a source's key) that source's page `page` of PAGE hits."""
-    words = terms(text)
+    return found(user, terms(text), only, page)
+
+
+def found(user: Any, words: list[str], only: str | None = None, page: int = 1
+          ) -> list[Group]:
     if not words:
         return []
     groups = []

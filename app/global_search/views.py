@@ -27,7 +27,11 @@ class GlobalSearchView(BaseView):
         if only is not None and only not in known:
             only = None  # a type the person cannot search: all of theirs instead
         page = max(1, request.args.get("page", 1, type=int))
-        groups = query.search(user, text, only, page)
+        words = query.terms(text)
+        groups = query.found(user, words, only, page)
+        loose = query.loosened(words) if not groups else []
+        if loose:  # nothing for the words as typed: their two-character pieces
+            groups = query.found(user, loose, only, page)
         total = sum(g.count for g in groups)
         links = {g.key: url_for(".index", q=text, type=g.key) for g in groups}
         pager = None
@@ -42,4 +46,4 @@ class GlobalSearchView(BaseView):
             "admin/global_search.html", title=_("Search"), q=text, groups=groups,
             total=total, only=only, links=links, pager=pager,
             all_url=url_for(".index", q=text), searchable=bool(known),
-            per_group=query.PER_GROUP)
+            per_group=query.PER_GROUP, loose=" ".join(loose) if groups else "")
