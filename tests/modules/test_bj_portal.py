@@ -280,8 +280,8 @@ def test_search_is_for_signed_in_people_and_the_box_is_in_the_top_bar(demo: Any)
 
 def test_a_long_word_not_found_whole_is_searched_by_its_pieces(demo: Any) -> None:
     page = client(demo, "bj_legal").get("/search/?q=药品许可证").text
-    assert groups(page)["事项清单"] == ["药品生产许可证核发", "药品生产许可证变更",
-                                    "药品经营许可证（批发）核发", "药品经营许可证（零售连锁总部）核发",
-                                    "药品经营许可证换证"]
+    assert groups(page)["事项清单"] == [
+        "药品生产许可证核发", "药品生产许可证变更", "药品经营许可证（批发）核发",
+        "药品经营许可证（零售连锁总部）核发", "药品经营许可证换证"]
     assert "以下结果包含拆分后的关键词：药品 许可 证" in flashes(page)
     assert "search-loose" not in client(demo, "bj_legal").get("/search/?q=许可证").text
