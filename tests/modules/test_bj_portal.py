@@ -108,7 +108,7 @@ def test_a_star_keeps_an_item_among_the_favourites_and_a_second_click_drops_it(
     from app.favourites import Favourite
 
     c = client(demo, "bj_person")
-    row = item(demo, "BJYJ-04-002")  # 药品委托检验
+    row = item(demo, "04-002")  # 药品委托检验
     assert bench_favourites(c) == ["执业药师注册"]
     answer = c.post(f"/favourites/{ENTITY}/{row.id}", data={"next": LIST})
     assert answer.status_code == 302 and answer.headers["Location"] == LIST
@@ -119,7 +119,7 @@ def test_a_star_keeps_an_item_among_the_favourites_and_a_second_click_drops_it(
     assert row.id in stars_on(starred)
     assert bench_favourites(c) == ["药品委托检验", "执业药师注册"]  # newest first
     assert sorted(c.get(API + "?favourites=1").json["ids"]) == sorted(
-        [row.id, item(demo, "BJYJ-02-001").id])
+        [row.id, item(demo, "02-001").id])
     assert c.get(API).json["count"] == 30  # the REST list without it: every row
     c.post(f"/favourites/{ENTITY}/{row.id}", data={"next": LIST})
     assert "已取消收藏" in flashes(c.get(LIST).text)
@@ -139,7 +139,7 @@ def test_the_star_counts_only_the_favourites_in_the_tabs(demo: Any) -> None:
 
 
 def test_the_star_needs_the_session_token(demo: Any) -> None:
-    row = item(demo, "BJYJ-04-002")
+    row = item(demo, "04-002")
     c = client(demo, "bj_person")
     demo.config["WTF_CSRF_ENABLED"] = True
     try:
@@ -153,7 +153,7 @@ def test_the_star_needs_the_session_token(demo: Any) -> None:
 def test_nobody_stars_a_row_outside_their_range(demo: Any) -> None:
     from app.favourites import Favourite
 
-    row = item(demo, "BJYJ-01-001")
+    row = item(demo, "01-001")
     c = client(demo, "ln_reg")  # 辽宁's regulator: 北京's items are not in their range
     answer = c.post(f"/favourites/{ENTITY}/{row.id}", follow_redirects=True)
     assert "该记录不存在或不在您的数据范围内" in flashes(answer.text)
@@ -169,7 +169,7 @@ def test_a_favourite_that_leaves_the_range_is_not_shown(demo: Any) -> None:
     from app.security.models import Organisation
 
     model = demo.extensions["admin"].models[ENTITY]
-    row = item(demo, "BJYJ-03-002")  # 药品年度报告
+    row = item(demo, "03-002")  # 药品年度报告
     reg = client(demo, "bj_reg")
     reg.post(f"/favourites/{ENTITY}/{row.id}")
     assert "药品年度报告" in bench_favourites(reg)
@@ -222,7 +222,7 @@ def test_search_finds_items_and_notices_with_the_words_marked(demo: Any) -> None
     # 全国's notice; 辽宁's 公告 is for 辽宁 only
     assert found["通知公告"] == ["关于进一步做好药品年度报告工作的通知"]
     assert "药品<mark>年度报告</mark>" in page
-    assert f'href="/bj_portal/service_item/show/{item(demo, "BJYJ-03-002").id}"' in page
+    assert f'href="/bj_portal/service_item/show/{item(demo, "03-002").id}"' in page
 
 
 def test_notices_are_searched_by_their_audience(demo: Any) -> None:
