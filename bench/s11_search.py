@@ -234,18 +234,18 @@ def run(quick: bool) -> Section:
         who, text = key.split(":", 1)
         section.rows.append(Row(
             f"{'national' if who == 'nat' else 'province'}: 「{text}」", value["ms"],
-            floor=base * 1000 if key == "nat:许可证" else None, unit="ms", target="–",
+            floor=base * 1000 if key == "nat:许可证" else None, unit="ms", target="",
             note=f"{value['hits']:,} hits"))
     log(f"s11: {ours}; floor {base * 1000:.1f} ms; {disk}; {judged}")
-    section.rows.append(Row("search index kept besides the rows", 0.0, unit="MB", target="–",
+    section.rows.append(Row("search index kept besides the rows", 0.0, unit="MB", target="",
                             note=f"table with its indexes {disk['table']:.1f} MB; the title's "
                             f"pinyin initials {disk['initials']:.1f} MB of it"))
     section.rows.append(Row("hit quality: precision", judged["precision"] * 100, unit="%",
-                            target="–", lower_is_better=False,
+                            target="", lower_is_better=False,
                             note=f"{judged['exact']} of {judged['queries']} queries answered "
                             "exactly"))
     section.rows.append(Row("hit quality: recall", judged["recall"] * 100, unit="%",
-                            target="–", lower_is_better=False))
+                            target="", lower_is_better=False))
     section.notes = [
         f"Runs: {size['reps']} after 2 warm-up ones; medians. Every query reads the table "
         "(LIKE '%…%' uses no index), so its time grows with the rows in the user's range.",

@@ -134,6 +134,21 @@ def found(user: Any, words: list[str], only: str | None = None, page: int = 1
 
 
 # -- entities ---------------------------------------------------------------------------------
+def contains(column: Any, word: str) -> Any:
+    """The column holds the word: LIKE for a word without upper and lower case (Chinese,
+    digits), which PostgreSQL matches several times faster than ILIKE; ILIKE otherwise."""
+    pattern = f"%{like_escape(word)}%"
+    if word.lower() == word.upper():
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
+
+
+def _holds(model: Any, name: str, word: str, spelled: bool) -> Any:
+    if word.lower() != word.upper():  # Latin letters: pinyin initials too (search_filters)
+        return text_condition(model, name, word, spelled)
+    return contains(getattr(model, name), word)
+
+
 def _entity_group(source: Source, user: Any, words: list[str], offset: int, size: int
                   ) -> Group:
     entity = source.entity
@@ -143,7 +158,7 @@ def _entity_group(source: Source, user: Any, words: list[str], offset: int, size
     title = entity.searchable.title
     names = [n for n in entity.searchable.fields if n not in hidden]
     spelled = set(entity.initials_fields)
-    matched = and_(*[or_(*[text_condition(model, n, w, n in spelled) for n in names])
+    matched = and_(*[or_(*[_holds(model, n, w, n in spelled) for n in names])
                      for w in words])
     scoped = scope_condition(entity, model, user)
     where = matched if scoped is None else and_(scoped, matched)
@@ -152,7 +167,7 @@ def _entity_group(source: Source, user: Any, words: list[str], offset: int, size
     group = Group(source.key, source.label, int(count))
     if not count:
         return group
-    in_title = and_(*[text_condition(model, title, w, title in spelled) for w in words])
+    in_title = and_(*[_holds(model, title, w, title in spelled) for w in words])
     rows = session.execute(
         select(model).where(where)
         .order_by(case((in_title, 0), else_=1), model.id).offset(offset).limit(size)
@@ -177,10 +192,10 @@ def _notice_group(source: Source, user: Any, words: list[str], offset: int, size
     from app.notices.views import category_label
 
     def found(word: str) -> Any:
-        title = Notice.title.ilike(f"%{like_escape(word)}%", escape="\\")
+        title = contains(Notice.title, word)
         if word.isascii():  # the body is HTML: Latin letters would find its tags
             return title
-        return or_(title, Notice.body.ilike(f"%{like_escape(word)}%", escape="\\"))
+        return or_(title, contains(Notice.body, word))
 
     where = and_(notice_rules.readable(user), *[found(w) for w in words])
     session = db_session()
