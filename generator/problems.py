@@ -44,6 +44,9 @@ CODES: dict[str, str] = {
     "SCHEMA-E048": "a dashboard indicator cannot be computed as written",
     "SCHEMA-E049": "a dashboard chart does not fit its indicator",
     "SCHEMA-E050": "an entity's matching cannot be computed as written",
+    "SCHEMA-E054": "favourites is not yes/no",
+    "SCHEMA-E055": "a list's tabs do not name a field of fixed values",
+    "SCHEMA-E056": "an entity's searchable names fields that cannot be searched",
 }
 
 
