@@ -45,7 +45,8 @@ def test_the_enterprise_follows_and_withdraws_its_applications(server: dict[str,
     sign_in(page, url, "bj_legal")
     shot(page, "progress-01-workbench")
     assert "在办申请(6)" in page.locator(".workbench-progress").inner_text()
-    submit(page, page.locator("a", has_text="办理进度").first)
+    assert page.locator("a[href='/progress/']").count() >= 1  # the sidebar's 业务申报 → 办理进度
+    submit(page, page.locator(".workbench-progress .progress-open"))
     assert page.url.startswith(f"{url}/progress/")
     shot(page, "progress-02-open")
     assert page.locator(".progress-tab-open").inner_text() == "在办申请(6)"
