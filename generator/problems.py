@@ -44,6 +44,9 @@ CODES: dict[str, str] = {
     "SCHEMA-E048": "a dashboard indicator cannot be computed as written",
     "SCHEMA-E049": "a dashboard chart does not fit its indicator",
     "SCHEMA-E050": "an entity's matching cannot be computed as written",
+    "SCHEMA-E057": "a content page cannot be shown as written",
+    "SCHEMA-E058": "an entity's similar-question matching cannot be computed as written",
+    "SCHEMA-E059": "an entity's public rows cannot be shown as written",
 }
 
 

@@ -23,6 +23,7 @@ from generator.spec_rules import (
 
 if TYPE_CHECKING:
     from generator.spec_dashboards import Dashboard
+    from generator.spec_help import Page, PublicRows, Similar
     from generator.types import FieldType
 
 @cache
@@ -456,6 +457,8 @@ class Entity:
     # points to (a 检查任务 is held by the enterprise inspected), set on every write
     org_from: str | None = None
     matching: Matching | None = None  # 进销存 关联匹配 (generator/spec_rules.py)
+    similar: Similar | None = None  # 常见问题 matching (generator/spec_help.py)
+    public: PublicRows | None = None  # rows readable without signing in (spec_help.py)
 
     def document(self, key: str) -> Document | None:
         return next((d for d in self.documents if d.key == key), None)
@@ -564,6 +567,7 @@ class Module:
     manual: str | None = None  # the operation manual (帮助文档): absolute path of a text file
     schedules: tuple[Schedule, ...] = ()
     notices: Notices | None = None  # 通知公告 (at most one module of a schema has them)
+    pages: tuple[Page, ...] = ()  # content pages (generator/spec_help.py)
 
 
 @dataclass(frozen=True)

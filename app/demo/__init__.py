@@ -20,6 +20,7 @@ from sqlalchemy import select
 from app.demo import business, flows, usage
 from app.demo import credit as demo_credit
 from app.demo import enforcement as demo_enforcement
+from app.demo import helpdesk as demo_helpdesk
 from app.demo import identity as demo_identity
 from app.demo import interaction as demo_interaction
 from app.demo import notices as demo_notices
@@ -87,6 +88,7 @@ def load(app: Any) -> Report:
             report.created.update(demo_interaction.load(session, users, orgs))
             report.created.update(demo_supervision.load(session, users, orgs))
             report.created.update(demo_trace.load(session, users, orgs))
+            report.created.update(demo_helpdesk.load(session, users, orgs))
             session.commit()
         except Exception:
             session.rollback()
