@@ -1,8 +1,8 @@
 """帮助中心 in a real browser on the demo data (seed 003 ch. 3, 7-10): a visitor opens the
 floating 帮助中心 entry on the login page and reads 服务热线; 孙浩然 (bj_person) types a question
-into 咨询, reads the closest 常见问题 and sends it as a 咨询记录; 北京京康医药's legal person files a
-工单 with a screenshot; 周晓东 (bj_admin) accepts and replies to it; the enterprise reads the
-reply on the ticket and in 消息中心."""
+into 咨询, reads the closest 常见问题 and sends it as a 咨询记录; 北京京康医药's legal person
+files a 工单 with a screenshot; 周晓东 (bj_admin) accepts and replies to it; the enterprise
+reads the reply on the ticket and in 消息中心."""
 
 from __future__ import annotations
 
