@@ -47,6 +47,9 @@ CODES: dict[str, str] = {
     "SCHEMA-E057": "a content page cannot be shown as written",
     "SCHEMA-E058": "an entity's similar-question matching cannot be computed as written",
     "SCHEMA-E059": "an entity's public rows cannot be shown as written",
+    "SCHEMA-E054": "favourites is not yes/no",
+    "SCHEMA-E055": "a list's tabs do not name a field of fixed values",
+    "SCHEMA-E056": "an entity's searchable names fields that cannot be searched",
 }
 
 

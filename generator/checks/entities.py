@@ -8,6 +8,7 @@ import os
 import re
 from typing import Any
 
+from generator.checks.catalogue import read_catalogue
 from generator.checks.completeness import read_completeness
 from generator.checks.context import Context, kind_of, listing
 from generator.checks.documents import read_documents
@@ -43,6 +44,7 @@ ENTITY_KEYS = (
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
     "filled_by", "visible_to_owner", "rules", "documents", "completeness", "org_from",
     "matching", "similar", "public",
+    "matching", "favourites", "tabs", "searchable",
 )
 INDEX_KEYS = ("fields", "unique", "name", "where")
 MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -183,6 +185,7 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
     entity.kw["documents"] = read_documents(ctx, entity)
     entity.similar_node = read_similar(ctx, entity)
     read_public(ctx, entity)
+    read_catalogue(ctx, entity)
 
 
 def _assigned(ctx: Context, entity: EntityDraft) -> None:
