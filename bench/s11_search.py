@@ -189,11 +189,11 @@ def floor(name: str, reps: int) -> float:
     with connect(name, autocommit=True) as conn:
         for i in range(reps + 2):
             started = time.perf_counter()
-            where = ("name ILIKE %s OR description ILIKE %s OR place ILIKE %s")
+            where = "name LIKE %s OR description LIKE %s OR place LIKE %s"
             conn.execute(f"SELECT count(*) FROM portal_item WHERE {where}",
                          (like, like, like)).fetchone()
             conn.execute(f"SELECT * FROM portal_item WHERE {where} ORDER BY CASE WHEN name "
-                         "ILIKE %s THEN 0 ELSE 1 END, id LIMIT 20",
+                         "LIKE %s THEN 0 ELSE 1 END, id LIMIT 20",
                          (like, like, like, like)).fetchall()
             if i >= 2:
                 times.append(time.perf_counter() - started)

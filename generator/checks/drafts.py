@@ -156,8 +156,10 @@ class ModuleDraft:
     schedules: tuple[Any, ...] = ()  # generator.spec.Schedule
     notices: Any = None  # generator.spec.Notices
     pages: tuple[Any, ...] = ()  # generator.spec_help.Page
+    links_node: Any = None  # raw `links`, resolved once every entity is known
+    links: tuple[Any, ...] = ()  # generator.spec.MenuLink
 
     def build(self) -> Module:
         return Module(self.key, self.label, self.icon, self.order,
                       tuple(e.build() for e in self.entities), self.gate, self.landing,
-                      self.manual, self.schedules, self.notices, self.pages)
+                      self.manual, self.schedules, self.notices, self.pages, self.links)
