@@ -22,6 +22,7 @@ from app.demo import catalogue as demo_catalogue
 from app.demo import credit as demo_credit
 from app.demo import enforcement as demo_enforcement
 from app.demo import filing as demo_filing
+from app.demo import helpdesk as demo_helpdesk
 from app.demo import identity as demo_identity
 from app.demo import interaction as demo_interaction
 from app.demo import notices as demo_notices
@@ -92,6 +93,7 @@ def load(app: Any) -> Report:
             report.created.update(demo_supervision.load(session, users, orgs))
             report.created.update(demo_trace.load(session, users, orgs))
             report.created.update(demo_filing.load(session, users, orgs))
+            report.created.update(demo_helpdesk.load(session, users, orgs))
             report.created.update(demo_catalogue.load(session, users, orgs))
             session.commit()
         except Exception:
