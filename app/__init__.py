@@ -44,6 +44,7 @@ from app.audit import models as audit_models  # noqa: F401 - its table is FAB's 
 from app.audit import views as audit_views
 from app.completeness import models as reminder_models  # noqa: F401 - in FAB's metadata
 from app.config import INSTANCE, check_production, defaults
+from app.exam import paper as exam_papers  # noqa: F401 - its table is in FAB's metadata
 from app.extension import Admin
 from app.hooks import CATALOGUE, window_admin
 from app.index import IndexView

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app import completeness, summary
+from app import completeness, exam, summary
 from app.forms import endpoint_for
 from generator.permissions import (
     MENU_ACCESS,
     completeness_menu,
+    exam_menu,
     notices_menu,
     subscriptions_menu,
     summary_menu,
@@ -86,6 +87,9 @@ def module_groups(spec: Spec, locale: str) -> tuple[Group, ...]:
                 links.append(Link(completeness_menu(entity),
                                   entity.completeness.label.get(locale), "fa-tasks",
                                   f"{completeness.endpoint_for(entity)}.table"))
+            if entity.exam is not None:
+                links.append(Link(exam_menu(entity), entity.exam.label.get(locale),
+                                  "fa-pencil", f"{exam.endpoint_for(entity)}.index"))
         if links:
             groups.append(Group(module.key, module.label.get(locale), module.icon, tuple(links)))
     return tuple(groups)

@@ -34,7 +34,7 @@ CHANGE_ACTIONS = (REQUEST_CHANGE, DECIDE_CHANGE)
 BUILT_IN = ACTIONS + CHANGE_ACTIONS + ("all", "menu_access", "action", "action_post",
                                        "download", "choices", "transition", "transition_all",
                                        "info", "get", "get_list", "post", "put",
-                                       "force_logout", "completeness")
+                                       "force_logout", "completeness", "exam")
 MENU_ACCESS = "menu_access"
 # 在线用户 and 登录日志 (app/security/online.py, app/audit/login_log.py): view menus, menu
 # items, and the one right that is not a reading one (强退 ends somebody else's session).
@@ -73,10 +73,18 @@ def entity_actions(entity: Entity) -> tuple[str, ...]:
     out += [s.key for s in entity.summaries]
     if entity.completeness is not None:
         out.append(COMPLETENESS)
+    if entity.exam is not None:
+        out.append(EXAM)
     return tuple(out)
 
 
 COMPLETENESS = "completeness"  # the right to 填报进度 (and its 催报) of an entity
+EXAM = "exam"  # the right to take the exam of a course entity (药监网校)
+
+
+def exam_menu(entity: Entity) -> str:
+    """Menu name of a course entity's 在线考试 screen; its right is `can_exam`."""
+    return f"{entity.qualified}.exam"
 
 
 def completeness_menu(entity: Entity) -> str:

@@ -44,6 +44,9 @@ CODES: dict[str, str] = {
     "SCHEMA-E048": "a dashboard indicator cannot be computed as written",
     "SCHEMA-E049": "a dashboard chart does not fit its indicator",
     "SCHEMA-E050": "an entity's matching cannot be computed as written",
+    "SCHEMA-E060": "an exam cannot be set as written (paper, pass mark, takers, results)",
+    "SCHEMA-E061": "an exam names a field that is missing or of the wrong type",
+    "SCHEMA-E062": "results cannot be read by the employer as written",
 }
 
 

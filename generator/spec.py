@@ -23,6 +23,7 @@ from generator.spec_rules import (
 
 if TYPE_CHECKING:
     from generator.spec_dashboards import Dashboard
+    from generator.spec_exam import Employer, Exam
     from generator.types import FieldType
 
 @cache
@@ -456,6 +457,8 @@ class Entity:
     # points to (a 检查任务 is held by the enterprise inspected), set on every write
     org_from: str | None = None
     matching: Matching | None = None  # 进销存 关联匹配 (generator/spec_rules.py)
+    exam: Exam | None = None  # 药监网校: a random paper per attempt (generator/spec_exam.py)
+    employer: Employer | None = None  # visible_to_employer: results read by the employer
 
     def document(self, key: str) -> Document | None:
         return next((d for d in self.documents if d.key == key), None)

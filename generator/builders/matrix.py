@@ -17,6 +17,7 @@ from generator.permissions import (
     DASHBOARD_CATEGORY,
     DICTIONARY_MENU,
     DICTIONARY_VIEW,
+    EXAM,
     FORCE_LOGOUT,
     LOGIN_LOG_MENU,
     LOGIN_LOG_VIEW,
@@ -31,6 +32,7 @@ from generator.permissions import (
     dashboard_menu,
     dashboard_view,
     entity_actions,
+    exam_menu,
     notices_menu,
     notices_view,
     right,
@@ -102,6 +104,8 @@ def entity_perms(spec: Spec) -> set[Perm]:
                 perms.add(Perm(MENU_ACCESS, summary_menu(entity, summary)))
             if entity.completeness is not None:
                 perms.add(Perm(MENU_ACCESS, completeness_menu(entity)))
+            if entity.exam is not None:
+                perms.add(Perm(MENU_ACCESS, exam_menu(entity)))
         perms.add(Perm(MENU_ACCESS, module.key))
         if module.notices is not None:
             perms.update(notice_reader(module.key))
@@ -167,6 +171,10 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
                     result[key].update((Perm(right(summary.key), entity.permission_name),
                                          Perm(MENU_ACCESS, summary_menu(entity, summary)),
                                          Perm(MENU_ACCESS, module.key)))
+            for key in entity.exam.takers if entity.exam is not None else ():  # 在线考试
+                result[key].update((Perm(right(EXAM), entity.permission_name),
+                                    Perm(MENU_ACCESS, exam_menu(entity)),
+                                    Perm(MENU_ACCESS, module.key)))
             done = entity.completeness
             for key in done.roles if done is not None else ():  # 填报进度, a screen too
                 result[key].update((Perm(right(COMPLETENESS), entity.permission_name),

@@ -18,6 +18,7 @@ from generator.checks.auto_rules import resolve_rules, resolve_update_where
 from generator.checks.context import Context, HookCatalogue, kind_of
 from generator.checks.dashboards import read_dashboards
 from generator.checks.entities import MODULE_KEYS, index_name, read_entity, read_module
+from generator.checks.exam import resolve_exams
 from generator.checks.landing import resolve_landings
 from generator.checks.matching import resolve_match_schedules
 from generator.checks.notices import one_board
@@ -102,6 +103,7 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
     resolve_guards(ctx, list(flows.found.values()), index)
     resolve_filled_by(ctx, index)
     resolve_rollups(ctx, index)
+    resolve_exams(ctx, index)
     resolve_rules(ctx, index)
     resolve_update_where(ctx, modules, index)
     resolve_match_schedules(ctx, modules, index)

@@ -12,6 +12,7 @@ from generator.checks.completeness import read_completeness
 from generator.checks.context import Context, kind_of, listing
 from generator.checks.documents import read_documents
 from generator.checks.drafts import EntityDraft, ModuleDraft
+from generator.checks.exam import read_exam
 from generator.checks.features import (
     check_condition_fields,
     conditions,
@@ -41,7 +42,7 @@ ENTITY_KEYS = (
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
     "filled_by", "visible_to_owner", "rules", "documents", "completeness", "org_from",
-    "matching",
+    "matching", "exam", "visible_to_employer",
 )
 INDEX_KEYS = ("fields", "unique", "name", "where")
 MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -179,6 +180,7 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
     entity.filled_by_node = read_filled_by(ctx, entity)
     entity.kw["owner"] = read_owner(ctx, entity)
     entity.kw["documents"] = read_documents(ctx, entity)
+    read_exam(ctx, entity)
 
 
 def _assigned(ctx: Context, entity: EntityDraft) -> None:
