@@ -27,6 +27,7 @@ from app.demo import regulation as demo_regulation
 from app.demo import sampling as demo_sampling
 from app.demo import supervision as demo_supervision
 from app.demo import trace as demo_trace
+from app.demo import training as demo_training
 from app.demo.data import ACCOUNTS, OPEN_BATCH, PASSWORD
 from app.demo.people import (
     DemoError,
@@ -87,6 +88,7 @@ def load(app: Any) -> Report:
             report.created.update(demo_interaction.load(session, users, orgs))
             report.created.update(demo_supervision.load(session, users, orgs))
             report.created.update(demo_trace.load(session, users, orgs))
+            report.created.update(demo_training.load(session, users, orgs))
             session.commit()
         except Exception:
             session.rollback()
