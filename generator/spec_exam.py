@@ -18,12 +18,14 @@ ATTEMPT_FIELDS = ("course", "person_name", "id_no", "started_at", "deadline",
 @dataclass(frozen=True)
 class PaperPart:
     """So many questions of one kind (a value of the bank's `kind`), each worth `points`;
-    `multiple`: several options may be right (all of them, and only they, must be chosen)."""
+    `multiple`: several options may be right (all of them, and only they, must be chosen);
+    `shuffle`: the options are shown in a random order (not 正确/错误 of a 判断题)."""
 
     kind: str
     count: int
     points: int
     multiple: bool = False
+    shuffle: bool = True
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,8 @@ def shortfall(session: Any, exam: Exam, m: Models, course_ids: list[int]
 
 
 def draw(session: Any, exam: Exam, m: Models, course: Any, attempt: Any, user: Any) -> None:
-    """The attempt's paper: each part's questions at random, options shuffled."""
+    """The attempt's paper: each part's questions at random, options shuffled (unless the
+    part says `shuffle: false`)."""
     position = 0
     for part in exam.paper:
         ids = list(session.execute(select(m.bank.id).where(
@@ -105,7 +106,8 @@ def draw(session: Any, exam: Exam, m: Models, course: Any, attempt: Any, user: A
             options.setdefault(question_id, []).append(option_id)
         for question_id in chosen:
             shown = options.get(question_id, [])
-            _RANDOM.shuffle(shown)
+            if part.shuffle:
+                _RANDOM.shuffle(shown)
             position += 1
             session.add(ExamPaper(entity=exam.attempts, attempt_id=attempt.id,
                                   user_id=user.id, position=position,

@@ -29,7 +29,7 @@ from generator.types import TYPES
 
 EXAM_KEYS = ("label", "bank", "attempts", "paper", "minutes", "pass_mark", "credits",
              "takers", "grace_seconds")
-PART_KEYS = ("count", "points", "multiple")
+PART_KEYS = ("count", "points", "multiple", "shuffle")
 EMPLOYER_KEYS = ("field", "staff", "match", "roles")
 DEFAULT_LABEL = Label("在线考试", "Exams")
 
@@ -200,7 +200,8 @@ def _paper(ctx: Context, node: Node, path: str, bank: EntityDraft | None
         count = ctx.integer(body, "count", at, 0, 1, 200)
         points = ctx.integer(body, "points", at, 0, 1, 100)
         if count and points:
-            parts.append(PaperPart(str(key), count, points, ctx.flag(body, "multiple", at)))
+            parts.append(PaperPart(str(key), count, points, ctx.flag(body, "multiple", at),
+                                   ctx.flag(body, "shuffle", at, True)))
     if not raw:
         ctx.err("SCHEMA-E060", node.where("paper"), f"{path}.paper", "the paper is empty",
                 "question kind -> {count, points}, e.g. single: {count: 10, points: 5}")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import SHOTS, shot
 from tests.browser.demo_server import serve, sign_in, submit
 
 pytestmark = pytest.mark.browser
@@ -42,6 +42,8 @@ def test_a_person_takes_an_exam(server: dict[str, Any], page: Any) -> None:
     for question in page.locator(".exam-question").all():  # the first option of each
         question.locator("input").first.check()
     shot(page, "training-02-paper")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / "training-02-paper-top.png"))  # the clock, as seen
     page.once("dialog", lambda dialog: dialog.accept())
     submit(page, page.locator("button.exam-hand-in"))
     assert re.search(r"/paper/\d+/result$", page.url)

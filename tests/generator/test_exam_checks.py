@@ -28,7 +28,7 @@ def test_the_training_schema_is_fine() -> None:
 def test_paper_numbers_and_takers(tmp_path: Path) -> None:
     assert _problems(
         tmp_path,
-        ("judge: {count: 1, points: 30}", "essay: {count: 1, points: 30}"),
+        ("judge: {count: 1, points: 30, shuffle: false}", "essay: {count: 1, points: 30}"),
         ("pass_mark: 60", "pass_mark: 90"),
         ("takers: [citizen]", "takers: [citizen, regulatr, regulator]"),
         ("      regulator: [list, show, add, edit, delete]\n      citizen: [list, show]\n"

@@ -131,6 +131,8 @@ def test_a_paper_is_drawn_at_random_by_the_composition(world: Any) -> None:
         pk = start(client, world["courses"]["药品管理法"])
         rows = paper_rows(app, pk)
         assert Counter(r.kind for r in rows) == {"single": 2, "multiple": 1, "judge": 1}
+        judge = next(r for r in rows if r.kind == "judge")  # shuffle: false keeps 正确, 错误
+        assert json.loads(judge.options) == sorted(json.loads(judge.options))
         with app.app_context():
             question_m = app.extensions["admin"].models["school.Question"]
             courses = {_session(app).get(question_m, r.question_id).course_id for r in rows}
