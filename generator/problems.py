@@ -47,6 +47,9 @@ CODES: dict[str, str] = {
     "SCHEMA-E060": "an exam cannot be set as written (paper, pass mark, takers, results)",
     "SCHEMA-E061": "an exam names a field that is missing or of the wrong type",
     "SCHEMA-E062": "results cannot be read by the employer as written",
+    "SCHEMA-E054": "favourites is not yes/no",
+    "SCHEMA-E055": "a list's tabs do not name a field of fixed values",
+    "SCHEMA-E056": "an entity's searchable names fields that cannot be searched",
 }
 
 
