@@ -50,6 +50,9 @@ CODES: dict[str, str] = {
     "SCHEMA-E054": "favourites is not yes/no",
     "SCHEMA-E055": "a list's tabs do not name a field of fixed values",
     "SCHEMA-E056": "an entity's searchable names fields that cannot be searched",
+    "SCHEMA-E063": "a module's menu link cannot be shown as written",
+    "SCHEMA-E064": "a file field's accepted types contradict each other",
+    "SCHEMA-E065": "a file field's quota has no organisation to count against",
 }
 
 

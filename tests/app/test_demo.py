@@ -383,5 +383,7 @@ def test_the_beijing_training_demo(demo: Any) -> None:
     assert person.get("/api/v1/question/").status_code in (401, 403)
     assert _count(_login(app, "bj_reg"), "exam_attempt") == 2
     assert _count(_login(app, "ln_legal"), "exam_attempt") == 0
+    # 京康 reads them: 孙浩然 is in its 企业空间 → 人员管理 (visible_to_employer)
+    assert _count(_login(app, "bj_legal"), "exam_attempt") == 2
     page = person.get("/training/course/exam/").text
     assert "89分，合格" in page and "题库尚未完善" in page
