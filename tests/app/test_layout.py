@@ -127,8 +127,8 @@ def test_a_role_sees_the_modules_it_may_list_in_their_order(spec: Any) -> None:
     shown = _labels(sidebar(spec, (), _may(spec, "province_regulator"), "zh_CN"))
     assert [label for label, _links in shown] == [
         "服务门户", "业务办理", "药监网校", "基础数据", "企业空间", "企业信息采集管理",
-        "出口药品档案", "产品绑定/解绑管理", "行政审批", "日常监管", "投诉举报", "信用管理", "稽查执法", "检验检测",
-        "政企互动", "药品追溯"]
+        "出口药品档案", "产品绑定/解绑管理", "行政审批", "日常监管", "投诉举报", "信用管理",
+        "稽查执法", "检验检测", "政企互动", "药品追溯"]
 
 
 def test_a_summary_is_a_link_of_its_module_for_its_roles_only(spec: Any) -> None:
