@@ -48,6 +48,7 @@ from app.completeness import models as reminder_models  # noqa: F401 - in FAB's 
 from app.config import INSTANCE, check_production, defaults
 from app.exam import paper as exam_papers  # noqa: F401 - its table is in FAB's metadata
 from app.extension import Admin
+from app.helpdesk import init_app as helpdesk_init_app
 from app.hooks import CATALOGUE, window_admin
 from app.index import IndexView
 from app.io import models as io_models  # noqa: F401 - its table belongs to FAB's metadata
@@ -179,6 +180,7 @@ def _create_app(test_config: Mapping[str, Any] | None) -> Flask:
         documents.init_app(appbuilder)
         messages.init_app(appbuilder)
         notices_init_app(appbuilder)
+        helpdesk_init_app(appbuilder)
         favourites.init_app(appbuilder)
         global_search.init_app(appbuilder)
         jobs_init_app(app, appbuilder)

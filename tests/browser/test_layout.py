@@ -123,7 +123,7 @@ def test_many_menus_fit_and_scroll_inside_the_sidebar(browser: Any, server: str)
                                         "企业信息采集管理", "出口药品档案", "产品绑定/解绑管理",
                                         "行政审批",
                                         "日常监管", "投诉举报", "信用管理", "稽查执法",
-                                        "检验检测", "政企互动", "药品追溯",
+                                        "检验检测", "政企互动", "药品追溯", "帮助中心",
                                         "数据分析",
                                         "上报时间管理"]
     for i in range(groups.count()):  # open them all
