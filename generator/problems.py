@@ -44,6 +44,9 @@ CODES: dict[str, str] = {
     "SCHEMA-E048": "a dashboard indicator cannot be computed as written",
     "SCHEMA-E049": "a dashboard chart does not fit its indicator",
     "SCHEMA-E050": "an entity's matching cannot be computed as written",
+    "SCHEMA-E066": "the role of registration: is not held by a unit's account",
+    "SCHEMA-E067": "a registration region is not a province's GB/T 2260 code",
+    "SCHEMA-E068": "a unit kind that cannot register",
 }
 
 
