@@ -52,7 +52,8 @@ class Provider:
             assert args["client_id"] == CLIENT_ID and args["response_type"] == "code"
             code = secrets.token_urlsafe(12)
             self.codes[code] = {"nonce": args.get("nonce"), "claims": dict(self.identity)}
-            return redirect(f"{args['redirect_uri']}?{urlencode({'code': code, 'state': args['state']})}")
+            query = urlencode({"code": code, "state": args["state"]})
+            return redirect(f"{args['redirect_uri']}?{query}")
 
         @app.post("/token")
         def token() -> Any:
