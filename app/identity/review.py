@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from app.context import db_session, generated, security
 from app.identity.models import APPROVED, PENDING, REFUSED, Registration
 from app.messages.inbox import Draft, post
+from app.security import user_audit
 from app.security.models import AppUser
 from app.security.orgs import OrgError, add_org
 from app.security.scope import current, is_admin, within
@@ -83,6 +84,7 @@ def approve(session: Any, item: Registration, user: Any) -> AppUser:
     account.id_no = item.id_no
     account.must_change_password = False  # the applicant chose the password
     session.flush()
+    user_audit.record_created(session, account)  # 审计日志: who approved it, as for 用户管理
     item.org_id, item.user_id = org.id, account.id
     channels = tuple(current_app.config.get("ADMIN_MESSAGE_CHANNELS", ()))
     post(session, Draft(kind="account", title=_("Your registration was approved"),

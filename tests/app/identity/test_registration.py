@@ -239,3 +239,19 @@ def test_the_form_is_rate_limited(database_url: str, tmp_path_factory: Any) -> N
         assert re.search("请求过于频繁|太多", client.post("/register/", data={}).text)
     finally:
         dispose(limited)
+
+
+def test_user_management_shows_the_id_number(app: Any) -> None:
+    from app.security.models import AppUser
+
+    with app.app_context():
+        pk = app.appbuilder.session.execute(select(AppUser.id).where(
+            AppUser.username == "bj_person")).scalar_one()
+    admin = sign_in(app, "bj_admin")
+    shown = admin.get(f"/system/users/show/{pk}")
+    assert shown.status_code == 200
+    assert "身份证号" in shown.text and "110105198803121236" in shown.text
+    edit = admin.get(f"/system/users/edit/{pk}")
+    assert 'name="id_no"' in edit.text and 'value="110105198803121236"' in edit.text
+    mine = sign_in(app, "bj_person").get("/users/userinfo/")
+    assert "110105198803121236" in mine.text
