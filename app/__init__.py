@@ -30,6 +30,8 @@ from app import (
     compat,
     documents,
     errors,
+    favourites,
+    global_search,
     health,
     hooks,
     layout,
@@ -179,6 +181,8 @@ def _create_app(test_config: Mapping[str, Any] | None) -> Flask:
         documents.init_app(appbuilder)
         messages.init_app(appbuilder)
         notices_init_app(appbuilder)
+        favourites.init_app(appbuilder)
+        global_search.init_app(appbuilder)
         jobs_init_app(app, appbuilder)
         dictionary_view.init_app(appbuilder)
         settings_view.init_app(appbuilder)

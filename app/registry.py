@@ -14,7 +14,7 @@ from flask_appbuilder.actions import action
 from flask_babel import LazyString
 from markupsafe import Markup, escape
 
-from app import completeness, dashboards, summary
+from app import completeness, dashboards, favourites, summary
 from app.api import GeneratedRestApi
 from app.filters import Interface
 from app.forms import build_form, endpoint_for
@@ -207,7 +207,8 @@ def build_api(spec: Spec, entity: Entity, models: dict[str, Any]) -> type:
         "method_permission_name": {**API_METHODS, **API_IO_METHODS, **summary_names,
                                    **progress_names},
         **security_options(entity),
-        "base_filters": [*security_options(entity)["base_filters"], *todo.narrowing(entity)],
+        "base_filters": [*security_options(entity)["base_filters"], *todo.narrowing(entity),
+                         *favourites.narrowing(entity)],
         **api_options(spec, entity),
     })
 

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import documents, gate, list_count, list_seek, needs_panel
+from app import documents, favourites, gate, list_count, list_seek, list_tabs, needs_panel
 from app import help as help_views
 from app.audit import history
 from app.audit.views import ACTIONS as AUDIT_ACTIONS
@@ -111,6 +111,8 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
                                   if todo.mine_fields(self.entity)
                                   and not todo.mine_narrowed() else None)
             kwargs["search_form"] = form_inputs(self)
+            kwargs["favourites_toggle"] = favourites.list_toggle(self.entity)
+            kwargs["list_tabs"] = list_tabs.tabs(self.entity, self.datamodel.obj, g.user)
         if template in (self.list_template, self.add_template, self.edit_template,
                         self.show_template):
             kwargs["hook_banner"] = runtime.banner(self.entity, g.user, self.datamodel.session)
@@ -134,7 +136,8 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
         super()._init_properties()
         if changes.enabled(self.entity):
             self._base_filters.add_filter("id", changes.PendingChangeFilter, self.entity)
-        for column, kind, entity in todo.narrowing(self.entity):  # ?todo=1, ?window=
+        for column, kind, entity in [*todo.narrowing(self.entity),  # ?todo=1, ?window=
+                                     *favourites.narrowing(self.entity)]:  # ?favourites=1
             self._base_filters.add_filter(column, kind, entity)
 
     def _pending_changes(self) -> dict[str, Any] | None:
@@ -307,6 +310,9 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
         args["all_buttons"] = [] if history else buttons.all_buttons(
             self.entity, self._all_transitions(), model, session, g.user, self._granted)
         args["list_url"] = request.full_path if request.query_string else request.path
+        args["stars"] = favourites.starred(self.entity, args["pks"], g.user)
+        args["favourites"] = self.entity.favourites
+        args["entity_name"] = self.entity.qualified
         args["locale"] = current_locale()
         args["next_url"] = self._next_url(args, rows)
         if getattr(args.get("count"), "estimated", False):  # 「约 10 万条」 and 精确计数

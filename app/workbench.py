@@ -15,9 +15,10 @@ from typing import Any
 from flask import url_for
 from flask_babel import gettext as _
 
-from app import gate
+from app import favourites, gate
 from app.context import db_session, generated, security
 from app.forms import endpoint_for
+from app.global_search import query as global_search
 from app.hooks import window_deadline
 from app.hooks.models import beijing_now
 from app.labels import current_locale
@@ -80,6 +81,8 @@ class Workbench:
     landings: list[LandingBox] = field(default_factory=list)
     modules: list[dict[str, Any]] = field(default_factory=list)
     notices: NoticePanel | None = None
+    favourites: list[favourites.FavouriteLine] | None = None  # 我的收藏; None: nothing to star
+    searchable: bool = False  # the 全局搜索 box: something the person may search
 
 
 def _list_url(entity: Entity, **args: Any) -> str:
@@ -133,6 +136,10 @@ def build(user: Any) -> Workbench:
                 bench.landings.append(box)
     bench.windows = _windows([e for _m, es in modules for e in es], user, session)
     bench.notices = notice_panel(user)
+    listed = [e for _m, es in modules for e in es]
+    if any(e.favourites for e in listed):
+        bench.favourites = favourites.panel(user, listed)
+    bench.searchable = bool(global_search.sources(user))
     return bench
 
 

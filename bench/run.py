@@ -32,7 +32,7 @@ from bench.common import INSTANCE, ROOT, WORK, Row, Section, log
 SCENARIOS = {1: "bench.s1_startup", 2: "bench.s2_list", 3: "bench.s3_import",
              4: "bench.s4_export", 5: "bench.s5_load", 6: "bench.s6_sign_in",
              7: "bench.s7_export_job", 8: "bench.s8_completeness", 9: "bench.s9_todo",
-             10: "bench.s10_trace"}
+             10: "bench.s10_trace", 11: "bench.s11_search"}
 
 
 def _cmd(*args: str) -> str:

@@ -16,6 +16,7 @@ from generator.spec_rules import (
     Notices,
     Owner,
     Schedule,
+    Searchable,
 )
 from generator.spec_rules import (
     NoticeCategory as NoticeCategory,
@@ -456,6 +457,9 @@ class Entity:
     # points to (a 检查任务 is held by the enterprise inspected), set on every write
     org_from: str | None = None
     matching: Matching | None = None  # 进销存 关联匹配 (generator/spec_rules.py)
+    favourites: bool = False  # 收藏: a star on each row, 已收藏, 我的收藏 (app/favourites/)
+    tabs: str | None = None  # a field of fixed values: the list's tabs with their counts
+    searchable: Searchable | None = None  # found by the global search (全局搜索)
 
     def document(self, key: str) -> Document | None:
         return next((d for d in self.documents if d.key == key), None)
@@ -514,6 +518,8 @@ class Entity:
         searched text fields and the display field, which reference pickers search; not
         identifiers checked by validators (统一社会信用代码, 批准文号 …)."""
         names = [n for n in self.searched if n != "org"] + [self.display]
+        if self.searchable is not None:  # 全局搜索 finds the title by its initials too
+            names.append(self.searchable.title)
         return tuple(n for n in dict.fromkeys(names) if self.has_field(n)
                      and self.field(n).kind.initials and not self.field(n).validators)
 

@@ -136,3 +136,18 @@ class Matching:
     quantity: str | None = None  # equal too, else the pair is `differs`
     state: str = "match_state"
     row: str = "matched_id"
+
+
+@dataclass(frozen=True)
+class Searchable:
+    """`searchable: {title, text}` of an entity: its rows are found by the global search
+    (全局搜索, app/global_search/) within each person's range, by the words of `title` (a
+    string field, its pinyin initials too) and of `text` (string or text fields); a result
+    is the title with its matching words marked, and a link to the row."""
+
+    title: str
+    text: tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return (self.title, *[n for n in self.text if n != self.title])

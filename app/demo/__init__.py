@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.demo import business, flows, usage
+from app.demo import catalogue as demo_catalogue
 from app.demo import credit as demo_credit
 from app.demo import enforcement as demo_enforcement
 from app.demo import identity as demo_identity
@@ -87,6 +88,7 @@ def load(app: Any) -> Report:
             report.created.update(demo_interaction.load(session, users, orgs))
             report.created.update(demo_supervision.load(session, users, orgs))
             report.created.update(demo_trace.load(session, users, orgs))
+            report.created.update(demo_catalogue.load(session, users, orgs))
             session.commit()
         except Exception:
             session.rollback()

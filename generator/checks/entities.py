@@ -8,6 +8,7 @@ import os
 import re
 from typing import Any
 
+from generator.checks.catalogue import read_catalogue
 from generator.checks.completeness import read_completeness
 from generator.checks.context import Context, kind_of, listing
 from generator.checks.documents import read_documents
@@ -41,7 +42,7 @@ ENTITY_KEYS = (
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
     "filled_by", "visible_to_owner", "rules", "documents", "completeness", "org_from",
-    "matching",
+    "matching", "favourites", "tabs", "searchable",
 )
 INDEX_KEYS = ("fields", "unique", "name", "where")
 MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -179,6 +180,7 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
     entity.filled_by_node = read_filled_by(ctx, entity)
     entity.kw["owner"] = read_owner(ctx, entity)
     entity.kw["documents"] = read_documents(ctx, entity)
+    read_catalogue(ctx, entity)
 
 
 def _assigned(ctx: Context, entity: EntityDraft) -> None:
