@@ -43,6 +43,7 @@ class Link:
     icon: str
     endpoint: str  # the Flask endpoint the link opens ("" with an href)
     href: str = ""  # a menu link of FAB's that names an address, not a view
+    user_classes: tuple[str, ...] = ()  # a module's `links`: only for these (empty: all)
 
     @property
     def blueprint(self) -> str:
@@ -66,8 +67,8 @@ class Crumb:
 
 def module_groups(spec: Spec, locale: str) -> tuple[Group, ...]:
     """Every module with its menu entries (通知公告 and 订阅设置 first where the module has
-    notices, then lists and each entity's summaries), rights not applied, in the modules'
-    order."""
+    notices, then its `links` to other modules' lists, then lists and each entity's
+    summaries), rights not applied, in the modules' order."""
     groups = []
     for module in sorted(spec.modules, key=lambda m: (m.order, m.key)):
         links: list[Link] = []
@@ -76,6 +77,11 @@ def module_groups(spec: Spec, locale: str) -> tuple[Group, ...]:
                            "fa-bullhorn", NOTICES_ENDPOINT),
                       Link(subscriptions_menu(module.key), SUBSCRIPTIONS.get(locale), "fa-rss",
                            SUBSCRIPTIONS_ENDPOINT)]
+        for link in module.links:  # another module's list, seen by whoever may open it
+            target = spec.entity(link.entity)
+            links.append(Link(target.qualified, link.label.get(locale), link.icon,
+                              f"{endpoint_for(target)}.list",
+                              user_classes=link.user_classes))
         for entity in module.entities:
             if entity.menu:
                 links.append(Link(entity.qualified, entity.label.get(locale), entity.icon,
@@ -92,14 +98,16 @@ def module_groups(spec: Spec, locale: str) -> tuple[Group, ...]:
 
 
 def sidebar(spec: Spec, system: Sequence[Group], may: Callable[[str], bool],
-            locale: str) -> tuple[Group, ...]:
+            locale: str, user_class: str | None = None) -> tuple[Group, ...]:
     """The groups the person may open: the modules, then the system menus; a group only with
-    a link in it, a link only with `menu_access` on it and on its group (as FAB's menu)."""
+    a link in it, a link only with `menu_access` on it and on its group (as FAB's menu), and
+    a module's link to another list only for its `user_classes`."""
     shown = []
     for group in (*module_groups(spec, locale), *system):
         if not may(group.key):
             continue
-        links = tuple(link for link in group.links if may(link.name))
+        links = tuple(link for link in group.links if may(link.name) and (
+            not link.user_classes or user_class in link.user_classes))
         if links:
             shown.append(replace(group, links=links))
     return tuple(shown)
@@ -209,7 +217,8 @@ def frame(title: Any = "") -> Frame:
         return Frame((), None, (), frozenset())  # the sign-in page: no menu, no path
     sm = appbuilder.sm
     system = system_groups(appbuilder.menu, (m.key for m in admin.spec.modules))
-    groups = sidebar(admin.spec, system, lambda name: sm.has_access(MENU_ACCESS, name), locale)
+    groups = sidebar(admin.spec, system, lambda name: sm.has_access(MENU_ACCESS, name), locale,
+                     getattr(current_user, "user_class", None))
     found = current(groups, request.endpoint)
     crumbs = breadcrumbs(admin.spec, groups, request.endpoint, str(title or ""), locale,
                          gettext("Home"))

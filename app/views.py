@@ -218,6 +218,10 @@ class GeneratedModelView(ModelViewHooks, ViewIO, TransitionViews, ModelView):
             "rounds": history.correction_rounds(session, self.entity, item.id, hidden),
             "documents": documents.offered(self.entity, item, g.user, sm),
             "locale": current_locale(),
+            "favourite": {"on": item.id in favourites.starred(self.entity, [item.id], g.user),
+                          "url": favourites.toggle_url(self.entity.qualified, item.id),
+                          "next": url_for(".show", pk=item.id)}
+            if self.entity.favourites else None,
         }
 
     # -- 变更: ask for a change of a submitted record; an approver decides ----------------

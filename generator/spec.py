@@ -559,6 +559,17 @@ class Landing:
 
 
 @dataclass(frozen=True)
+class MenuLink:
+    """A menu entry of a module opening another module's entity list (企业空间 → 企业主体信息:
+    基础数据's 企业信息); shown to whoever may open that list."""
+
+    entity: str  # qualified entity name
+    label: Label
+    icon: str = "fa-link"
+    user_classes: tuple[str, ...] = ()  # empty: everyone who may open the list
+
+
+@dataclass(frozen=True)
 class Module:
     key: str
     label: Label
@@ -570,6 +581,7 @@ class Module:
     manual: str | None = None  # the operation manual (帮助文档): absolute path of a text file
     schedules: tuple[Schedule, ...] = ()
     notices: Notices | None = None  # 通知公告 (at most one module of a schema has them)
+    links: tuple[MenuLink, ...] = ()  # menu entries opening other modules' lists, first
 
 
 @dataclass(frozen=True)

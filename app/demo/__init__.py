@@ -26,6 +26,7 @@ from app.demo import interaction as demo_interaction
 from app.demo import notices as demo_notices
 from app.demo import regulation as demo_regulation
 from app.demo import sampling as demo_sampling
+from app.demo import space as demo_space
 from app.demo import supervision as demo_supervision
 from app.demo import trace as demo_trace
 from app.demo.data import ACCOUNTS, OPEN_BATCH, PASSWORD
@@ -81,6 +82,7 @@ def load(app: Any) -> Report:
             # also into a demo loaded before 通知公告 existed: only while there are none
             report.created.update(demo_notices.load(session, users, orgs))
             report.created.update(demo_identity.load(session, users, orgs))
+            report.created.update(demo_space.load(session, users, orgs))
             report.created.update(demo_credit.load(session, users, orgs))
             report.created.update(demo_enforcement.load(session, users, orgs))
             report.created.update(demo_sampling.load(session, users, orgs))

@@ -8,7 +8,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from generator.spec import USER_CLASSES
 
-FILE_TYPES = ("pdf", "jpg", "png", "xlsx", "docx", "zip")
+# `any`: every file type, its content not checked (a download only: app/security/headers.py)
+FILE_TYPES = ("pdf", "jpg", "png", "xlsx", "docx", "zip", "any")
 CHARACTER_CLASSES = ("upper", "lower", "digit", "special")
 PASSWORD_PRESETS = ("default", "seed_8_20", "strict")
 

@@ -92,10 +92,18 @@ def before_transition(entity: Entity, obj: Any, transition: str, user: Any,
 
 
 def banner(entity: Entity, user: Any, session: Any) -> Any:
-    """Markup shown above the entity's list and forms, or None."""
+    """Markup shown above the entity's list and forms, or None: the reporting window's
+    state, then the organisation's space used (upload_limit.quota_mb)."""
+    from markupsafe import Markup
+
+    from app.hooks import quota_banner
+
+    shown = []
     for ref in entity.hooks:
         if ref.name == "window_deadline":
             from app.hooks import window_deadline
 
-            return window_deadline.banner(ref, entity, user, session)
-    return None
+            shown.append(window_deadline.banner(ref, entity, user, session))
+            break
+    shown.append(quota_banner.banner(entity, user, session))
+    return Markup("").join(m for m in shown if m) or None

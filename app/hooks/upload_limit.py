@@ -5,6 +5,9 @@
       hook: upload_limit
       params: {types: [pdf], max_files: 1, max_mb: 20, quota_mb: 200}
 
+`types: [any]` accepts every format (only its size is checked); the download door sends every
+file as an attachment the browser does not render (app/security/headers.py).
+
 `check` runs when a file arrives (form validation: the message goes next to the field and the
 rest of the form stays as typed):
 
@@ -44,6 +47,7 @@ from generator.spec import Entity, Field, HookRef
 log = logging.getLogger(__name__)
 MB = 1024 * 1024
 FILES_PER_FIELD = 1  # a file field stores one file (generator/models.py)
+ANY = "any"  # `types: [any]`: every format (企业空间's documents), content not parsed
 
 
 def __(msgid: str) -> str:
@@ -99,7 +103,7 @@ def check(ref: HookRef, entity: Entity, field: Field, obj: Any, upload: Any, use
     types = list(ref.get("types") or [])
     name = upload.filename or ""
     ext = os.path.splitext(name)[1].lower()
-    kind = next((t for t in types if ext in EXTENSIONS[t]), None)
+    kind = ANY if ANY in types else next((t for t in types if ext in EXTENSIONS[t]), None)
     if kind is None:
         raise Denied(WRONG_TYPE, types="、".join(LABELS[t] for t in types))
     stream = upload.stream
@@ -109,6 +113,8 @@ def check(ref: HookRef, entity: Entity, field: Field, obj: Any, upload: Any, use
     max_bytes = float(ref.get("max_mb", 20.0)) * MB
     if size > max_bytes:
         raise Denied(TOO_BIG, size=mb(size), max_mb=mb(max_bytes))
+    if kind == ANY:
+        return  # any format: nothing to parse; the download door serves it inert
     try:
         check_content(kind, stream, ext)
     finally:

@@ -79,11 +79,34 @@ def content_disposition(name: str, fallback: str = "download") -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(cleaned, safe='')}"
 
 
+# Types a browser shows without running anything in our origin; every other type (HTML,
+# SVG, XML, scripts, executables, unknown) goes out as application/octet-stream.
+INERT_TYPES = frozenset({
+    "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp",
+    "text/plain", "text/csv", "application/zip", "application/x-zip-compressed",
+    "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+    "application/x-rar-compressed", "application/vnd.rar", "application/x-7z-compressed",
+    "application/gzip", "application/x-tar", "audio/mpeg", "video/mp4",
+})
+OCTET = "application/octet-stream"
+
+
+def download_type(name: str, mimetype: str | None = None) -> str:
+    """The Content-Type a file named `name` is sent with: its own when inert, else bytes."""
+    given = mimetype or mimetypes.guess_type(name)[0] or OCTET
+    return given if given.split(";")[0].strip().lower() in INERT_TYPES else OCTET
+
+
 def send_attachment(source: Any, name: str, mimetype: str | None = None) -> Response:
-    """`send_file` of a path or a binary stream as an attachment named `name`."""
+    """`send_file` of a path or a binary stream as an attachment named `name`: every file
+    of every door (uploads, exports, documents) with `nosniff` and a content type that a
+    browser cannot run (download_type)."""
     cleaned = clean_name(name)
-    mimetype = mimetype or mimetypes.guess_type(cleaned)[0] or "application/octet-stream"
-    response = send_file(source, mimetype=mimetype)
+    response = send_file(source, mimetype=download_type(cleaned, mimetype))
     response.headers["Content-Disposition"] = content_disposition(cleaned)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

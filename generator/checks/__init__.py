@@ -19,6 +19,7 @@ from generator.checks.context import Context, HookCatalogue, kind_of
 from generator.checks.dashboards import read_dashboards
 from generator.checks.entities import MODULE_KEYS, index_name, read_entity, read_module
 from generator.checks.landing import resolve_landings
+from generator.checks.links import resolve_links
 from generator.checks.matching import resolve_match_schedules
 from generator.checks.notices import one_board
 from generator.checks.references import (
@@ -35,6 +36,7 @@ from generator.checks.references import (
 from generator.checks.registration import read_registration
 from generator.checks.roles import read_roles
 from generator.checks.rollups import resolve_rollups
+from generator.checks.uploads import check_uploads
 from generator.checks.workflows import read_workflows
 from generator.loader import Loaded, Location, Node
 from generator.problems import Problem
@@ -99,6 +101,7 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
     lines_follow_parents(index)
     resolve_gates(ctx, modules, index)
     resolve_landings(ctx, modules, index)
+    resolve_links(ctx, modules, index)
     resolve_choices(ctx, index)
     resolve_guards(ctx, list(flows.found.values()), index)
     resolve_filled_by(ctx, index)
@@ -108,6 +111,7 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
     resolve_match_schedules(ctx, modules, index)
     for entity in index.by_name.values():
         check_guard_fields(ctx, entity)
+        check_uploads(ctx, entity)
     app_hooks = ctx.hook_map(data, "", "app")
     homes = [(d, str(d.get("module", "")) if any(d is m for m in raw_modules) else "")
              for d in documents]  # a dashboard finds entities of its own module first

@@ -154,8 +154,10 @@ class ModuleDraft:
     manual: str | None = None
     schedules: tuple[Any, ...] = ()  # generator.spec.Schedule
     notices: Any = None  # generator.spec.Notices
+    links_node: Any = None  # raw `links`, resolved once every entity is known
+    links: tuple[Any, ...] = ()  # generator.spec.MenuLink
 
     def build(self) -> Module:
         return Module(self.key, self.label, self.icon, self.order,
                       tuple(e.build() for e in self.entities), self.gate, self.landing,
-                      self.manual, self.schedules, self.notices)
+                      self.manual, self.schedules, self.notices, self.links)

@@ -34,7 +34,7 @@ from generator.spec import SCOPES, Condition, Index, snake
 from generator.types import Render
 
 MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles", "workflows", "gate",
-               "landing", "manual", "schedules", "notices", "dashboards")
+               "landing", "manual", "schedules", "notices", "dashboards", "links")
 MANUAL_SUFFIXES = (".md", ".txt")
 MANUAL_MAX = 1_000_000  # bytes: a manual is text, read whole when it is downloaded
 ENTITY_KEYS = (
@@ -84,6 +84,7 @@ def read_module(ctx: Context, data: Any, is_root: bool, root_keys: tuple[str, ..
     module = ModuleDraft(key, label, icon, order, data)
     module.gate_node = read_gate(ctx, data)
     module.landing_node = ctx.mapping(data, "landing", "landing")
+    module.links_node = data.get("links")
     module.manual = _manual(ctx, data)
     module.schedules = read_schedules(ctx, key, data)
     module.notices = read_notices(ctx, key, data)

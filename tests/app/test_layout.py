@@ -126,7 +126,7 @@ def test_a_role_sees_the_modules_it_may_list_in_their_order(spec: Any) -> None:
                                 "Commitment letter"])]
     shown = _labels(sidebar(spec, (), _may(spec, "province_regulator"), "zh_CN"))
     assert [label for label, _links in shown] == [
-        "服务门户", "业务办理", "基础数据", "企业信息采集管理", "出口药品档案",
+        "服务门户", "业务办理", "基础数据", "企业空间", "企业信息采集管理", "出口药品档案",
         "产品绑定/解绑管理", "行政审批", "日常监管", "投诉举报", "信用管理", "稽查执法", "检验检测",
         "政企互动", "药品追溯"]
 
@@ -220,6 +220,7 @@ PORTAL = ("服务门户", ["通知公告", "订阅设置"])  # 通知公告: eve
 SIDEBARS = {
     "ln_hospital1": [PORTAL, ("集采需求报量", ["国采批次", "品规目录", "采购需求", "承诺函"])],
     "ln_reg": [PORTAL, ("业务办理", ["事项清单"]), ("基础数据", ["企业信息", "药品信息"]),
+               ("企业空间", ["电子证照", "法律文书"]),
                ("企业信息采集管理", ["年度报告采集", "年度报告填报进度"]),
                ("出口药品档案", ["出口药品档案信息"]),
                ("产品绑定/解绑管理", ["产品绑定/解绑管理"]),
@@ -261,7 +262,8 @@ def test_the_built_in_administrator_sees_every_module_and_fab_s_screens_in_chine
     client = demo.test_client()
     client.post("/login/", data={"username": "admin", "password": ADMIN_PASSWORD})
     groups = dict(_page(client, "/").groups)
-    assert list(groups) == ["服务门户", "业务办理", "基础数据", "集采需求报量", "企业信息采集管理",
+    assert list(groups) == ["服务门户", "业务办理", "基础数据", "企业空间", "集采需求报量",
+                            "企业信息采集管理",
                             "出口药品档案", "产品绑定/解绑管理", "行政审批", "日常监管", "投诉举报",
                             "信用管理", "稽查执法", "检验检测", "政企互动", "药品追溯", "数据分析",
                             "系统管理", "安全", "上报时间管理"]

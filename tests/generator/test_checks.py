@@ -184,8 +184,8 @@ entities:
         "than or equal to 0.001 and less than or equal to 1024.; expected the parameters of "
         "upload_limit in docs/hooks.md",
         "SCHEMA-E026 entities.yaml:10 entities.Report.fields.letter.hook.types: {0: ['Must be "
-        "one of: pdf, jpg, png, xlsx, docx, zip.']}; expected the parameters of upload_limit in "
-        "docs/hooks.md",
+        "one of: pdf, jpg, png, xlsx, docx, zip, any.']}; expected the parameters of "
+        "upload_limit in docs/hooks.md",
         "SCHEMA-E025 entities.yaml:11 entities.Report.fields.photo.hook: no hook 'upload_lmit' "
         "can run here; expected one of upload_limit",
     ]

@@ -131,6 +131,19 @@ def test_a_star_keeps_an_item_among_the_favourites_and_a_second_click_drops_it(
     assert len(kept) == 3
 
 
+def test_the_record_s_page_has_its_star_too(demo: Any) -> None:
+    c = client(demo, "bj_person")
+    row = item(demo, "02-001")  # 执业药师注册, starred by the demo
+    show = f"/bj_portal/service_item/show/{row.id}"
+    page = c.get(show).text
+    assert 'favourite-star favourite-on" aria-pressed="true"' in page and "取消收藏" in page
+    answer = c.post(f"/favourites/{ENTITY}/{row.id}", data={"next": show})
+    assert answer.headers["Location"] == show  # back on the record's page
+    assert 'aria-pressed="false"' in c.get(show).text
+    assert bench_favourites(c) == []
+    assert "暂无收藏" in flashes(c.get("/").text)
+
+
 def test_the_star_counts_only_the_favourites_in_the_tabs(demo: Any) -> None:
     page = client(demo, "bj_legal").get(LIST + "?favourites=1").text
     tabs = flashes(re.search(r'<ul class="nav nav-tabs list-tabs".*?</ul>', page, re.S)[0])
