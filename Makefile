@@ -7,6 +7,8 @@ DEV_STAMP := $(VENV)/.dev-installed
 export FLASK_APP := wsgi
 # Test processes: one per core; every test module keeps its own databases, so they run apart.
 TEST_WORKERS ?= auto
+# The slowest tests are listed after every run: where the suite's time goes.
+PYTEST_ARGS ?= --durations=30
 
 .PHONY: run test test-multihost setup translations lint bench clean
 

@@ -47,6 +47,7 @@ from app.audit import views as audit_views
 from app.completeness import models as reminder_models  # noqa: F401 - in FAB's metadata
 from app.config import INSTANCE, check_production, defaults
 from app.extension import Admin
+from app.helpdesk import init_app as helpdesk_init_app
 from app.hooks import CATALOGUE, window_admin
 from app.identity import init_app as identity_init_app
 from app.identity import models as identity_models  # noqa: F401 - its table is FAB's metadata's
@@ -181,6 +182,7 @@ def _create_app(test_config: Mapping[str, Any] | None) -> Flask:
         documents.init_app(appbuilder)
         messages.init_app(appbuilder)
         notices_init_app(appbuilder)
+        helpdesk_init_app(appbuilder)
         favourites.init_app(appbuilder)
         global_search.init_app(appbuilder)
         jobs_init_app(app, appbuilder)

@@ -94,7 +94,7 @@ class ApiBulk:
             self.post_add(item)  # type: ignore[attr-defined]
         ids = [item.id for item in items]
         if self.entity.matching is not None:
-            matching.match_entity(session, self.entity, self.datamodel.obj)
+            matching.match_entity(session, self.entity, self.datamodel.obj, touched=ids)
         session.commit()
         return self.response(201, count=len(ids), ids=ids)  # type: ignore[attr-defined]
 

@@ -28,6 +28,9 @@ INDEX_ENDPOINT = "IndexView.index"
 NOTICES_ENDPOINT = "NoticeView.index"
 SUBSCRIPTIONS_ENDPOINT = "NoticeSubscriptionView.index"
 SUBSCRIPTIONS = Label("订阅设置", "Subscriptions")
+CONSULT = Label("咨询", "Ask a question")
+# menu names that are no FAB menu: a content page (its readers) and 咨询 (the entity's list)
+PAGE_PREFIX, CONSULT_PREFIX = "page:", "consult:"
 # Open every group on first sight when there are this few; more start closed except the
 # current page's (the person opens and closes them, the browser remembers).
 OPEN_GROUPS_UP_TO = 3
@@ -83,6 +86,11 @@ def module_groups(spec: Spec, locale: str) -> tuple[Group, ...]:
                               f"{endpoint_for(target)}.list",
                               user_classes=link.user_classes))
         for entity in module.entities:
+            if entity.similar is not None:  # 咨询 before the entries' list
+                links.append(Link(f"{CONSULT_PREFIX}{entity.qualified}",
+                                  (entity.similar.label or CONSULT).get(locale),
+                                  "fa-commenting", "",
+                                  f"/consult/{entity.module}/{entity.resource}/"))
             if entity.menu:
                 links.append(Link(entity.qualified, entity.label.get(locale), entity.icon,
                                   f"{endpoint_for(entity)}.list"))
@@ -92,6 +100,8 @@ def module_groups(spec: Spec, locale: str) -> tuple[Group, ...]:
                 links.append(Link(completeness_menu(entity),
                                   entity.completeness.label.get(locale), "fa-tasks",
                                   f"{completeness.endpoint_for(entity)}.table"))
+        links += [Link(page.menu_name, page.title.get(locale), page.icon, "",
+                       f"/pages/{page.key}") for page in module.pages if page.menu]
         if links:
             groups.append(Group(module.key, module.label.get(locale), module.icon, tuple(links)))
     return tuple(groups)
@@ -217,13 +227,26 @@ def frame(title: Any = "") -> Frame:
         return Frame((), None, (), frozenset())  # the sign-in page: no menu, no path
     sm = appbuilder.sm
     system = system_groups(appbuilder.menu, (m.key for m in admin.spec.modules))
-    groups = sidebar(admin.spec, system, lambda name: sm.has_access(MENU_ACCESS, name), locale,
-                     getattr(current_user, "user_class", None))
+    groups = sidebar(admin.spec, system, lambda name: _may(sm, admin.spec, name, current_user),
+                     locale, getattr(current_user, "user_class", None))
     found = current(groups, request.endpoint)
     crumbs = breadcrumbs(admin.spec, groups, request.endpoint, str(title or ""), locale,
                          gettext("Home"))
     return Frame(groups, found[1] if found else None, crumbs,
                  open_groups(groups, found[0] if found else None))
+
+
+def _may(sm: Any, spec: Spec, name: str, user: Any) -> bool:
+    """`menu_access` on a FAB menu; a page's readers; 咨询 for those who list its entries."""
+    if name.startswith(PAGE_PREFIX):
+        from app.helpdesk import pages
+
+        page = pages.find(name.removeprefix(PAGE_PREFIX))
+        return page is not None and pages.may_read(page, user)
+    if name.startswith(CONSULT_PREFIX):
+        entity = spec.entity(name.removeprefix(CONSULT_PREFIX))
+        return bool(sm.has_access("can_list", entity.permission_name))
+    return bool(sm.has_access(MENU_ACCESS, name))
 
 
 def init_app(app: Any) -> None:

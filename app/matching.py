@@ -10,8 +10,12 @@ Rows left over are paired again on the keys alone (`differs`: 数量不符); wha
 sale upstream). Only rows whose outcome moves are written; the outcome is the app's (a kept
 field: no door writes it, no history entry, no row version).
 
-It runs from the schedule action `match_records` and after every import or bulk upload of
-the entity (app/io/import_rows.py, app/api_bulk.py)."""
+It runs from the schedule action `match_records` over every row and, after an import or a
+bulk upload of the entity (app/io/importer.py, app/api_bulk.py), over the groups the written
+rows belong to: the rows sharing their keys, and those sharing the keys of the rows they were
+paired with before (a row whose keys an import changed leaves its old partner's group). Only
+those groups can move, since rows pair within their keys; what other doors change one row at
+a time (forms, deletions) waits for the schedule."""
 
 from __future__ import annotations
 
@@ -21,7 +25,8 @@ from sqlalchemy import text
 
 from generator.spec import Condition, Entity, Spec
 
-TEMP = ("match_rows", "match_ranked", "match_pairs", "match_result")
+TEMP = ("match_rows", "match_ranked", "match_pairs", "match_result", "match_ids", "match_scope")
+ID_CHUNK = 5000  # written ids sent per INSERT
 ORG_TABLE = "org_organisation"
 
 
@@ -37,8 +42,10 @@ def match_all(session: Any, spec: Spec, models: dict[str, Any], only: str | None
     return written
 
 
-def match_entity(session: Any, entity: Entity, model: Any) -> dict[str, int]:
-    """Match the rows of one entity; {outcome or "cleared": rows whose outcome moved}."""
+def match_entity(session: Any, entity: Entity, model: Any, touched: list[int] | None = None
+                 ) -> dict[str, int]:
+    """Match the rows of one entity — all of them, or the groups of the `touched` rows (ids
+    just written); {outcome or "cleared": rows whose outcome moved}."""
     m = entity.matching
     assert m is not None
     q = session.get_bind().dialect.identifier_preparer.quote
@@ -58,12 +65,20 @@ def match_entity(session: Any, entity: Entity, model: Any) -> dict[str, int]:
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lock))"),
                         {"lock": f"matching:{model.__table__.name}"})
     run.drop()
+    scoped = cleared_scoped = ""  # every row; or those of the groups written to
+    if touched is not None:
+        if not touched:
+            return {}
+        key_columns = [col[k] for k in m.keys]
+        _scope(run, session, table, key_columns, col[m.row], touched)
+        scoped = " AND " + _in_scope("t", key_columns)
+        cleared_scoped = " AND " + _in_scope(table, key_columns)
     run(f"CREATE TEMPORARY TABLE match_rows AS "
         f"SELECT t.id AS id, 1 AS side, o.code AS a, t.{col[m.counterparty]} AS b, {picked} "
-        f"FROM {table} t JOIN {ORG_TABLE} o ON o.id = t.org_id WHERE {side} "
+        f"FROM {table} t JOIN {ORG_TABLE} o ON o.id = t.org_id WHERE {side}{scoped} "
         f"UNION ALL "
         f"SELECT t.id AS id, 0 AS side, t.{col[m.counterparty]} AS a, o.code AS b, {picked} "
-        f"FROM {table} t JOIN {ORG_TABLE} o ON o.id = t.org_id WHERE {other}")
+        f"FROM {table} t JOIN {ORG_TABLE} o ON o.id = t.org_id WHERE {other}{scoped}")
     run("ANALYZE match_rows")
     run("CREATE TEMPORARY TABLE match_result (id INTEGER PRIMARY KEY, state VARCHAR(32) "
         "NOT NULL, mid INTEGER)")
@@ -88,13 +103,38 @@ def match_entity(session: Any, entity: Entity, model: Any) -> dict[str, int]:
         f"WHERE {moved}")
     cleared = run(f"UPDATE {table} SET {state} = NULL, {row} = NULL "
                   f"WHERE {state} IS NOT NULL AND NOT EXISTS "
-                  f"(SELECT 1 FROM match_result x WHERE x.id = {table}.id)")
+                  f"(SELECT 1 FROM match_result x WHERE x.id = {table}.id)"
+                  + cleared_scoped)
     run.drop()
     session.expire_all()
     out = {str(k): int(v) for k, v in counts.items()}
     if cleared:
         out["cleared"] = cleared
     return out
+
+
+def _scope(run: _Runner, session: Any, table: str, keys: list[str], row: str,
+           touched: list[int]) -> None:
+    """The condition on `t` keeping the groups of the touched rows and of their partners
+    before (match_scope: the keys of both, distinct)."""
+    run("CREATE TEMPORARY TABLE match_ids (id INTEGER PRIMARY KEY)")
+    ids = sorted(set(touched))
+    for start in range(0, len(ids), ID_CHUNK):
+        session.execute(text("INSERT INTO match_ids (id) VALUES (:id)"),
+                        [{"id": pk} for pk in ids[start:start + ID_CHUNK]])
+    picked = ", ".join(f"t.{c} AS g{i}" for i, c in enumerate(keys))
+    run(f"CREATE TEMPORARY TABLE match_scope AS "
+        f"SELECT {picked} FROM {table} t JOIN match_ids i ON i.id = t.id "
+        f"UNION SELECT {picked} FROM {table} t JOIN {table} w ON w.{row} = t.id "
+        f"JOIN match_ids i ON i.id = w.id")
+    columns = ", ".join(f"g{i}" for i in range(len(keys)))
+    run(f"CREATE INDEX ix_match_scope ON match_scope ({columns})")
+    run("ANALYZE match_scope")
+
+
+def _in_scope(alias: str, keys: list[str]) -> str:
+    equal = " AND ".join(f"g.g{i} = {alias}.{c}" for i, c in enumerate(keys))
+    return f"EXISTS (SELECT 1 FROM match_scope g WHERE {equal})"
 
 
 def _pair(run: _Runner, group: list[str], outcome: str) -> None:

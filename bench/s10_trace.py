@@ -5,7 +5,8 @@ purchases that answer them: of every 100 sales, 92 have their purchase, 3 a purc
 another quantity (数量不符) and 5 none (下游未报购进); 2 purchases in 100 answer no sale (上游未报
 销售). Ours: `app/matching.py` as the schedule action `match_records` runs it — the first
 matching of every row, then again when nothing moved (what an hourly run mostly finds), and
-after a bulk upload of 1,000 new purchases. Floor: the pairing alone (one join of the sales
+after a bulk upload of 1,000 new purchases (as the upload matches: the groups of the rows it
+wrote). Floor: the pairing alone (one join of the sales
 and purchases on the keys, counted), by hand with psycopg.
 """
 
@@ -125,14 +126,14 @@ def child_ours(name: str) -> None:
         codes = {o.code: o for o in session.query(Organisation).filter(
             Organisation.level == "unit")}
         by_id = {o.id: o for o in codes.values()}
-        session.execute(insert(model.__table__), [
+        ids = session.execute(insert(model.__table__).returning(model.__table__.c.id), [
             {"kind": "purchase", "moved_on": dt.date(2026, 10, 2), "drug_code": drug,
              "generic_name": "阿莫西林胶囊", "batch_no": batch, "quantity": quantity,
              "counterparty_uscc": by_id[org].code, "org_id": codes[buyer].id,
              "org_path": codes[buyer].path, "row_version": 1}
-            for drug, batch, quantity, org, buyer in missing])
-        started = time.perf_counter()
-        written["upload"] = matching.match_entity(session, entity, model)
+            for drug, batch, quantity, org, buyer in missing]).scalars().all()
+        started = time.perf_counter()  # as the bulk upload matches: the groups it wrote to
+        written["upload"] = matching.match_entity(session, entity, model, touched=list(ids))
         session.commit()
         timed["upload"] = time.perf_counter() - started
     emit({"times": timed, "written": written,
@@ -175,11 +176,23 @@ def run(quick: bool) -> Section:
                             note=", ".join(f"{k}: {v:,}" for k, v in sorted(states.items()))))
     section.rows.append(Row("matching again, nothing moved", times["again"], floor=base,
                             unit="s", target="–"))
-    section.rows.append(Row(f"matching after {ours['uploaded']:,} new purchases",
+    section.rows.append(Row(f"matching after a bulk upload of {ours['uploaded']:,} purchases "
+                            "(their groups)",
                             times["upload"], floor=base, unit="s", target="–",
                             note=", ".join(f"{k}: {v:,}" for k, v in
                                            sorted(ours["written"]["upload"].items()))))
-    section.notes = ["One run each on a freshly loaded database (matching writes the rows)."]
+    section.notes = ["One run each on a freshly loaded database (matching writes the rows).",
+                     "The first run (and the schedule's hourly one) reads every row; an "
+                     "import or bulk upload reads only the groups (drug and batch) it wrote "
+                     "to and those of their former partners."]
+    if times["first"] > 60:
+        section.notes.append(
+            "Missed: the first run's ≤ 60 s. Where the floor joins the two sides once, ours "
+            "copies every row into a temporary table, ranks it (ROW_NUMBER) once per round "
+            "(equal quantities, then the keys alone) and writes the outcome of all of them "
+            "with one UPDATE; which of these costs most is not profiled yet. Ranking both "
+            "rounds in one pass and writing the outcome through COPY into a staging table "
+            "are the next steps. The machine's load average (above) inflates every figure.")
     return section
 
 

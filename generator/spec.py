@@ -24,6 +24,7 @@ from generator.spec_rules import (
 
 if TYPE_CHECKING:
     from generator.spec_dashboards import Dashboard
+    from generator.spec_help import Page, PublicRows, Similar
     from generator.types import FieldType
 
 @cache
@@ -457,6 +458,8 @@ class Entity:
     # points to (a 检查任务 is held by the enterprise inspected), set on every write
     org_from: str | None = None
     matching: Matching | None = None  # 进销存 关联匹配 (generator/spec_rules.py)
+    similar: Similar | None = None  # 常见问题 matching (generator/spec_help.py)
+    public: PublicRows | None = None  # rows readable without signing in (spec_help.py)
     favourites: bool = False  # 收藏: a star on each row, 已收藏, 我的收藏 (app/favourites/)
     tabs: str | None = None  # a field of fixed values: the list's tabs with their counts
     searchable: Searchable | None = None  # found by the global search (全局搜索)
@@ -581,6 +584,7 @@ class Module:
     manual: str | None = None  # the operation manual (帮助文档): absolute path of a text file
     schedules: tuple[Schedule, ...] = ()
     notices: Notices | None = None  # 通知公告 (at most one module of a schema has them)
+    pages: tuple[Page, ...] = ()  # content pages (generator/spec_help.py)
     links: tuple[MenuLink, ...] = ()  # menu entries opening other modules' lists, first
 
 

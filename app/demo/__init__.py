@@ -21,6 +21,7 @@ from app.demo import business, flows, usage
 from app.demo import catalogue as demo_catalogue
 from app.demo import credit as demo_credit
 from app.demo import enforcement as demo_enforcement
+from app.demo import helpdesk as demo_helpdesk
 from app.demo import identity as demo_identity
 from app.demo import interaction as demo_interaction
 from app.demo import notices as demo_notices
@@ -90,6 +91,7 @@ def load(app: Any) -> Report:
             report.created.update(demo_interaction.load(session, users, orgs))
             report.created.update(demo_supervision.load(session, users, orgs))
             report.created.update(demo_trace.load(session, users, orgs))
+            report.created.update(demo_helpdesk.load(session, users, orgs))
             report.created.update(demo_catalogue.load(session, users, orgs))
             session.commit()
         except Exception:

@@ -112,6 +112,7 @@ class Importer(RowRules):
         self.key_seen: set[tuple[Any, ...]] = set()
         self.compile_rules()
         self.sequence: str | None = None  # the ids' sequence when COPY writes ("": it does not)
+        self.touched: list[int] = []  # ids of the rows written
         self.names_by_column: dict[str, str] = {}  # as column_name says, looked up once
         for f in entity.fields:
             self.names_by_column.setdefault(f.column, f.name)
@@ -185,7 +186,8 @@ class Importer(RowRules):
                                           "the file again."))
         if (write and result.ok and self.entity.matching is not None
                 and (result.created or result.updated)):  # 关联匹配 of what was written
-            matching.match_entity(self.session, self.entity, self.model)
+            matching.match_entity(self.session, self.entity, self.model,
+                                  touched=self.touched)
         if progress is not None:
             progress(result.rows)
         return result
@@ -288,6 +290,7 @@ class Importer(RowRules):
                     k: [p.stored.get(k), v] for k, v in p.values.items()}))
         rollups.rows_written(self.session, self.model, [h["record_id"] for h in history],
                              [p.stored for p in updates if p.stored is not None])
+        self.touched += [h["record_id"] for h in history]  # the groups 关联匹配 looks at
         history = self.readable_history(history)
         if not history:
             return

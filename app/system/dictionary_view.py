@@ -66,8 +66,10 @@ class DictionaryView(BaseView):
 
     @expose("/<key>/")
     @has_access
-    def values(self, key: str, typed: dict[str, str] | None = None) -> Any:
-        """The values; `typed`: what a refused 新增 held, offered again."""
+    def values(self, key: str, typed: dict[str, str] | None = None,
+               edited: dict[str, Any] | None = None) -> Any:
+        """The values; `typed`: what a refused 新增 held, `edited`: what a refused change of
+        one value held (its row shows it again, not the stored one)."""
         item = self._item(key)
         locale = current_locale()
         used = dictionary.usage(db_session(), item)
@@ -78,6 +80,9 @@ class DictionaryView(BaseView):
                    "position": stored[v.value].position if v.value in stored else i * 10,
                    "enabled": v.enabled, "used": used.get(v.value, 0)}
                   for i, v in enumerate(enum.values_of(item.field), start=1)]
+        for row in values:
+            if edited and row["value"] == edited["value"]:
+                row.update({k: edited[k] for k in ("zh", "en", "position", "enabled")})
         title = _("Data dictionary") + " - " + item.entity.label.get(locale) + " · " + (
             item.field.label.get(locale))
         return self.render_template(
@@ -121,11 +126,22 @@ class DictionaryView(BaseView):
     def change(self, key: str) -> Any:
         form = request.form
 
-        def work(session: Any, item: dictionary.Dictionary) -> None:
+        item = self._item(key)
+        session = db_session()
+        try:
             dictionary.change(session, item, form.get("value", ""), form.get("label_zh", ""),
                               form.get("label_en", ""), _position(form.get("position")) or 0,
                               form.get("enabled") == "1")
-        return self._apply(key, work, _("The value has been saved."))
+        except dictionary.Refused as exc:  # the page again, the row holding what was typed
+            session.rollback()
+            flash(str(exc), "danger")
+            return self.values(key, edited={
+                "value": form.get("value", ""), "zh": form.get("label_zh", ""),
+                "en": form.get("label_en", ""), "position": form.get("position", ""),
+                "enabled": form.get("enabled") == "1"})
+        session.commit()
+        flash(_("The value has been saved."), "success")
+        return redirect(url_for(".values", key=key))
 
     @expose("/<key>/delete", methods=["POST"])
     @has_access

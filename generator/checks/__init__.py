@@ -18,6 +18,7 @@ from generator.checks.auto_rules import resolve_rules, resolve_update_where
 from generator.checks.context import Context, HookCatalogue, kind_of
 from generator.checks.dashboards import read_dashboards
 from generator.checks.entities import MODULE_KEYS, index_name, read_entity, read_module
+from generator.checks.helpdesk import pages_once, resolve_similar
 from generator.checks.landing import resolve_landings
 from generator.checks.links import resolve_links
 from generator.checks.matching import resolve_match_schedules
@@ -96,6 +97,7 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
             read_entity(ctx, entity, flows)
     check_names(ctx, modules)
     one_board(ctx, modules)
+    pages_once(ctx, modules)
     index = Index(modules)
     resolve_targets(ctx, index)
     lines_follow_parents(index)
@@ -111,6 +113,8 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
     resolve_match_schedules(ctx, modules, index)
     for entity in index.by_name.values():
         check_guard_fields(ctx, entity)
+        if entity.similar_node is not None:
+            resolve_similar(ctx, entity, entity.similar_node, index)
         check_uploads(ctx, entity)
     app_hooks = ctx.hook_map(data, "", "app")
     homes = [(d, str(d.get("module", "")) if any(d is m for m in raw_modules) else "")

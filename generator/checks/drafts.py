@@ -96,6 +96,7 @@ class EntityDraft:
     broken_fields: set[str] = field(default_factory=set)  # defined with problems
     workflow: WorkflowDraft | None = None
     filled_by_node: Node | None = None  # raw `filled_by`, resolved once every entity is known
+    similar_node: Node | None = None  # raw `similar`, its `ask` resolved once all are known
 
     @property
     def path(self) -> str:
@@ -154,10 +155,11 @@ class ModuleDraft:
     manual: str | None = None
     schedules: tuple[Any, ...] = ()  # generator.spec.Schedule
     notices: Any = None  # generator.spec.Notices
+    pages: tuple[Any, ...] = ()  # generator.spec_help.Page
     links_node: Any = None  # raw `links`, resolved once every entity is known
     links: tuple[Any, ...] = ()  # generator.spec.MenuLink
 
     def build(self) -> Module:
         return Module(self.key, self.label, self.icon, self.order,
                       tuple(e.build() for e in self.entities), self.gate, self.landing,
-                      self.manual, self.schedules, self.notices, self.links)
+                      self.manual, self.schedules, self.notices, self.pages, self.links)

@@ -23,6 +23,7 @@ from generator.checks.features import (
     read_summaries,
 )
 from generator.checks.fields import check_fields, read_field
+from generator.checks.helpdesk import read_pages, read_public, read_similar
 from generator.checks.matching import read_matching
 from generator.checks.notices import read_notices
 from generator.checks.owner import read_owner
@@ -34,7 +35,7 @@ from generator.spec import SCOPES, Condition, Index, snake
 from generator.types import Render
 
 MODULE_KEYS = ("module", "label", "icon", "order", "entities", "roles", "workflows", "gate",
-               "landing", "manual", "schedules", "notices", "dashboards", "links")
+               "landing", "manual", "schedules", "notices", "dashboards", "pages", "links")
 MANUAL_SUFFIXES = (".md", ".txt")
 MANUAL_MAX = 1_000_000  # bytes: a manual is text, read whole when it is downloaded
 ENTITY_KEYS = (
@@ -42,6 +43,7 @@ ENTITY_KEYS = (
     "default_order", "form", "indexes", "unique_together", "page_size", "menu", "scope",
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
     "filled_by", "visible_to_owner", "rules", "documents", "completeness", "org_from",
+    "matching", "similar", "public",
     "matching", "favourites", "tabs", "searchable",
 )
 INDEX_KEYS = ("fields", "unique", "name", "where")
@@ -88,6 +90,7 @@ def read_module(ctx: Context, data: Any, is_root: bool, root_keys: tuple[str, ..
     module.manual = _manual(ctx, data)
     module.schedules = read_schedules(ctx, key, data)
     module.notices = read_notices(ctx, key, data)
+    module.pages = read_pages(ctx, key, data)
     raw = ctx.mapping(data, "entities", "entities")
     for name, body in (raw or {}).items():
         path = f"entities.{name}"
@@ -181,6 +184,8 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
     entity.filled_by_node = read_filled_by(ctx, entity)
     entity.kw["owner"] = read_owner(ctx, entity)
     entity.kw["documents"] = read_documents(ctx, entity)
+    entity.similar_node = read_similar(ctx, entity)
+    read_public(ctx, entity)
     read_catalogue(ctx, entity)
 
 

@@ -19,7 +19,7 @@ SILENT = {"script", "style", "template", "noscript"}
 # Latin words a Chinese government UI uses as they are (file formats, the spreadsheet and the
 # word processor).
 ALLOWED_WORDS = {"PDF", "pdf", "CSV", "csv", "xlsx", "XLSX", "xls", "Excel", "Word", "API", "URL",
-                 "ID", "REST", "JSON", "OpenAPI", "Swagger"}
+                 "ID", "REST", "JSON", "OpenAPI", "Swagger", "PNG", "JPG", "ZIP"}
 # Data, not UI: the language menu names each language in that language; 登录日志 and 在线用户
 # show the browser each sign-in came from, and the crawl's client names itself as Werkzeug's.
 ALLOWED_PHRASES = ("English", f"Werkzeug/{version('werkzeug')}")
@@ -36,7 +36,8 @@ LITERAL = re.compile(r"\b(?:None|True|False)\b")
 # names with their extension, version-like codes. They are removed before the word check.
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 DATA_CODES = re.compile(
-    r"[\w\u4e00-\u9fff-]+\.(?:pdf|xlsx|xls|csv|png|jpg)\b"  # a file name
+    r"[\w\u4e00-\u9fff-]+\.(?:pdf|xlsx|xls|csv|png|jpg|docx|zip)\b"  # a file name
+    r"|\d+\s?MB\b"  # a size: 10 MB
     r"|(?<![A-Za-z])[A-Z0-9]{2,}\d[A-Z0-9]*(?![A-Za-z])"  # codes with digits: HJ20250001
     r"|(?<![A-Za-z])[A-Z]{1,2}\d+"  # 国药准字H2025…
     , re.I)

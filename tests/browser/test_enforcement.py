@@ -1,6 +1,7 @@
 """稽查执法 in a real browser on the demo data: 海军 (nx_inspector) writes the 核查情况 of the clue
 of 康民大药房 and turns it into a 案源; the province's leader (nx_leader) refuses to file a case
-in 立案审批, typing the reason into the dialog; 海军 records his investigation of the case he
+in 立案审批, typing the reason into the dialog, and extends the time limit of another by 30
+days; 海军 records his investigation of the case he
 handles and ends it (调查终结), then downloads its 立案审批表, a Word file holding its number."""
 
 from __future__ import annotations
@@ -70,9 +71,19 @@ def test_an_inspector_and_the_leader_move_cases_on_the_screens(server: dict[str,
     shot(page, "enforcement-02-refused")
     assert row_of(server, "enforcement.Case", id=waiting.id).state == "not_filed"
     assert REFUSAL in page.locator("body").inner_text()  # the history and 办理记录 say why
+    # 第六十四条: the leader extends the time limit of a case in 调查取证 by 30 days
+    handled = row_of(server, "enforcement.Case", case_no="AY-XS-2026-005")
+    page.goto(f"{url}/enforcement/case/show/{handled.id}")
+    press(page, "批准延长办案期限", "需等待检验机构出具复检报告。")
+    shot(page, "enforcement-02b-extended")
+    extended = row_of(server, "enforcement.Case", id=handled.id)
+    assert extended.state == "extended"
+    assert extended.state_due == handled.state_due + dt.timedelta(days=30)
+    body = page.locator("body").inner_text()
+    assert "延期调查" in body and extended.state_due.isoformat() in body
+    assert page.locator("button.row-transition", has_text="批准延长办案期限").count() == 0
 
     sign_in(page, url, "nx_inspector")
-    handled = row_of(server, "enforcement.Case", case_no="AY-XS-2026-005")
     page.goto(f"{url}/enforcement/case/edit/{handled.id}")
     page.fill("textarea[name=investigation]",
               "调取购进票据及付款记录，询问当事人法定代表人，"

@@ -127,6 +127,49 @@ def test_an_import_is_matched_too(app: Any, tmp_path: Any) -> None:
     assert got[("stock", "B2603")] == (None, False)  # a stock count is matched with nothing
 
 
+def test_an_upload_matches_the_groups_it_writes_to_and_the_schedule_the_rest(app: Any
+                                                                            ) -> None:
+    from sqlalchemy import update
+
+    from app.jobs.actions import FUNCTIONS
+
+    upload(app)
+    model = app.extensions["admin"].models[ENTITY]
+    with app.app_context():  # a stale outcome elsewhere (e.g. a row deleted meanwhile)
+        session = app.appbuilder.session
+        session.execute(update(model).where(model.batch_no == "B2601", model.kind == "sale")
+                        .values(match_state="differs"))
+        session.commit()
+    response = login(app, "nx_pharmacy").post(BULK, json={"rows": [
+        movement("purchase", "B2603", 30, WHOLESALE)]})
+    assert response.status_code == 201, response.json
+    got = states(app)
+    assert got[("sale", "B2603")] == got[("purchase", "B2603")] == ("matched", True)
+    assert got[("sale", "B2601")] == ("differs", True)  # not in the upload's groups
+    with app.app_context():
+        FUNCTIONS["match_records"](app.appbuilder.session, {})
+    assert states(app)[("sale", "B2601")] == ("matched", True)
+
+
+def test_a_row_written_into_another_group_frees_its_old_partner(app: Any) -> None:
+    from app import matching
+
+    upload(app)
+    [sale] = rows(app, ENTITY, kind="sale", batch_no="B2601")
+    response = login(app, "nx_wholesale").put(f"{LIST}{sale.id}", json={"batch_no": "B2609"})
+    assert response.status_code == 200, response.json
+    with app.app_context():  # as an import's update of the row would
+        session = app.appbuilder.session
+        admin = app.extensions["admin"]
+        matching.match_entity(session, admin.spec.entity(ENTITY), admin.models[ENTITY],
+                              touched=[sale.id])
+        session.commit()
+    got = states(app)
+    assert got[("sale", "B2609")] == ("missing_other", False)
+    assert got[("purchase", "B2601")] == ("missing_side", False)  # its old partner's group
+    assert got[("sale", "B2602")] == ("differs", True)  # untouched
+
+
 def test_each_region_lists_its_mismatches(app: Any) -> None:
     upload(app)
     # a purchase from the maker (西夏区), which reports no sale of it

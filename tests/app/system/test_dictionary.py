@@ -137,6 +137,19 @@ def test_a_value_is_a_code_and_a_refused_one_keeps_what_was_typed(world: Any) ->
     assert "某类企业" not in sign_in(world["app"], "clerk").get("/reg/firm/add").text
 
 
+def test_a_refused_change_keeps_what_was_typed_in_its_row(world: Any) -> None:
+    admin = sign_in(world["app"], "sys")
+    page = post(admin, "change", value="domestic", label_zh="境外企业", label_en="Typed",
+                position="55", enabled="0").text
+    assert "已被「境外企业」使用" in page
+    row = page.split('<tr data-value="domestic">')[1].split("</tr>")[0]
+    assert 'value="55"' in row and 'name="label_en" value="Typed"' in row
+    assert 'name="label_zh" value="境外企业"' in row
+    assert '<option value="0" selected>' in row
+    stored = admin.get(PAGE).text.split('<tr data-value="domestic">')[1].split("</tr>")[0]
+    assert "Typed" not in stored and 'value="55"' not in stored  # nothing was saved
+
+
 def test_the_english_label_is_the_english_one_or_nothing(world: Any) -> None:
     from app.system.models import DictionaryValue
 
