@@ -50,6 +50,8 @@ from app.exam import paper as exam_papers  # noqa: F401 - its table is in FAB's 
 from app.extension import Admin
 from app.helpdesk import init_app as helpdesk_init_app
 from app.hooks import CATALOGUE, window_admin
+from app.identity import init_app as identity_init_app
+from app.identity import models as identity_models  # noqa: F401 - its table is FAB's metadata's
 from app.index import IndexView
 from app.io import models as io_models  # noqa: F401 - its table belongs to FAB's metadata
 from app.io import runs as import_runs  # noqa: F401 - registers the import job kind
@@ -172,6 +174,7 @@ def _create_app(test_config: Mapping[str, Any] | None) -> Flask:
         openapi.init_app(appbuilder)
         matrix_view.init_app(appbuilder)
         users.init_app(appbuilder)
+        identity_init_app(appbuilder)
         audit_views.init_app(appbuilder)
         online.init_app(appbuilder)
         login_log.init_app(appbuilder)

@@ -44,6 +44,9 @@ FORCE_LOGOUT = "force_logout"
 # 数据字典 and 参数设置 (app/system/): read and changed by the system administrators (系统管理).
 DICTIONARY_VIEW, DICTIONARY_MENU = "system:dictionary", "dictionary"
 SETTINGS_VIEW, SETTINGS_MENU = "system:settings", "settings"
+# 注册审核 (app/identity/review.py): the system administrators read (can_list) and decide
+# (can_edit) the applications of their region, when the schema has `registration:`.
+REGISTRATION_VIEW, REGISTRATION_MENU = "system:registrations", "registrations"
 SYSTEM_CATEGORY = "system_admin"
 # 通知公告 (app/notices/): everybody with a role reads (can_list) and subscribes; the
 # publishers write, publish and withdraw (can_publish) within their jurisdiction.

@@ -56,6 +56,9 @@ CODES: dict[str, str] = {
     "SCHEMA-E063": "a module's menu link cannot be shown as written",
     "SCHEMA-E064": "a file field's accepted types contradict each other",
     "SCHEMA-E065": "a file field's quota has no organisation to count against",
+    "SCHEMA-E066": "the role of registration: is not held by a unit's account",
+    "SCHEMA-E067": "a registration region is not a province's GB/T 2260 code",
+    "SCHEMA-E068": "a unit kind that cannot register",
 }
 
 

@@ -592,6 +592,18 @@ class Module:
 
 
 @dataclass(frozen=True)
+class Registration:
+    """`registration:` (注册账号): which provinces' units may ask for an account, and the role
+    the account of an approved application holds."""
+
+    regions: tuple[str, ...]  # GB/T 2260 province codes
+    role: str
+    kind: str = "enterprise"  # the unit kind of the organisation created on approval
+    # roles whose accounts in `regions` give their 身份证号 before any business (seed 003 10.2)
+    id_no_roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Spec:
     title: Label
     modules: tuple[Module, ...]
@@ -599,6 +611,7 @@ class Spec:
     roles: tuple[Role, ...] = ()
     hooks: tuple[HookRef, ...] = ()  # application hooks, e.g. password_policy
     dashboards: tuple[Dashboard, ...] = ()  # 数据分析 (spec_dashboards.py)
+    registration: Registration | None = None  # 注册账号 (checks/registration.py)
     _index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

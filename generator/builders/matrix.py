@@ -25,6 +25,8 @@ from generator.permissions import (
     ONLINE_MENU,
     ONLINE_VIEW,
     PUBLISH,
+    REGISTRATION_MENU,
+    REGISTRATION_VIEW,
     SETTINGS_MENU,
     SETTINGS_VIEW,
     SYSTEM_CATEGORY,
@@ -76,6 +78,12 @@ SETTINGS_KEEPER = (
     (right("list"), SETTINGS_VIEW),
     (right("edit"), SETTINGS_VIEW),
     (MENU_ACCESS, SETTINGS_MENU),
+    (MENU_ACCESS, SYSTEM_CATEGORY),
+)
+REGISTRATION_KEEPER = (
+    (right("list"), REGISTRATION_VIEW),
+    (right("edit"), REGISTRATION_VIEW),
+    (MENU_ACCESS, REGISTRATION_MENU),
     (MENU_ACCESS, SYSTEM_CATEGORY),
 )
 DICTIONARY_KEEPER = (
@@ -140,6 +148,8 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
             result[defined.key].update(Perm(*p) for p in SESSION_ENDER)
         if defined.admin == "system":
             result[defined.key].update(Perm(*p) for p in SETTINGS_KEEPER)
+        if defined.admin == "system" and spec.registration is not None:
+            result[defined.key].update(Perm(*p) for p in REGISTRATION_KEEPER)
         if defined.admin == "system" and any(f.dictionary for e in spec.entities
                                              for f in e.fields):
             result[defined.key].update(Perm(*p) for p in DICTIONARY_KEEPER)

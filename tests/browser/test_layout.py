@@ -240,7 +240,7 @@ def test_the_user_menu_holds_profile_password_and_sign_out(browser: Any, server:
 def test_the_administrator_sees_the_system_menus(browser: Any, server: str) -> None:
     page = _signed_in(browser, server, "1920x1080", "sysadmin")
     assert page.locator(".admin-menu-group .admin-menu-title").all_inner_texts() == [
-        "服务门户", "系统管理", "安全", "上报时间管理"]
+        "服务门户", "帮助中心", "系统管理", "安全", "上报时间管理"]
     page.locator(".admin-menu-title", has_text="系统管理").click()  # four groups start closed
     page.locator(".admin-submenu a", has_text="用户管理").click()
     page.wait_for_load_state()
