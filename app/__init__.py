@@ -46,9 +46,12 @@ from app.audit import models as audit_models  # noqa: F401 - its table is FAB's 
 from app.audit import views as audit_views
 from app.completeness import models as reminder_models  # noqa: F401 - in FAB's metadata
 from app.config import INSTANCE, check_production, defaults
+from app.exam import paper as exam_papers  # noqa: F401 - its table is in FAB's metadata
 from app.extension import Admin
 from app.helpdesk import init_app as helpdesk_init_app
 from app.hooks import CATALOGUE, window_admin
+from app.identity import init_app as identity_init_app
+from app.identity import models as identity_models  # noqa: F401 - its table is FAB's metadata's
 from app.index import IndexView
 from app.io import models as io_models  # noqa: F401 - its table belongs to FAB's metadata
 from app.io import runs as import_runs  # noqa: F401 - registers the import job kind
@@ -172,6 +175,7 @@ def _create_app(test_config: Mapping[str, Any] | None) -> Flask:
         openapi.init_app(appbuilder)
         matrix_view.init_app(appbuilder)
         users.init_app(appbuilder)
+        identity_init_app(appbuilder)
         audit_views.init_app(appbuilder)
         online.init_app(appbuilder)
         login_log.init_app(appbuilder)

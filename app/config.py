@@ -44,6 +44,19 @@ def database_url() -> str:
 MIN_SECRET_KEY = 32
 
 
+def _json_env(name: str) -> dict[str, Any]:
+    """A mapping given as JSON in the environment (empty when unset)."""
+    import json
+
+    text = os.environ.get(name)
+    if not text:
+        return {}
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{name} must be a JSON object, e.g. {{\"uscc\": \"uscc\"}}")
+    return value
+
+
 class ConfigurationError(RuntimeError):
     """A configuration the app refuses to start with (said at start-up, before serving)."""
 
@@ -116,6 +129,20 @@ def defaults() -> dict[str, Any]:
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": (os.environ.get("RATELIMIT_STORAGE_URI")
                                   or os.environ.get("REDIS_URL") or "memory://"),
+        # 注册账号 (app/identity/register.py): applications sent per address
+        "ADMIN_REGISTRATION_RATE_LIMIT": os.environ.get("ADMIN_REGISTRATION_RATE_LIMIT",
+                                                        "5 per 10 minute"),
+        # Sign-in through a unified identity platform by OpenID Connect (app/identity/oidc.py);
+        # off without an issuer. Claims: which claim holds username / uscc / id_no / name /
+        # user_class; classes: a user_class claim value -> enterprise | person.
+        "ADMIN_OIDC_ISSUER": os.environ.get("ADMIN_OIDC_ISSUER") or None,
+        "ADMIN_OIDC_CLIENT_ID": os.environ.get("ADMIN_OIDC_CLIENT_ID") or None,
+        "ADMIN_OIDC_CLIENT_SECRET": os.environ.get("ADMIN_OIDC_CLIENT_SECRET") or None,
+        "ADMIN_OIDC_SCOPE": os.environ.get("ADMIN_OIDC_SCOPE", "openid profile"),
+        "ADMIN_OIDC_LABEL": os.environ.get("ADMIN_OIDC_LABEL") or None,
+        "ADMIN_OIDC_REDIRECT_URI": os.environ.get("ADMIN_OIDC_REDIRECT_URI") or None,
+        "ADMIN_OIDC_CLAIMS": _json_env("ADMIN_OIDC_CLAIMS"),
+        "ADMIN_OIDC_CLASSES": _json_env("ADMIN_OIDC_CLASSES"),
         # Deployment overrides of the YAML's password_policy (same keys; docs/hooks.md).
         "ADMIN_PASSWORD_POLICY": {},
         "WTF_CSRF_ENABLED": True,

@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from app import completeness, summary
+from app import completeness, exam, summary
 from app.forms import endpoint_for
 from generator.permissions import (
     MENU_ACCESS,
     PROGRESS_MENU,
     completeness_menu,
+    exam_menu,
     notices_menu,
     subscriptions_menu,
     summary_menu,
@@ -108,6 +109,9 @@ def module_groups(spec: Spec, locale: str) -> tuple[Group, ...]:
                 links.append(Link(completeness_menu(entity),
                                   entity.completeness.label.get(locale), "fa-tasks",
                                   f"{completeness.endpoint_for(entity)}.table"))
+            if entity.exam is not None:
+                links.append(Link(exam_menu(entity), entity.exam.label.get(locale),
+                                  "fa-pencil", f"{exam.endpoint_for(entity)}.index"))
         links += [Link(page.menu_name, page.title.get(locale), page.icon, "",
                        f"/pages/{page.key}") for page in module.pages if page.menu]
         if links:

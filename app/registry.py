@@ -14,7 +14,7 @@ from flask_appbuilder.actions import action
 from flask_babel import LazyString
 from markupsafe import Markup, escape
 
-from app import completeness, dashboards, favourites, summary
+from app import completeness, dashboards, exam, favourites, summary
 from app.api import GeneratedRestApi
 from app.filters import Interface
 from app.forms import build_form, endpoint_for
@@ -227,5 +227,6 @@ def register(appbuilder: AppBuilder, spec: Spec, models: dict[str, Any], load: A
                 appbuilder.add_view_no_menu(view)
             summary.register(appbuilder, module, entity)
             completeness.register(appbuilder, module, entity)
+            exam.register(appbuilder, module, entity)
             appbuilder.add_api(build_api(spec, entity, models))
     dashboards.register(appbuilder, spec)  # 数据分析, after the modules

@@ -34,7 +34,7 @@ CHANGE_ACTIONS = (REQUEST_CHANGE, DECIDE_CHANGE)
 BUILT_IN = ACTIONS + CHANGE_ACTIONS + ("all", "menu_access", "action", "action_post",
                                        "download", "choices", "transition", "transition_all",
                                        "info", "get", "get_list", "post", "put",
-                                       "force_logout", "completeness")
+                                       "force_logout", "completeness", "exam")
 MENU_ACCESS = "menu_access"
 # 在线用户 and 登录日志 (app/security/online.py, app/audit/login_log.py): view menus, menu
 # items, and the one right that is not a reading one (强退 ends somebody else's session).
@@ -44,6 +44,9 @@ FORCE_LOGOUT = "force_logout"
 # 数据字典 and 参数设置 (app/system/): read and changed by the system administrators (系统管理).
 DICTIONARY_VIEW, DICTIONARY_MENU = "system:dictionary", "dictionary"
 SETTINGS_VIEW, SETTINGS_MENU = "system:settings", "settings"
+# 注册审核 (app/identity/review.py): the system administrators read (can_list) and decide
+# (can_edit) the applications of their region, when the schema has `registration:`.
+REGISTRATION_VIEW, REGISTRATION_MENU = "system:registrations", "registrations"
 SYSTEM_CATEGORY = "system_admin"
 # 通知公告 (app/notices/): everybody with a role reads (can_list) and subscribes; the
 # publishers write, publish and withdraw (can_publish) within their jurisdiction.
@@ -76,10 +79,18 @@ def entity_actions(entity: Entity) -> tuple[str, ...]:
     out += [s.key for s in entity.summaries]
     if entity.completeness is not None:
         out.append(COMPLETENESS)
+    if entity.exam is not None:
+        out.append(EXAM)
     return tuple(out)
 
 
 COMPLETENESS = "completeness"  # the right to 填报进度 (and its 催报) of an entity
+EXAM = "exam"  # the right to take the exam of a course entity (药监网校)
+
+
+def exam_menu(entity: Entity) -> str:
+    """Menu name of a course entity's 在线考试 screen; its right is `can_exam`."""
+    return f"{entity.qualified}.exam"
 
 
 def completeness_menu(entity: Entity) -> str:

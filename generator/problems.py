@@ -44,6 +44,9 @@ CODES: dict[str, str] = {
     "SCHEMA-E048": "a dashboard indicator cannot be computed as written",
     "SCHEMA-E049": "a dashboard chart does not fit its indicator",
     "SCHEMA-E050": "an entity's matching cannot be computed as written",
+    "SCHEMA-E060": "an exam cannot be set as written (paper, pass mark, takers, results)",
+    "SCHEMA-E061": "an exam names a field that is missing or of the wrong type",
+    "SCHEMA-E062": "results cannot be read by the employer as written",
     "SCHEMA-E057": "a content page cannot be shown as written",
     "SCHEMA-E058": "an entity's similar-question matching cannot be computed as written",
     "SCHEMA-E059": "an entity's public rows cannot be shown as written",
@@ -53,6 +56,9 @@ CODES: dict[str, str] = {
     "SCHEMA-E063": "a module's menu link cannot be shown as written",
     "SCHEMA-E064": "a file field's accepted types contradict each other",
     "SCHEMA-E065": "a file field's quota has no organisation to count against",
+    "SCHEMA-E066": "the role of registration: is not held by a unit's account",
+    "SCHEMA-E067": "a registration region is not a province's GB/T 2260 code",
+    "SCHEMA-E068": "a unit kind that cannot register",
 }
 
 

@@ -26,6 +26,7 @@ from generator.spec_rules import (
 
 if TYPE_CHECKING:
     from generator.spec_dashboards import Dashboard
+    from generator.spec_exam import Employer, Exam
     from generator.spec_help import Page, PublicRows, Similar
     from generator.types import FieldType
 
@@ -461,6 +462,8 @@ class Entity:
     org_from: str | None = None
     matching: Matching | None = None  # 进销存 关联匹配 (generator/spec_rules.py)
     progress: Progress | None = None  # its rows are applications on 办理进度
+    exam: Exam | None = None  # 药监网校: a random paper per attempt (generator/spec_exam.py)
+    employer: Employer | None = None  # visible_to_employer: results read by the employer
     similar: Similar | None = None  # 常见问题 matching (generator/spec_help.py)
     public: PublicRows | None = None  # rows readable without signing in (spec_help.py)
     favourites: bool = False  # 收藏: a star on each row, 已收藏, 我的收藏 (app/favourites/)
@@ -592,6 +595,18 @@ class Module:
 
 
 @dataclass(frozen=True)
+class Registration:
+    """`registration:` (注册账号): which provinces' units may ask for an account, and the role
+    the account of an approved application holds."""
+
+    regions: tuple[str, ...]  # GB/T 2260 province codes
+    role: str
+    kind: str = "enterprise"  # the unit kind of the organisation created on approval
+    # roles whose accounts in `regions` give their 身份证号 before any business (seed 003 10.2)
+    id_no_roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Spec:
     title: Label
     modules: tuple[Module, ...]
@@ -599,6 +614,7 @@ class Spec:
     roles: tuple[Role, ...] = ()
     hooks: tuple[HookRef, ...] = ()  # application hooks, e.g. password_policy
     dashboards: tuple[Dashboard, ...] = ()  # 数据分析 (spec_dashboards.py)
+    registration: Registration | None = None  # 注册账号 (checks/registration.py)
     _index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

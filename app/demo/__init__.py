@@ -31,6 +31,7 @@ from app.demo import sampling as demo_sampling
 from app.demo import space as demo_space
 from app.demo import supervision as demo_supervision
 from app.demo import trace as demo_trace
+from app.demo import training as demo_training
 from app.demo.data import ACCOUNTS, OPEN_BATCH, PASSWORD
 from app.demo.people import (
     DemoError,
@@ -95,6 +96,7 @@ def load(app: Any) -> Report:
             report.created.update(demo_filing.load(session, users, orgs))
             report.created.update(demo_helpdesk.load(session, users, orgs))
             report.created.update(demo_catalogue.load(session, users, orgs))
+            report.created.update(demo_training.load(session, users, orgs))
             session.commit()
         except Exception:
             session.rollback()

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app, g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
 from flask_login import current_user
-from sqlalchemy import and_, false, or_
+from sqlalchemy import and_, false, or_, select
 
 from generator.spec import SCOPES, Entity
 
@@ -109,7 +109,14 @@ def _area_condition(entity: Entity, model: Any, user: Any) -> Any:
     owner = entity.owner
     if owner is not None and role_names(user) & set(owner.roles) and org.code:
         # the rows naming the user's organisation: read only (checks/owner.py)
-        return or_(area, getattr(model, owner.field) == org.code)
+        area = or_(area, getattr(model, owner.field) == org.code)
+    employer = entity.employer
+    if employer is not None and role_names(user) & set(employer.roles):
+        # the rows naming a person of the organisation's staff: read only (checks/exam.py)
+        staff = current_app.extensions["admin"].models[employer.staff]
+        numbers = select(getattr(staff, employer.match)).where(
+            staff.org_id == org.id, getattr(staff, employer.match).is_not(None))
+        area = or_(area, getattr(model, employer.field).in_(numbers))
     return area
 
 

@@ -36,6 +36,7 @@ FORMATTERS = {
     "roles": roles,
     "modules": modules,
     "org": lambda v: "" if v is None else str(v),
+    "id_no": lambda v: v or "",
     "last_login": when,
     "created_on": when,
     "changed_on": when,
@@ -45,7 +46,8 @@ FORMATTERS = {
 
 LABELS = {
     "username": lazy_gettext("User Name"), "first_name": lazy_gettext("Full name"),
-    "email": lazy_gettext("Email"), "org": lazy_gettext("Organisation"),
+    "email": lazy_gettext("Email"), "id_no": lazy_gettext("ID card number"),
+    "org": lazy_gettext("Organisation"),
     "user_class": lazy_gettext("User class"), "roles": lazy_gettext("Roles"),
     "modules": lazy_gettext("Modules"), "active": lazy_gettext("Active"),
     "last_login": lazy_gettext("Last login"), "login_count": lazy_gettext("Login count"),
@@ -53,5 +55,5 @@ LABELS = {
 
 # 个人信息: one 姓名 (the accounts keep the whole name in first_name), what the person may do
 # and where, without FAB's empty 姓.
-INFO_FIELDS = ["username", "first_name", "email", "org", "user_class", "roles", "modules",
+INFO_FIELDS = ["username", "first_name", "email", "id_no", "org", "user_class", "roles", "modules",
                "active", "last_login", "login_count"]

@@ -55,6 +55,7 @@ from app.security.user_rules import (
     may_manage,
     spec,
 )
+from generator.identifiers import MSG_ID_CARD, is_id_card, normalize_code
 
 RIGHT_FIELDS = ["org", "user_class", "roles", "modules"]
 
@@ -110,6 +111,8 @@ class UserForm(DynamicForm):
     first_name = StringField(lazy_gettext("Full name"), validators=[DataRequired()],
                              widget=BS3TextFieldWidget())
     email = StringField(lazy_gettext("Email"), widget=BS3TextFieldWidget())
+    # 身份证号 of the person behind the account (seed 003 ch. 10.2: business needs it)
+    id_no = StringField(lazy_gettext("ID card number"), widget=BS3TextFieldWidget())
     org = ReferenceField(lazy_gettext("Organisation"), target=Organisation,
                          view_endpoint="UserManagementView", load=_load_org,
                          refused=ORG_REFUSED)
@@ -124,6 +127,11 @@ class UserForm(DynamicForm):
     conf_password = PasswordField(
         lazy_gettext("Confirm Password"), widget=BS3PasswordFieldWidget(),
         validators=[EqualTo("password", message=lazy_gettext("Passwords must match"))])
+
+    def validate_id_no(self, field: Any) -> None:
+        field.data = normalize_code(field.data or "")
+        if field.data and not is_id_card(field.data):
+            raise ValidationError(_(MSG_ID_CARD))
 
     def __init__(self, *args: Any, **kwargs: Any):
         obj = kwargs.get("obj")
@@ -187,11 +195,12 @@ class UserManagementView(ModelView):
     edit_title = lazy_gettext("Edit user")
     list_widget = UserListWidget
     list_columns = ["username", "first_name", "org", "user_class", "roles", "active"]
-    show_columns = ["username", "first_name", "email", "org", "user_class", "roles", "modules",
-                    "active", "last_login", "login_count"]
-    add_columns = ["username", "first_name", "email", "org", "user_class", "roles", "modules",
-                   "password", "conf_password"]
-    edit_columns = ["username", "first_name", "email", "org", "user_class", "roles", "modules"]
+    show_columns = ["username", "first_name", "email", "id_no", "org", "user_class", "roles",
+                    "modules", "active", "last_login", "login_count"]
+    add_columns = ["username", "first_name", "email", "id_no", "org", "user_class", "roles",
+                   "modules", "password", "conf_password"]
+    edit_columns = ["username", "first_name", "email", "id_no", "org", "user_class", "roles",
+                    "modules"]
     search_columns = ["username", "first_name", "active"]
     label_columns = {
         **user_display.LABELS,
@@ -304,6 +313,8 @@ class UserManagementView(ModelView):
         user.first_name = form.first_name.data.strip()
         user.last_name = user.last_name or ""
         user.email = (form.email.data or "").strip() or f"{user.username}@localhost"
+        if "id_no" in request.form:  # a form without the field keeps the number
+            user.id_no = form.id_no.data or None
         user.org = outcome.org
         user.user_class = outcome.user_class
         user.modules = ",".join(outcome.modules) or None

@@ -17,6 +17,7 @@ from generator.permissions import (
     DASHBOARD_CATEGORY,
     DICTIONARY_MENU,
     DICTIONARY_VIEW,
+    EXAM,
     FORCE_LOGOUT,
     LOGIN_LOG_MENU,
     LOGIN_LOG_VIEW,
@@ -25,6 +26,8 @@ from generator.permissions import (
     ONLINE_VIEW,
     PROGRESS_MENU,
     PUBLISH,
+    REGISTRATION_MENU,
+    REGISTRATION_VIEW,
     SETTINGS_MENU,
     SETTINGS_VIEW,
     SYSTEM_CATEGORY,
@@ -32,6 +35,7 @@ from generator.permissions import (
     dashboard_menu,
     dashboard_view,
     entity_actions,
+    exam_menu,
     notices_menu,
     notices_view,
     right,
@@ -77,6 +81,12 @@ SETTINGS_KEEPER = (
     (MENU_ACCESS, SETTINGS_MENU),
     (MENU_ACCESS, SYSTEM_CATEGORY),
 )
+REGISTRATION_KEEPER = (
+    (right("list"), REGISTRATION_VIEW),
+    (right("edit"), REGISTRATION_VIEW),
+    (MENU_ACCESS, REGISTRATION_MENU),
+    (MENU_ACCESS, SYSTEM_CATEGORY),
+)
 DICTIONARY_KEEPER = (
     (right("list"), DICTIONARY_VIEW),
     (right("edit"), DICTIONARY_VIEW),
@@ -105,6 +115,8 @@ def entity_perms(spec: Spec) -> set[Perm]:
                 perms.add(Perm(MENU_ACCESS, completeness_menu(entity)))
             if entity.progress is not None:
                 perms.add(Perm(MENU_ACCESS, PROGRESS_MENU))
+            if entity.exam is not None:
+                perms.add(Perm(MENU_ACCESS, exam_menu(entity)))
         perms.add(Perm(MENU_ACCESS, module.key))
         if module.notices is not None:
             perms.update(notice_reader(module.key))
@@ -139,6 +151,8 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
             result[defined.key].update(Perm(*p) for p in SESSION_ENDER)
         if defined.admin == "system":
             result[defined.key].update(Perm(*p) for p in SETTINGS_KEEPER)
+        if defined.admin == "system" and spec.registration is not None:
+            result[defined.key].update(Perm(*p) for p in REGISTRATION_KEEPER)
         if defined.admin == "system" and any(f.dictionary for e in spec.entities
                                              for f in e.fields):
             result[defined.key].update(Perm(*p) for p in DICTIONARY_KEEPER)
@@ -172,6 +186,10 @@ def role_perms(spec: Spec) -> dict[str, set[Perm]]:
                     result[key].update((Perm(right(summary.key), entity.permission_name),
                                          Perm(MENU_ACCESS, summary_menu(entity, summary)),
                                          Perm(MENU_ACCESS, module.key)))
+            for key in entity.exam.takers if entity.exam is not None else ():  # 在线考试
+                result[key].update((Perm(right(EXAM), entity.permission_name),
+                                    Perm(MENU_ACCESS, exam_menu(entity)),
+                                    Perm(MENU_ACCESS, module.key)))
             done = entity.completeness
             for key in done.roles if done is not None else ():  # 填报进度, a screen too
                 result[key].update((Perm(right(COMPLETENESS), entity.permission_name),

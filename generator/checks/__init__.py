@@ -18,6 +18,7 @@ from generator.checks.auto_rules import resolve_rules, resolve_update_where
 from generator.checks.context import Context, HookCatalogue, kind_of
 from generator.checks.dashboards import read_dashboards
 from generator.checks.entities import MODULE_KEYS, index_name, read_entity, read_module
+from generator.checks.exam import resolve_exams
 from generator.checks.helpdesk import pages_once, resolve_similar
 from generator.checks.landing import resolve_landings
 from generator.checks.links import resolve_links
@@ -34,6 +35,7 @@ from generator.checks.references import (
     resolve_guards,
     resolve_targets,
 )
+from generator.checks.registration import read_registration
 from generator.checks.roles import read_roles
 from generator.checks.rollups import resolve_rollups
 from generator.checks.uploads import check_uploads
@@ -44,7 +46,7 @@ from generator.spec import Label, Spec
 
 __all__ = ["HookCatalogue", "check", "index_name"]
 
-ROOT_KEYS = ("app", "include", "roles", "hooks", "workflows", "dashboards")
+ROOT_KEYS = ("app", "include", "roles", "hooks", "workflows", "dashboards", "registration")
 APP_KEYS = ("title",)
 DEFAULT_TITLE = Label("药监信息采集平台", "Drug Regulation Data Collection")
 
@@ -107,6 +109,7 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
     resolve_guards(ctx, list(flows.found.values()), index)
     resolve_filled_by(ctx, index)
     resolve_rollups(ctx, index)
+    resolve_exams(ctx, index)
     resolve_rules(ctx, index)
     resolve_update_where(ctx, modules, index)
     resolve_match_schedules(ctx, modules, index)
@@ -119,10 +122,12 @@ def _run(ctx: Context, loaded: Loaded) -> Spec | None:
     homes = [(d, str(d.get("module", "")) if any(d is m for m in raw_modules) else "")
              for d in documents]  # a dashboard finds entities of its own module first
     dashboards = read_dashboards(ctx, homes, index)
+    registration = read_registration(ctx, data)
     if ctx.problems:
         return None
     return Spec(title=title, modules=tuple(m.build() for m in modules), source=root.path,
-                roles=tuple(ctx.roles.values()), hooks=app_hooks, dashboards=dashboards)
+                roles=tuple(ctx.roles.values()), hooks=app_hooks, dashboards=dashboards,
+                registration=registration)
 
 
 __all__ += ["MODULE_KEYS"]

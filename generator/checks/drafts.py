@@ -96,6 +96,8 @@ class EntityDraft:
     broken_fields: set[str] = field(default_factory=set)  # defined with problems
     workflow: WorkflowDraft | None = None
     filled_by_node: Node | None = None  # raw `filled_by`, resolved once every entity is known
+    exam_node: Node | None = None  # raw `exam` and `visible_to_employer` (checks/exam.py)
+    employer_node: Node | None = None
     similar_node: Node | None = None  # raw `similar`, its `ask` resolved once all are known
 
     @property

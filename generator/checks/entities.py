@@ -13,6 +13,7 @@ from generator.checks.completeness import read_completeness
 from generator.checks.context import Context, kind_of, listing
 from generator.checks.documents import read_documents
 from generator.checks.drafts import EntityDraft, ModuleDraft
+from generator.checks.exam import read_exam
 from generator.checks.features import (
     check_condition_fields,
     conditions,
@@ -45,6 +46,7 @@ ENTITY_KEYS = (
     "permissions", "hooks", "import_key", "workflow", "list_edit", "summaries",
     "filled_by", "visible_to_owner", "rules", "documents", "completeness", "org_from",
     "matching", "progress", "favourites", "tabs", "searchable", "similar", "public",
+    "exam", "visible_to_employer",
 )
 INDEX_KEYS = ("fields", "unique", "name", "where")
 MODULE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -185,6 +187,7 @@ def read_entity(ctx: Context, entity: EntityDraft, flows: Workflows) -> None:
     entity.kw["owner"] = read_owner(ctx, entity)
     entity.kw["documents"] = read_documents(ctx, entity)
     entity.kw["progress"] = read_progress(ctx, entity)
+    read_exam(ctx, entity)
     entity.similar_node = read_similar(ctx, entity)
     read_public(ctx, entity)
     read_catalogue(ctx, entity)

@@ -50,8 +50,9 @@ class DeadlineType(DateType):
             return render.gettext(MSG_OVERDUE, date=date, days=-left)
         if left == 0 and value == dt.date.today():
             return render.gettext(MSG_TODAY, date=date)
-        return render.gettext(MSG_LEFT_WORKING if f.format == "working" else MSG_LEFT,
-                              date=date, days=left)
+        # chosen first: the extractor would take a literal inside the call for a message
+        message = MSG_LEFT_WORKING if f.format == "working" else MSG_LEFT
+        return render.gettext(message, date=date, days=left)
 
     def template_example(self, f: Field, render: Render) -> Any:
         return ""

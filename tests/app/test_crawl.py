@@ -51,7 +51,8 @@ def _sign_in(app: Any, username: str) -> Any:
 
 def _latin_data(app: Any) -> set[str]:
     """Values of the demo world that are legitimately Latin: the names of foreign companies
-    (overseas marketing authorisation holders, importers abroad) as they are registered."""
+    (overseas marketing authorisation holders, importers abroad) as they are registered, the
+    addresses of 药监网校's online materials and the abbreviation GSP in course titles."""
     models = app.extensions["admin"].models
     product, dossier = models["basic.Product"], models["export_dossier.ExportDossier"]
     with app.app_context():
@@ -59,6 +60,12 @@ def _latin_data(app: Any) -> set[str]:
         names = [*session.scalars(select(product.holder).where(product.imported.is_(True))),
                  *session.scalars(select(dossier.importer).where(dossier.importer.isnot(None)))]
     foreign = {re.split(r"（", name)[0].strip() for name in names}
+    material = models.get("training.CourseMaterial")
+    if material is not None:
+        with app.app_context():
+            foreign |= {url for url in app.appbuilder.session.scalars(select(material.url))
+                        if url}
+        foreign.add("GSP")
     return foreign
 
 

@@ -381,3 +381,34 @@ def test_the_ningxia_enforcement_demo(demo: Any) -> None:
     assert own["fine"] == "100000.00" and "investigation" not in own
     document = client.get(f"/documents/enforcement/case/{own['id']}/decision.docx")
     assert document.status_code == 200
+
+
+def test_the_beijing_training_demo(demo: Any) -> None:
+    """药监网校: three courses, a bank of 48 questions (the third course's incomplete), and
+    孙浩然's two papers: 药品管理法 passed with its credits, GSP not passed."""
+    app, _ = demo
+    with app.app_context():
+        session = app.appbuilder.session
+        courses = session.execute(select(func.count()).select_from(
+            model(app, "training.Course"))).scalar_one()
+        questions = Counter(session.execute(select(model(app, "training.Question").kind))
+                            .scalars())
+        attempts = session.execute(select(model(app, "training.ExamAttempt")).order_by(
+            "started_at")).scalars().all()
+        results = [(a.course.title, a.score, a.passed, a.credited, float(a.credits or 0),
+                    a.person_name, a.id_no) for a in attempts]
+    assert courses == 3 and sum(questions.values()) == 48
+    assert questions == {"single": 24, "multiple": 12, "judge": 12}
+    assert results == [
+        ("《中华人民共和国药品管理法》解读", 89, True, True, 2.0, "孙浩然", "110105198803121236"),
+        ("药品经营质量管理规范（GSP）实务", 43, False, False, 0.0, "孙浩然", "110105198803121236"),
+    ]
+    person = _login(app, "bj_person")
+    assert _count(person, "exam_attempt") == 2
+    assert person.get("/api/v1/question/").status_code in (401, 403)
+    assert _count(_login(app, "bj_reg"), "exam_attempt") == 2
+    assert _count(_login(app, "ln_legal"), "exam_attempt") == 0
+    # 京康 reads them: 孙浩然 is in its 企业空间 → 人员管理 (visible_to_employer)
+    assert _count(_login(app, "bj_legal"), "exam_attempt") == 2
+    page = person.get("/training/course/exam/").text
+    assert "89分，合格" in page and "题库尚未完善" in page
