@@ -43,7 +43,7 @@ class GlobalSearchView(BaseView):
                      "next": url_for(".index", q=text, type=only, page=page + 1)
                      if page < last else None}
         return self.render_template(
-            "admin/global_search.html", title=_("Search"), q=text, groups=groups,
+            "admin/global_search.html", title=_("Global search"), q=text, groups=groups,
             total=total, only=only, links=links, pager=pager,
             all_url=url_for(".index", q=text), searchable=bool(known),
             per_group=query.PER_GROUP, loose=" ".join(loose) if groups else "")

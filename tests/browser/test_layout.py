@@ -207,8 +207,8 @@ def test_a_wide_list_scrolls_sideways_on_an_upright_tablet(browser: Any, server:
     assert headers.first.evaluate(  # it scrolls inside its box
         "e => { const box = e.closest('.table-responsive');"
         " return box.scrollWidth > box.clientWidth; }")
-    _sound(page)
     shot(page, "layout-tablet-portrait-demand-list")
+    _sound(page)
     page.context.close()
 
 
