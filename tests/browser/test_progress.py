@@ -92,3 +92,39 @@ def test_the_regulator_refuses_a_withdrawal_with_the_reason(server: dict[str, An
     shot(page, "progress-06-refused")
     assert page.locator(".progress-state").inner_text() == "在办"
     assert page.locator("tr.progress-row button").inner_text() == "申请撤回"
+
+
+def test_a_new_application_is_filed_followed_and_withdrawn(server: dict[str, Any],
+                                                           page: Any) -> None:
+    """钱家豪 files a 药品上市后变更沟通 on its form; 办理进度 lists it 待受理 under a new 核对码,
+    and he withdraws it there."""
+    url = server["url"]
+    sign_in(page, url, "bj_legal")
+    page.goto(f"{url}/bj_filing/change_consultation/add")
+    page.fill("input[name=product_name]", "板蓝根颗粒")
+    page.fill("input[name=approval]", "国药准字Z11020355")
+    page.select_option("select[name=change_class]", label="微小变更")
+    page.fill("input[name=subject]", "变更包装规格")
+    page.fill("textarea[name=content]", "拟增加 10g×20袋 包装规格，请问按微小变更备案是否可行？")
+    page.fill("input[name=contact]", "钱家豪")
+    page.fill("input[name=mobile]", "13911112222")
+    submit(page, page.locator("#model_form [type=submit]"))
+    assert "404" not in page.title()
+    app = server["app"]
+    with app.app_context():
+        session = app.appbuilder.session
+        session.expire_all()
+        model = app.extensions["admin"].models["bj_filing.ChangeConsultation"]
+        filed = session.query(model).filter_by(product_name="板蓝根颗粒").one()
+        code, state = filed.code, filed.state
+    assert state == "pending" and len(code) == 8
+    page.goto(f"{url}/progress/")
+    row = page.locator(f'tr[data-code="{code}"]')
+    assert row.locator(".progress-state").inner_text() == "待受理"
+    assert "板蓝根颗粒" in row.inner_text() and "药品上市后变更沟通" in row.inner_text()
+    shot(page, "progress-07-filed")
+    row.locator("button", has_text="撤回").click()
+    dialog_ok(page)
+    assert state_of(server, "bj_filing.ChangeConsultation", code) == "withdrawn"
+    submit(page, page.locator(".progress-tab-history a"))
+    assert page.locator(f'tr[data-code="{code}"] .progress-state').inner_text() == "已撤回"
