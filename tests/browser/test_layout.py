@@ -119,13 +119,10 @@ def test_wide_screens_show_the_sidebar_beside_the_page(browser: Any, server: str
 def test_many_menus_fit_and_scroll_inside_the_sidebar(browser: Any, server: str) -> None:
     page = _signed_in(browser, server, "1366x768", "ln_reg")
     groups = page.locator(".admin-menu-group .admin-menu-title")
-    assert groups.all_inner_texts() == ["服务门户", "业务办理", "业务申报", "药监网校", "基础数据", "企业空间",
-                                        "企业信息采集管理", "出口药品档案", "产品绑定/解绑管理",
-                                        "行政审批",
-                                        "日常监管", "投诉举报", "信用管理", "稽查执法",
-                                        "检验检测", "政企互动", "药品追溯", "帮助中心",
-                                        "数据分析",
-                                        "上报时间管理"]
+    assert groups.all_inner_texts() == [
+        "服务门户", "业务办理", "业务申报", "药监网校", "基础数据", "企业空间", "企业信息采集管理",
+        "出口药品档案", "产品绑定/解绑管理", "行政审批", "日常监管", "投诉举报", "信用管理",
+        "稽查执法", "检验检测", "政企互动", "药品追溯", "帮助中心", "数据分析", "上报时间管理"]
     for i in range(groups.count()):  # open them all
         if groups.nth(i).get_attribute("aria-expanded") == "false":
             groups.nth(i).click()
