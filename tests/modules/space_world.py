@@ -68,6 +68,11 @@ def _build(database_url: str, files: Any) -> None:
         seed_people(app, ORGS, USERS, PASSWORD)
         # 子用户授权: the legal person delegated 企业空间 to its agent
         app.appbuilder.sm.find_user(username="bj_agent").modules = "space"
+        # seed 003 ch. 10.2: 北京's enterprise accounts have given their 身份证号
+        for username, id_no in (("bj_legal", "110105197905082341"),
+                                ("bj_agent", "110105198502113451"),
+                                ("hd_legal", "110108197001014564")):
+            app.appbuilder.sm.find_user(username=username).id_no = id_no
         app.appbuilder.session.commit()
     for uscc, name in NAMES.items():
         add_row(app, "basic.EnterpriseInfo", uscc, name=name, uscc=uscc, **INFO)
