@@ -34,7 +34,7 @@ def sign_in(page: Any, url: str, username: str, password: str = PASSWORD) -> Non
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.fill("input[name=captcha]", CAPTCHA)
-    submit(page, page.locator("form [type=submit]").first)
+    submit(page, page.locator("form:not(.admin-search) [type=submit]").first)
     assert "/login/" not in page.url, page.content()[:2000]
 
 

@@ -50,7 +50,7 @@ def test_nx_admin_initialises_accounts_from_a_workbook(server: dict[str, Any], p
     wrong = fill(template, [["xq_zhang", "张建华", "640104", "执法人员"],
                             ["xq_li", "李红梅", "210102", "区县级"]], tmp_path / "wrong.xlsx")
     page.set_input_files("input[name=file]", wrong)
-    submit(page, page.locator("form [type=submit]").first)
+    submit(page, page.locator("form:not(.admin-search) [type=submit]").first)
     problems = page.inner_text("#bulk-problems")
     assert "未创建任何账号" in problems
     assert "您管辖范围内没有该代码的机构" in page.inner_text("body")
@@ -58,7 +58,7 @@ def test_nx_admin_initialises_accounts_from_a_workbook(server: dict[str, Any], p
     right = fill(template, [["xq_zhang", "张建华", "640104", "执法人员"],
                             ["xq_li", "李红梅", "640104", "区县级"]], tmp_path / "right.xlsx")
     page.set_input_files("input[name=file]", right)
-    submit(page, page.locator("form [type=submit]").first)
+    submit(page, page.locator("form:not(.admin-search) [type=submit]").first)
     assert "已创建 2 个账号" in page.inner_text("body")
     cells = page.locator("#bulk-made tbody tr").first.locator("td").all_inner_texts()
     assert cells[:3] == ["xq_zhang", "张建华", "兴庆区"]
@@ -75,6 +75,6 @@ def test_nx_admin_initialises_accounts_from_a_workbook(server: dict[str, Any], p
     page.fill("input[name=username]", "xq_zhang")
     page.fill("input[name=password]", password)
     page.fill("input[name=captcha]", CAPTCHA)
-    submit(page, page.locator("form [type=submit]").first)
+    submit(page, page.locator("form:not(.admin-search) [type=submit]").first)
     assert "密码" in page.inner_text("body") and "/login/" not in page.url
     shot(page, "bulk-accounts-first-sign-in")

@@ -94,14 +94,14 @@ def test_institution_fills_saves_uploads_reports_and_withdraws(server: dict[str,
     page.fill("input[name=password]", PASSWORD)
     page.fill("input[name=captcha]", CAPTCHA)
     _shot(page, "10-procurement-login")
-    _submit(page, page.locator("form [type=submit]"))
+    _submit(page, page.locator("form:not(.admin-search) [type=submit]"))
     # the initial password must be changed before anything else
     assert "resetmypassword" in page.url, page.url
     page.fill("input[name=old_password]", PASSWORD)
     page.fill("input[name=password]", NEW_PASSWORD)
     page.fill("input[name=conf_password]", NEW_PASSWORD)
     _shot(page, "11-change-password")
-    _submit(page, page.locator("form [type=submit]"))
+    _submit(page, page.locator("form:not(.admin-search) [type=submit]"))
     assert "resetmypassword" not in page.url
 
     page.goto(f"{url}/procurement/demand/list/")
@@ -191,11 +191,11 @@ def test_002_4_2_2_template_download_and_letter_on_the_demand_page(server: dict[
     own.fill("input[name=username]", "ln_hosp2")
     own.fill("input[name=password]", PASSWORD)
     own.fill("input[name=captcha]", CAPTCHA)
-    _submit(own, own.locator("form [type=submit]"))
+    _submit(own, own.locator("form:not(.admin-search) [type=submit]"))
     own.fill("input[name=old_password]", PASSWORD)
     own.fill("input[name=password]", NEW_PASSWORD)
     own.fill("input[name=conf_password]", NEW_PASSWORD)
-    _submit(own, own.locator("form [type=submit]"))
+    _submit(own, own.locator("form:not(.admin-search) [type=submit]"))
 
     own.goto(f"{url}/procurement/demand/list/")
     panel = own.locator(".needs-panel")

@@ -74,7 +74,7 @@ def test_000_4_the_province_administrator_adds_assigns_and_deactivates(server: A
     page.fill("input[name=password]", "Zm#2026reg")
     page.fill("input[name=conf_password]", "Zm#2026reg")
     shot(page, "000-4-2-1-new-regulator")
-    submit(page, page.locator("form [type=submit]", has_text="保存"))
+    submit(page, page.locator("form:not(.admin-search) [type=submit]", has_text="保存"))
     assert "赵敏" in page.content(), page.content()[:3000]
     added = _user(server, "ln_reg_zhao")
     assert added.user_class == "regulator" and added.modules == "annual_report"
@@ -82,7 +82,7 @@ def test_000_4_the_province_administrator_adds_assigns_and_deactivates(server: A
     # §4.2.2 分配权限: 修改, tick another module (功能选择), 保存
     submit(page, _row(page, "ln_reg_zhao").locator("a[href*='/system/users/edit/']"))
     page.get_by_role("checkbox", name="产品绑定/解绑管理", exact=True).check()
-    submit(page, page.locator("form [type=submit]", has_text="保存"))
+    submit(page, page.locator("form:not(.admin-search) [type=submit]", has_text="保存"))
     assert set(_user(server, "ln_reg_zhao").modules.split(",")) == {"annual_report", "binding"}
 
     # §4.2.4 注销: the button on the row, then the confirmation
@@ -107,7 +107,7 @@ def test_000_4_2_5_a_regulator_changes_its_password_from_the_user_menu(server: A
     page.fill("input[name=password]", NEW_PASSWORD)
     page.fill("input[name=conf_password]", NEW_PASSWORD)
     shot(page, "000-4-2-5-change-password")
-    submit(page, page.locator("form [type=submit]").first)
+    submit(page, page.locator("form:not(.admin-search) [type=submit]").first)
     sign_in(page, url, "sc_reg", NEW_PASSWORD)
 
 
@@ -152,7 +152,7 @@ def test_000_6_return_for_correction_resubmit_and_history(server: Any, page: Any
     submit(page, _row(page, REPORT).locator("a[href*='/annual_report/annual_report/edit/']"))
     page.fill("textarea[name=quality]",
               "质量管理体系运行正常，已补充年度自检情况：共自检 4 次，均合格。")
-    submit(page, page.locator("form [type=submit]", has_text="保存"))
+    submit(page, page.locator("form:not(.admin-search) [type=submit]", has_text="保存"))
     page.goto(f"{url}/annual_report/annual_report/list/")
     _fire_on_row(page, REPORT, "提交")
 

@@ -69,7 +69,7 @@ def test_001_2_2_the_module_opens_once_the_enterprise_information_is_complete(
     page.fill("input[name=contact]", "冯雪")
     page.fill("input[name=mobile]", "13908001501")
     page.fill("textarea[name=address]", "四川省成都市锦江区工业园区 8 号")
-    submit(page, page.locator("form [type=submit]", has_text="保存"))
+    submit(page, page.locator("form:not(.admin-search) [type=submit]", has_text="保存"))
     page.goto(f"{url}{DOSSIERS}")
     assert DOSSIERS in page.url
     assert "请先在" not in page.content()
@@ -86,7 +86,7 @@ def test_001_2_3_2_the_legal_person_grants_its_agent_a_module(server: Any, page:
     # 年度报告 besides 出口药品档案
     page.get_by_role("checkbox", name="企业信息采集管理", exact=True).check()
     shot(page, "001-2-3-2-delegate")
-    submit(page, page.locator("form [type=submit]", has_text="保存"))
+    submit(page, page.locator("form:not(.admin-search) [type=submit]", has_text="保存"))
     app = server["app"]
     with app.app_context():
         session = app.appbuilder.session
@@ -106,7 +106,7 @@ def test_001_3_the_agent_adds_edits_deletes_submits_and_requests_a_change(server
     submit(page, page.locator("a[href*='/export_dossier/export_dossier/add']").first)
     _fill_dossier(page, "阿莫西林胶囊")
     shot(page, "001-3-add")
-    submit(page, page.locator("form [type=submit]", has_text="保存"))
+    submit(page, page.locator("form:not(.admin-search) [type=submit]", has_text="保存"))
     assert _dossiers(server) == {"阿莫西林胶囊": "draft"}
 
     # 修改 the draft
@@ -114,12 +114,12 @@ def test_001_3_the_agent_adds_edits_deletes_submits_and_requests_a_change(server
     edit = "a[href*='/export_dossier/export_dossier/edit/']"
     submit(page, _row(page, "阿莫西林胶囊").locator(edit))
     page.fill("input[name=destination]", "越南、老挝")
-    submit(page, page.locator("form [type=submit]", has_text="保存"))
+    submit(page, page.locator("form:not(.admin-search) [type=submit]", has_text="保存"))
 
     # 删除 a second draft
     page.goto(f"{url}/export_dossier/export_dossier/add")
     _fill_dossier(page, "头孢氨苄片")
-    submit(page, page.locator("form [type=submit]", has_text="保存"))
+    submit(page, page.locator("form:not(.admin-search) [type=submit]", has_text="保存"))
     page.goto(f"{url}{DOSSIERS}")
     _row(page, "头孢氨苄片").locator("a[id*='/export_dossier/export_dossier/delete/']").click()
     submit(page, page.locator("#modal-confirm-ok"))

@@ -43,7 +43,7 @@ def sign_in(page: Any, server: str, username: str) -> None:
     page.goto(f"{server}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.locator("form [type=submit]").click()
+    page.locator("form:not(.admin-search) [type=submit]").click()
     page.wait_for_url(f"{server}/")
 
 

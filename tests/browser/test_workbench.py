@@ -48,7 +48,7 @@ def test_hospital_resets_the_login_then_works_from_its_workbench(server: str,
     page.fill("input[name=username]", "ln_hospital1")
     page.fill("input[name=password]", PASSWORD)
     page.fill("input[name=captcha]", CAPTCHA)
-    _go(page, page.locator("form [type=submit]"))
+    _go(page, page.locator("form:not(.admin-search) [type=submit]"))
     assert page.url.rstrip("/") == server, page.url
 
     # the home page: the choice after sign-in, 待办 and the time left of the open batch
@@ -91,7 +91,7 @@ def test_county_sees_the_rows_to_review(server: str, page: Any) -> None:
     page.fill("input[name=username]", "ln_county")
     page.fill("input[name=password]", PASSWORD)
     page.fill("input[name=captcha]", CAPTCHA)
-    _go(page, page.locator("form [type=submit]"))
+    _go(page, page.locator("form:not(.admin-search) [type=submit]"))
     assert page.locator(".workbench-landing").count() == 0  # the institutions' choice
     todo = page.locator(".workbench-todo .todo-item", has_text="采购需求")
     assert todo.locator(".todo-count").inner_text() == "29"
