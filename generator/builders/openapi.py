@@ -298,7 +298,9 @@ def _entity_paths(entity: Entity, rights: Access) -> dict[str, dict[str, Any]]:
                 tag, summary.label.zh, {"200": _json("汇总行、合计与下钻维度", {
                     "type": "object", "properties": {
                         "rows": {"type": "array", "items": {"type": "object"}},
-                        "total": {"type": "object"}, "drill": NAMES}}),
+                        "total": {"type": "object"},
+                        # null on the last level (nothing to drill into)
+                        "drill": {**NAMES, "nullable": True}}}),
                     **_errors("400", "403")},
                 description="查询参数按页面筛选：所在行的分组值，然后逐级下钻维度"))
     return paths
