@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from generator.spec_portal import MenuLink as MenuLink
+from generator.spec_portal import Registration as Registration
 from generator.spec_rules import FILED_AT as FILED_AT
 from generator.spec_rules import PROGRESS_CATEGORIES as PROGRESS_CATEGORIES
 from generator.spec_rules import (
@@ -567,16 +569,6 @@ class Landing:
     user_classes: tuple[str, ...] = ()  # empty: everyone who may open a choice
 
 
-@dataclass(frozen=True)
-class MenuLink:
-    """A menu entry of a module opening another module's entity list (企业空间 → 企业主体信息:
-    基础数据's 企业信息); shown to whoever may open that list."""
-
-    entity: str  # qualified entity name
-    label: Label
-    icon: str = "fa-link"
-    user_classes: tuple[str, ...] = ()  # empty: everyone who may open the list
-
 
 @dataclass(frozen=True)
 class Module:
@@ -593,17 +585,6 @@ class Module:
     pages: tuple[Page, ...] = ()  # content pages (generator/spec_help.py)
     links: tuple[MenuLink, ...] = ()  # menu entries opening other modules' lists, first
 
-
-@dataclass(frozen=True)
-class Registration:
-    """`registration:` (注册账号): which provinces' units may ask for an account, and the role
-    the account of an approved application holds."""
-
-    regions: tuple[str, ...]  # GB/T 2260 province codes
-    role: str
-    kind: str = "enterprise"  # the unit kind of the organisation created on approval
-    # roles whose accounts in `regions` give their 身份证号 before any business (seed 003 10.2)
-    id_no_roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
