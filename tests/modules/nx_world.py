@@ -73,34 +73,51 @@ def clear(app: Any, entities: tuple[str, ...], *more: Any) -> None:
         session.commit()
 
 
-def make_world(database_url: str, files: Any) -> dict[str, Any]:
-    """The app on the bundled schema with the 宁夏 organisations, accounts and 企业信息 (made
-    once per session and backend, then copied: tests/world_cache.py)."""
+def open_world(name: str, database_url: str, files: Any, build: Any,
+               names: dict[str, str]) -> dict[str, Any]:
+    """A cached world (tests/world_cache.py) copied into `database_url` and opened: the app,
+    the organisations' ids by code and the 企业信息 ids of `names` by credit code."""
     from sqlalchemy import select
 
     from app.security.models import Organisation
 
-    restore("nx_world", database_url, files, _build)
+    restore(name, database_url, files, build)
     app = make_app(database_url, SCHEMA, files)
     with app.app_context():
         session = app.appbuilder.session
         orgs = {o.code: o.id for o in session.query(Organisation)}
         info = app.extensions["admin"].models["basic.EnterpriseInfo"]
         infos = {uscc: pk for uscc, pk in session.execute(select(info.uscc, info.id))
-                 if uscc in NAMES}
+                 if uscc in names}
     return {"app": app, "orgs": orgs, "infos": infos}
 
 
-def _build(database_url: str, files: Any) -> None:
+def build_world(database_url: str, files: Any, orgs: dict[str, Any], users: dict[str, Any],
+                names: dict[str, str], info: dict[str, Any], people: Any = None) -> None:
+    """The bundled schema with `orgs`, `users` (then `people(app)` on them) and a 企业信息 row
+    per enterprise of `names`."""
     app = make_app(database_url, SCHEMA, files)
     apply_schema(app)
     ensure_admin(app)
     with app.app_context():
-        seed_people(app, ORGS, USERS, PASSWORD)
+        seed_people(app, orgs, users, PASSWORD)
+        if people is not None:
+            people(app)
         app.appbuilder.session.commit()
-    for uscc, name in NAMES.items():
-        add_row(app, "basic.EnterpriseInfo", uscc, name=name, uscc=uscc, **INFO)
+    for uscc, name in names.items():
+        add_row(app, "basic.EnterpriseInfo", uscc, name=name, uscc=uscc, **info)
     dispose(app)
 
 
-__all__ = ["MAKER", "PHARMACY", "SCHEMA", "WHOLESALE", "clear", "dispose", "make_world"]
+def make_world(database_url: str, files: Any) -> dict[str, Any]:
+    """The app on the bundled schema with the 宁夏 organisations, accounts and 企业信息 (made
+    once per session and backend, then copied: tests/world_cache.py)."""
+    return open_world("nx_world", database_url, files, _build, NAMES)
+
+
+def _build(database_url: str, files: Any) -> None:
+    build_world(database_url, files, ORGS, USERS, NAMES, INFO)
+
+
+__all__ = ["MAKER", "PHARMACY", "SCHEMA", "WHOLESALE", "build_world", "clear", "dispose",
+           "make_world", "open_world"]

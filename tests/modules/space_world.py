@@ -7,17 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from generator.identifiers import compose_uscc
-from tests.conftest import (
-    PASSWORD,
-    ROOT,
-    apply_schema,
-    dispose,
-    ensure_admin,
-    make_app,
-    seed_people,
-)
-from tests.modules.conftest import add_row
-from tests.world_cache import restore
+from tests.conftest import ROOT, dispose
+from tests.modules.nx_world import build_world, open_world
 
 SCHEMA = ROOT / "schema" / "entities.yaml"
 JINGKANG = compose_uscc("91", "110105", "MA8JK001")  # 北京京康医药科技有限公司 (朝阳区)
@@ -45,38 +36,21 @@ INFO = {"kind": "holder", "legal_person": "钱家豪", "contact": "林晓", "mob
 def make_world(database_url: str, files: Any) -> dict[str, Any]:
     """The app on the bundled schema with the 北京 organisations, accounts and 企业信息 (made
     once per session and backend, then copied: tests/world_cache.py)."""
-    from sqlalchemy import select
+    return open_world("bj_space_world", database_url, files, _build, NAMES)
 
-    from app.security.models import Organisation
 
-    restore("bj_space_world", database_url, files, _build)
-    app = make_app(database_url, SCHEMA, files)
-    with app.app_context():
-        session = app.appbuilder.session
-        orgs = {o.code: o.id for o in session.query(Organisation)}
-        info = app.extensions["admin"].models["basic.EnterpriseInfo"]
-        infos = {uscc: pk for uscc, pk in session.execute(select(info.uscc, info.id))
-                 if uscc in NAMES}
-    return {"app": app, "orgs": orgs, "infos": infos}
+def _people(app: Any) -> None:
+    # 子用户授权: the legal person delegated 企业空间 to its agent
+    app.appbuilder.sm.find_user(username="bj_agent").modules = "space"
+    # seed 003 ch. 10.2: 北京's enterprise accounts have given their 身份证号
+    for username, id_no in (("bj_legal", "110105197905082341"),
+                            ("bj_agent", "110105198502113451"),
+                            ("hd_legal", "110108197001014564")):
+        app.appbuilder.sm.find_user(username=username).id_no = id_no
 
 
 def _build(database_url: str, files: Any) -> None:
-    app = make_app(database_url, SCHEMA, files)
-    apply_schema(app)
-    ensure_admin(app)
-    with app.app_context():
-        seed_people(app, ORGS, USERS, PASSWORD)
-        # 子用户授权: the legal person delegated 企业空间 to its agent
-        app.appbuilder.sm.find_user(username="bj_agent").modules = "space"
-        # seed 003 ch. 10.2: 北京's enterprise accounts have given their 身份证号
-        for username, id_no in (("bj_legal", "110105197905082341"),
-                                ("bj_agent", "110105198502113451"),
-                                ("hd_legal", "110108197001014564")):
-            app.appbuilder.sm.find_user(username=username).id_no = id_no
-        app.appbuilder.session.commit()
-    for uscc, name in NAMES.items():
-        add_row(app, "basic.EnterpriseInfo", uscc, name=name, uscc=uscc, **INFO)
-    dispose(app)
+    build_world(database_url, files, ORGS, USERS, NAMES, INFO, _people)
 
 
 __all__ = ["JINGKANG", "OTHER", "SCHEMA", "dispose", "make_world"]
